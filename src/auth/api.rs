@@ -1,0 +1,56 @@
+//! Sign-in, sign-out and "who am I" server functions.
+
+use super::model::CurrentUser;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::{db, guard, model::INVALID_LOGIN, password},
+    crate::server::{app_state, respond},
+};
+
+#[server(endpoint = "login")]
+pub async fn login(username: String, password: String) -> Result<(), AppError> {
+    respond(async move {
+        let state = app_state()?;
+        let username = username.trim().to_lowercase();
+        let row = db::find_login(&state.pool, &username).await?;
+        // Verify even for unknown users so timing does not reveal which names exist.
+        let matches =
+            password::verify(password, row.as_ref().map(|r| r.password_hash.clone())).await;
+        let user = match row {
+            Some(row) if matches && row.status == "active" => row,
+            _ => return Err(AppError::invalid("login", INVALID_LOGIN)),
+        };
+        let session = guard::session().await?;
+        // A fresh session id on sign-in defeats session fixation.
+        session.cycle_id().await?;
+        session.insert(db::USER_ID_KEY, user.id).await?;
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    respond(async move {
+        guard::session().await?.flush().await?;
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
+}
+
+/// The signed-in user, or `None` for an anonymous (or just deactivated) visitor.
+#[server(endpoint = "who_am_i")]
+pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
+    respond(guard::current_user()).await
+}
+
+/// True while no active admin exists: the login page then explains how to create one.
+#[server(endpoint = "needs_setup")]
+pub async fn needs_setup() -> Result<bool, AppError> {
+    respond(async move { Ok(db::active_admin_count(&app_state()?.pool).await? == 0) }).await
+}

@@ -1,0 +1,88 @@
+use super::api::needs_setup;
+use crate::components::{FormAlert, SignedInOnly, action_error, use_auth};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = use_auth();
+    let error = action_error(auth.login);
+    let setup = Resource::new(|| (), |_| needs_setup());
+    view! {
+        <Title text="Sign in"/>
+        <main id="main" class="auth-page">
+            <div class="card auth-card">
+                <h1>"Sign in"</h1>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        matches!(setup.await, Ok(true)).then(|| view! {
+                            <div class="alert alert-info" role="note">
+                                <p><strong>"No admin exists yet."</strong>" Create the first one on the server:"</p>
+                                <pre><code>"helpdesk create-admin --username NAME --email EMAIL"</code></pre>
+                            </div>
+                        })
+                    })}
+                </Suspense>
+                <ActionForm action=auth.login>
+                    <FormAlert error/>
+                    <div class="field">
+                        <label for="login-username">"Username"</label>
+                        <input id="login-username" name="username" autocomplete="username"
+                            autocapitalize="none" spellcheck="false" required/>
+                    </div>
+                    <div class="field">
+                        <label for="login-password">"Password"</label>
+                        <input id="login-password" type="password" name="password"
+                            autocomplete="current-password" required/>
+                    </div>
+                    <button type="submit" class="btn btn-primary btn-block"
+                        disabled=move || auth.login.pending().get()>
+                        "Sign in"
+                    </button>
+                </ActionForm>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    view! {
+        <Title text="Home"/>
+        <SignedInOnly>
+            <Home/>
+        </SignedInOnly>
+    }
+}
+
+#[component]
+fn Home() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <main id="main" class="page">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    auth.user.await.ok().flatten().map(|user| view! {
+                        <h1>"Welcome, " {user.username.clone()}</h1>
+                        <p class="lead">"Tickets you submit and follow will appear here."</p>
+                        {user.is_admin.then(|| view! {
+                            <section class="tiles" aria-labelledby="admin-heading">
+                                <h2 id="admin-heading">"Administration"</h2>
+                                <ul class="tile-list">
+                                    <li class="card tile">
+                                        <a href="/admin/users">"Users"</a>
+                                        <p>"Create accounts, set roles and departments, deactivate people who left."</p>
+                                    </li>
+                                    <li class="card tile">
+                                        <a href="/admin/departments">"Departments"</a>
+                                        <p>"The departments tickets and people belong to."</p>
+                                    </li>
+                                </ul>
+                            </section>
+                        })}
+                    })
+                })}
+            </Transition>
+        </main>
+    }
+}

@@ -1,0 +1,79 @@
+use super::Avatar;
+use crate::{
+    auth::{
+        api::{Login, Logout, who_am_i},
+        model::CurrentUser,
+    },
+    error::AppError,
+};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Sign-in state for every page: the two actions that change it and the user they lead to.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// The frame around every page: skip link, header with navigation and the signed-in user.
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let user = Resource::new(
+        move || (login.version().get(), logout.version().get()),
+        |_| who_am_i(),
+    );
+    provide_context(Auth {
+        login,
+        logout,
+        user,
+    });
+
+    view! {
+        <a class="skip-link" href="#main">"Skip to main content"</a>
+        <header class="topbar">
+            <div class="topbar-inner">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">"◆"</span>
+                    "Helpdesk"
+                </a>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        user.await
+                            .ok()
+                            .flatten()
+                            .map(|user| view! { <UserNav user logout/> })
+                    })}
+                </Transition>
+            </div>
+        </header>
+        {children()}
+    }
+}
+
+#[component]
+fn UserNav(user: CurrentUser, logout: ServerAction<Logout>) -> impl IntoView {
+    view! {
+        <nav class="mainnav" aria-label="Main">
+            <A href="/" exact=true>"Home"</A>
+            {user.is_admin.then(|| view! {
+                <A href="/admin/users">"Users"</A>
+                <A href="/admin/departments">"Departments"</A>
+            })}
+        </nav>
+        <div class="me">
+            <Avatar name=user.username.clone() url=user.avatar_url.clone()/>
+            <span class="me-name">{user.username.clone()}</span>
+            <ActionForm action=logout>
+                <button type="submit" class="btn btn-quiet">"Sign out"</button>
+            </ActionForm>
+        </div>
+    }
+}

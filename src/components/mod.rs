@@ -1,0 +1,11 @@
+//! UI pieces shared by every feature.
+
+mod avatar;
+mod form;
+mod layout;
+mod pages;
+
+pub use avatar::Avatar;
+pub use form::{Field, FormAlert, SuccessNote, action_error};
+pub use layout::{Auth, Layout, use_auth};
+pub use pages::{AdminOnly, NotFoundPage, SignedInOnly};

@@ -1,0 +1,57 @@
+//! Department server functions: admin only.
+
+use super::model::Department;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::{db, model::DepartmentName},
+    crate::{
+        auth::guard::require_admin,
+        server::{app_state, respond},
+    },
+};
+
+#[cfg(feature = "ssr")]
+fn parse_name(name: &str) -> Result<DepartmentName, AppError> {
+    DepartmentName::parse(name).map_err(|m| AppError::invalid("name", m))
+}
+
+#[server(endpoint = "list_departments")]
+pub async fn list_departments() -> Result<Vec<Department>, AppError> {
+    respond(async move {
+        require_admin().await?;
+        db::list(&app_state()?.pool).await
+    })
+    .await
+}
+
+#[server(endpoint = "create_department")]
+pub async fn create_department(name: String) -> Result<Department, AppError> {
+    respond(async move {
+        require_admin().await?;
+        let name = parse_name(&name)?;
+        db::create(&app_state()?.pool, &name).await
+    })
+    .await
+}
+
+#[server(endpoint = "rename_department")]
+pub async fn rename_department(id: i64, name: String) -> Result<Department, AppError> {
+    respond(async move {
+        require_admin().await?;
+        let name = parse_name(&name)?;
+        db::rename(&app_state()?.pool, id, &name).await
+    })
+    .await
+}
+
+#[server(endpoint = "delete_department")]
+pub async fn delete_department(id: i64) -> Result<(), AppError> {
+    respond(async move {
+        require_admin().await?;
+        db::delete(&app_state()?.pool, id).await
+    })
+    .await
+}

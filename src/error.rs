@@ -1,0 +1,179 @@
+//! The one error type of the app. It crosses the wire (server functions return it), so the
+//! client shows the same message, next to the same field, that the server decided on.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// A message about one input field, keyed by the form field's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Not found.")]
+    NotFound,
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    #[error("Please sign in first.")]
+    Unauthenticated,
+    /// One or more inputs were refused; nothing was stored.
+    #[error("{}", join_messages(.0))]
+    Validation(Vec<FieldError>),
+    /// The input clashes with what is stored (a taken name, a department still in use).
+    #[error("{}", .0.message)]
+    Conflict(FieldError),
+    /// Details are logged on the server, never sent to the browser.
+    #[error("Something went wrong on the server. Please try again.")]
+    Internal,
+    /// The request did not reach the server function (network, bad arguments).
+    #[error("The request failed: {0}")]
+    Request(String),
+}
+
+fn join_messages(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+        AppError::Conflict(FieldError {
+            field: field.into(),
+            message: message.into(),
+        })
+    }
+
+    /// The message to show next to `field`, if this error is about it.
+    pub fn for_field(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Validation(errors) => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
+            AppError::Conflict(e) if e.field == field => Some(e.message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status this error stands for.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::NotFound => 404,
+            AppError::Forbidden => 403,
+            AppError::Unauthenticated => 401,
+            AppError::Validation(_) => 422,
+            AppError::Conflict(_) => 409,
+            AppError::Internal => 500,
+            AppError::Request(_) => 400,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Request(value.to_string())
+    }
+}
+
+/// Collects the field errors of several parses, so a form shows all its problems at once.
+#[derive(Default)]
+pub struct Errors(Vec<FieldError>);
+
+impl Errors {
+    /// Keeps the parsed value, or records the message against `field`.
+    pub fn check<T>(&mut self, field: &str, parsed: Result<T, String>) -> Option<T> {
+        match parsed {
+            Ok(v) => Some(v),
+            Err(message) => {
+                self.0.push(FieldError {
+                    field: field.into(),
+                    message,
+                });
+                None
+            }
+        }
+    }
+
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self.0))
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+
+    impl From<sqlx::Error> for AppError {
+        fn from(err: sqlx::Error) -> Self {
+            match err {
+                sqlx::Error::RowNotFound => AppError::NotFound,
+                other => {
+                    tracing::error!(error = %other, "database error");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
+    impl AppError {
+        /// A plain response for failures outside server functions (middleware, handlers).
+        pub fn status_response(&self) -> axum::response::Response {
+            use axum::response::IntoResponse;
+            let status = axum::http::StatusCode::from_u16(self.status_code())
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            (status, self.to_string()).into_response()
+        }
+    }
+
+    impl From<tower_sessions::session::Error> for AppError {
+        fn from(err: tower_sessions::session::Error) -> Self {
+            tracing::error!(error = %err, "session store error");
+            AppError::Internal
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_messages_are_found_by_field_name() {
+        let mut errors = Errors::default();
+        errors.check::<()>("name", Err("Too long.".into()));
+        errors.check("email", Ok(()));
+        let err = errors.into_result().unwrap_err();
+        assert_eq!(err.for_field("name").as_deref(), Some("Too long."));
+        assert_eq!(err.for_field("email"), None);
+        assert_eq!(err.status_code(), 422);
+    }
+
+    #[test]
+    fn error_survives_the_wire() {
+        let err = AppError::conflict("username", "That username is taken.");
+        let bytes = err.ser();
+        assert_eq!(AppError::de(bytes), err);
+    }
+}

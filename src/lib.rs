@@ -1,0 +1,19 @@
+#![recursion_limit = "256"]
+//! Helpdesk: a self-hosted helpdesk. One binary, one SQLite file.
+
+pub mod app;
+pub mod auth;
+pub mod components;
+pub mod departments;
+pub mod error;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,146 @@
+//! The command line: `helpdesk [serve]`, `helpdesk create-admin`.
+
+use super::{
+    Config,
+    config::{FileConfig, Overrides},
+    router::{self, BootError},
+};
+use crate::{
+    auth::password,
+    users::{
+        db::{self as users_db, UserInput},
+        model::{AvatarUrl, Email, Password, Role, UserStatus, Username},
+    },
+};
+use clap::{Parser, Subcommand};
+use std::{
+    io::{BufRead, IsTerminal},
+    path::PathBuf,
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "helpdesk",
+    version,
+    about = "A self-hosted helpdesk: one binary, one SQLite file."
+)]
+pub struct Cli {
+    /// Config file (default: Leptos.toml in the working directory, if present).
+    #[arg(long, global = true, env = "HELPDESK_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:3000.
+    #[arg(long, global = true, env = "LEPTOS_SITE_ADDR", value_name = "IP:PORT")]
+    listen: Option<String>,
+    /// SQLite database, e.g. sqlite://helpdesk.db (created if missing).
+    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
+    /// Folder with the compiled site (WASM, JS, CSS).
+    #[arg(long, global = true, env = "LEPTOS_SITE_ROOT", value_name = "DIR")]
+    site_root: Option<String>,
+    /// Mark the session cookie Secure (set this when the app is reached over https).
+    #[arg(
+        long,
+        global = true,
+        env = "HELPDESK_SECURE_COOKIES",
+        value_name = "BOOL"
+    )]
+    secure_cookies: Option<bool>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the helpdesk (the default).
+    Serve,
+    /// Create an active admin. The password is read from standard input (one line) when it
+    /// is not a terminal, and prompted for otherwise.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+impl Cli {
+    fn config(&self) -> Result<Config, BootError> {
+        let file = match &self.config {
+            Some(path) => FileConfig::load(path, true)?,
+            None => FileConfig::load(std::path::Path::new("Leptos.toml"), false)?,
+        };
+        let overrides = Overrides {
+            listen: self.listen.clone(),
+            database_url: self.database_url.clone(),
+            site_root: self.site_root.clone(),
+            secure_cookies: self.secure_cookies,
+        };
+        Ok(Config::resolve(file, overrides)?)
+    }
+}
+
+pub async fn run() -> Result<(), BootError> {
+    let cli = Cli::parse();
+    let config = cli.config()?;
+    match cli.command {
+        None | Some(Command::Serve) => serve(config).await,
+        Some(Command::CreateAdmin { username, email }) => {
+            create_admin(config, &username, &email).await
+        }
+    }
+}
+
+const CREATE_ADMIN_HINT: &str = "No active admin exists yet. Create one with: helpdesk create-admin --username NAME --email EMAIL";
+
+async fn serve(config: Config) -> Result<(), BootError> {
+    let state = router::state(config).await?;
+    if crate::auth::db::active_admin_count(&state.pool).await? == 0 {
+        tracing::warn!("{CREATE_ADMIN_HINT}");
+    }
+    let addr = state.config.listen;
+    let app = router::router(state).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!("helpdesk listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+fn read_password() -> Result<String, BootError> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Repeat password: ")?;
+        if first != again {
+            return Err("the two passwords differ".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+async fn create_admin(config: Config, username: &str, email: &str) -> Result<(), BootError> {
+    let username = Username::parse(username).map_err(|m| format!("username: {m}"))?;
+    let email = Email::parse(email).map_err(|m| format!("email: {m}"))?;
+    let password = Password::parse(&read_password()?).map_err(|m| format!("password: {m}"))?;
+    let pool = super::db::connect(&config.database_url).await?;
+    let input = UserInput {
+        username,
+        email,
+        avatar: AvatarUrl::parse("")?,
+        department_id: None,
+        roles: vec![Role::Admin, Role::User],
+        status: UserStatus::Active,
+    };
+    let hash = password::hash(&password).await?;
+    let user = users_db::create(&pool, &input, &hash).await?;
+    println!("Created admin {} <{}>.", user.username, user.email);
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! Runtime settings: defaults < `Leptos.toml` < environment < command-line flags.
+
+use serde::Deserialize;
+use std::{net::SocketAddr, path::Path};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    /// Where cargo-leptos put the compiled site (WASM, JS, CSS, public files).
+    pub site_root: String,
+    /// Mark the session cookie `Secure`: turn on when users reach the app over https.
+    pub secure_cookies: bool,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://helpdesk.db";
+pub const DEFAULT_SITE_ROOT: &str = "target/site";
+
+/// The keys the config file may hold; anything else is refused so typos do not pass silently.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub site_root: Option<String>,
+    pub secure_cookies: Option<bool>,
+}
+
+/// Values that came from flags or the environment (clap merges those two, flag first).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub site_root: Option<String>,
+    pub secure_cookies: Option<bool>,
+}
+
+impl FileConfig {
+    /// Reads the file if it exists. A missing default file is fine; a broken one is an error.
+    pub fn load(path: &Path, required: bool) -> Result<FileConfig, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| format!("cannot read config file {}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(FileConfig::default())
+            }
+            Err(e) => Err(format!("cannot open config file {}: {e}", path.display())),
+        }
+    }
+}
+
+impl Config {
+    pub fn resolve(file: FileConfig, over: Overrides) -> Result<Config, String> {
+        let listen = over
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen = listen
+            .parse()
+            .map_err(|_| format!("listen address {listen:?} is not of the form IP:PORT"))?;
+        Ok(Config {
+            listen,
+            database_url: over
+                .database_url
+                .or(file.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            site_root: over
+                .site_root
+                .or(file.site_root)
+                .unwrap_or_else(|| DEFAULT_SITE_ROOT.into()),
+            secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_and_env_beat_the_file_which_beats_defaults() {
+        let file = FileConfig {
+            listen: Some("0.0.0.0:8080".into()),
+            database_url: Some("sqlite://file.db".into()),
+            ..Default::default()
+        };
+        let over = Overrides {
+            database_url: Some("sqlite://flag.db".into()),
+            ..Default::default()
+        };
+        let config = Config::resolve(file, over).unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:8080");
+        assert_eq!(config.database_url, "sqlite://flag.db");
+        assert_eq!(config.site_root, DEFAULT_SITE_ROOT);
+        assert!(!config.secure_cookies);
+    }
+
+    #[test]
+    fn a_bad_listen_address_is_explained() {
+        let over = Overrides {
+            listen: Some("localhost".into()),
+            ..Default::default()
+        };
+        assert!(
+            Config::resolve(FileConfig::default(), over)
+                .unwrap_err()
+                .contains("IP:PORT")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Leptos.toml");
+        std::fs::write(&path, "lissen = \"1.2.3.4:5\"\n").unwrap();
+        assert!(FileConfig::load(&path, false).is_err());
+        assert!(FileConfig::load(&dir.path().join("none.toml"), false).is_ok());
+        assert!(FileConfig::load(&dir.path().join("none.toml"), true).is_err());
+    }
+}

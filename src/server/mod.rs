@@ -1,0 +1,55 @@
+//! Server-only plumbing: configuration, the database pool, shared state, the router and the CLI.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod router;
+
+use crate::error::AppError;
+use axum::{extract::FromRef, http};
+use leptos::prelude::*;
+use sqlx::SqlitePool;
+
+pub use config::Config;
+
+/// Everything a request handler or server function needs. Cheap to clone (all `Arc`s inside).
+#[derive(FromRef, Clone)]
+pub struct AppState {
+    pub pool: SqlitePool,
+    pub leptos_options: LeptosOptions,
+    pub config: std::sync::Arc<Config>,
+}
+
+/// The state, from inside a server function or a server-side render.
+pub fn app_state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the Leptos context");
+        AppError::Internal
+    })
+}
+
+/// Runs a server function body and, for fetch calls, sets the HTTP status its error stands for.
+/// Plain form posts (no JavaScript) keep the framework's redirect back to the form, which
+/// carries the error in the URL for the page to show.
+pub async fn respond<T>(
+    body: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(err) = &result {
+        let form_post = use_context::<http::request::Parts>()
+            .and_then(|parts| {
+                parts
+                    .headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.contains("text/html"))
+            })
+            .unwrap_or(false);
+        if !form_post && let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(code) = http::StatusCode::from_u16(err.status_code()) {
+                res.set_status(code);
+            }
+        }
+    }
+    result
+}

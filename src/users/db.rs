@@ -1,0 +1,360 @@
+//! User queries. Every change that touches roles or status runs in one transaction that also
+//! enforces the last-admin rule before it commits.
+
+use super::model::{AvatarUrl, Email, Role, UserStatus, UserView, Username};
+use crate::{error::AppError, server::db::now_ms};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// A user's fields as an admin (or `create-admin`) sets them; the password is already hashed.
+pub struct UserInput {
+    pub username: Username,
+    pub email: Email,
+    pub avatar: AvatarUrl,
+    pub department_id: Option<i64>,
+    pub roles: Vec<Role>,
+    pub status: UserStatus,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    email: String,
+    avatar_url: Option<String>,
+    department_id: Option<i64>,
+    department_name: Option<String>,
+    status: String,
+    roles: Option<String>,
+}
+
+impl From<UserRow> for UserView {
+    fn from(r: UserRow) -> Self {
+        let mut roles: Vec<Role> = r
+            .roles
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(Role::parse)
+            .collect();
+        roles.sort_by_key(|role| role.as_str());
+        UserView {
+            id: r.id,
+            username: r.username,
+            email: r.email,
+            avatar_url: r.avatar_url,
+            roles,
+            department_id: r.department_id,
+            department_name: r.department_name,
+            status: UserStatus::parse(&r.status).unwrap_or(UserStatus::Inactive),
+        }
+    }
+}
+
+const SELECT: &str = "SELECT u.id, u.username, u.email, u.avatar_url, u.department_id,
+        d.name AS department_name, u.status,
+        (SELECT group_concat(r.role) FROM user_roles r WHERE r.user_id = u.id) AS roles
+   FROM users u LEFT JOIN departments d ON d.id = u.department_id";
+
+fn taken(err: sqlx::Error) -> AppError {
+    if let Some(db) = err.as_database_error() {
+        if db.is_unique_violation() {
+            if db.message().contains("users.username") {
+                return AppError::conflict("username", "That username is already taken.");
+            }
+            if db.message().contains("users.email") {
+                return AppError::conflict("email", "That email address is already in use.");
+            }
+        }
+    }
+    err.into()
+}
+
+pub async fn list(pool: &SqlitePool) -> Result<Vec<UserView>, AppError> {
+    let rows: Vec<UserRow> = sqlx::query_as(&format!("{SELECT} ORDER BY u.username"))
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(UserView::from).collect())
+}
+
+pub async fn get(pool: &SqlitePool, id: i64) -> Result<UserView, AppError> {
+    let row: UserRow = sqlx::query_as(&format!("{SELECT} WHERE u.id = ?"))
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    Ok(row.into())
+}
+
+async fn check_department(conn: &mut SqliteConnection, id: Option<i64>) -> Result<(), AppError> {
+    let Some(id) = id else { return Ok(()) };
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM departments WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(AppError::invalid(
+            "department_id",
+            "That department does not exist (any more). Choose another.",
+        )),
+    }
+}
+
+async fn set_roles(conn: &mut SqliteConnection, id: i64, roles: &[Role]) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM user_roles WHERE user_id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for role in roles {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES (?, ?)")
+            .bind(id)
+            .bind(role.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Refuses a change that would leave nobody able to administer the helpdesk.
+async fn keep_an_admin(conn: &mut SqliteConnection, field: &str) -> Result<(), AppError> {
+    let admins: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id
+          WHERE r.role = 'admin' AND u.status = 'active'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if admins == 0 {
+        return Err(AppError::invalid(
+            field,
+            "This is the last active admin: make another user an active admin first.",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn create(
+    pool: &SqlitePool,
+    input: &UserInput,
+    password_hash: &str,
+) -> Result<UserView, AppError> {
+    let mut tx = pool.begin().await?;
+    check_department(&mut tx, input.department_id).await?;
+    let now = now_ms();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, email, password_hash, avatar_url, department_id, status,
+                            created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(input.username.as_str())
+    .bind(input.email.as_str())
+    .bind(password_hash)
+    .bind(input.avatar.as_deref())
+    .bind(input.department_id)
+    .bind(input.status.as_str())
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(taken)?;
+    set_roles(&mut tx, id, &input.roles).await?;
+    tx.commit().await?;
+    get(pool, id).await
+}
+
+pub async fn update(
+    pool: &SqlitePool,
+    id: i64,
+    input: &UserInput,
+    new_password_hash: Option<&str>,
+) -> Result<UserView, AppError> {
+    let mut tx = pool.begin().await?;
+    check_department(&mut tx, input.department_id).await?;
+    let done = sqlx::query(
+        "UPDATE users SET username = ?, email = ?, avatar_url = ?, department_id = ?, status = ?,
+                          password_hash = COALESCE(?, password_hash), updated_at = ?
+          WHERE id = ?",
+    )
+    .bind(input.username.as_str())
+    .bind(input.email.as_str())
+    .bind(input.avatar.as_deref())
+    .bind(input.department_id)
+    .bind(input.status.as_str())
+    .bind(new_password_hash)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(taken)?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    set_roles(&mut tx, id, &input.roles).await?;
+    let field = if input.status == UserStatus::Inactive {
+        "status"
+    } else {
+        "role_admin"
+    };
+    keep_an_admin(&mut tx, field).await?;
+    tx.commit().await?;
+    get(pool, id).await
+}
+
+pub async fn set_status(
+    pool: &SqlitePool,
+    id: i64,
+    status: UserStatus,
+) -> Result<UserView, AppError> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query("UPDATE users SET status = ?, updated_at = ? WHERE id = ?")
+        .bind(status.as_str())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    keep_an_admin(&mut tx, "status").await?;
+    tx.commit().await?;
+    get(pool, id).await
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::server::db::test_pool;
+
+    pub(crate) fn input(name: &str, roles: &[Role]) -> UserInput {
+        UserInput {
+            username: Username::parse(name).unwrap(),
+            email: Email::parse(&format!("{name}@example.com")).unwrap(),
+            avatar: AvatarUrl::parse("").unwrap(),
+            department_id: None,
+            roles: roles.to_vec(),
+            status: UserStatus::Active,
+        }
+    }
+
+    #[tokio::test]
+    async fn create_list_and_update() {
+        let (pool, _dir) = test_pool().await;
+        let dept: i64 = sqlx::query_scalar(
+            "INSERT INTO departments (name, created_at) VALUES ('IT', 0) RETURNING id",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let mut ann = input("ann", &[Role::User]);
+        ann.department_id = Some(dept);
+        let created = create(&pool, &ann, "hash").await.unwrap();
+        assert_eq!(created.department_name.as_deref(), Some("IT"));
+        assert_eq!(created.roles, vec![Role::User]);
+        assert_eq!(created.status, UserStatus::Active);
+
+        let admin = create(&pool, &input("boss", &[Role::Admin, Role::User]), "h")
+            .await
+            .unwrap();
+        assert_eq!(admin.roles, vec![Role::Admin, Role::User]);
+
+        let mut changed = input("ann2", &[Role::Admin]);
+        changed.avatar = AvatarUrl::parse("https://example.com/a.png").unwrap();
+        let updated = update(&pool, created.id, &changed, Some("new-hash"))
+            .await
+            .unwrap();
+        assert_eq!(updated.username, "ann2");
+        assert_eq!(updated.roles, vec![Role::Admin]);
+        assert_eq!(updated.department_id, None);
+        assert_eq!(
+            updated.avatar_url.as_deref(),
+            Some("https://example.com/a.png")
+        );
+        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+            .bind(created.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(hash, "new-hash");
+        // No new password: the old hash stays.
+        update(&pool, created.id, &changed, None).await.unwrap();
+        let names: Vec<_> = list(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
+        assert_eq!(names, ["ann2", "boss"]);
+        assert_eq!(get(&pool, 999).await, Err(AppError::NotFound));
+    }
+
+    #[tokio::test]
+    async fn usernames_and_emails_are_unique_and_nothing_is_stored() {
+        let (pool, _dir) = test_pool().await;
+        create(&pool, &input("ann", &[Role::User]), "h")
+            .await
+            .unwrap();
+        let err = create(&pool, &input("ann", &[Role::User]), "h")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.for_field("username").unwrap(),
+            "That username is already taken."
+        );
+        let mut same_email = input("bob", &[Role::User]);
+        same_email.email = Email::parse("ANN@example.com").unwrap();
+        let err = create(&pool, &same_email, "h").await.unwrap_err();
+        assert_eq!(
+            err.for_field("email").unwrap(),
+            "That email address is already in use."
+        );
+        let mut bad_dept = input("cyd", &[Role::User]);
+        bad_dept.department_id = Some(42);
+        let err = create(&pool, &bad_dept, "h").await.unwrap_err();
+        assert!(err.for_field("department_id").is_some());
+        assert_eq!(list(&pool).await.unwrap().len(), 1);
+        let roles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_roles")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(roles, 1, "a refused user leaves no roles behind");
+    }
+
+    #[tokio::test]
+    async fn the_last_active_admin_stays() {
+        let (pool, _dir) = test_pool().await;
+        let admin = create(&pool, &input("boss", &[Role::Admin, Role::User]), "h")
+            .await
+            .unwrap();
+        // Deactivating or demoting the only admin is refused and changes nothing.
+        let err = set_status(&pool, admin.id, UserStatus::Inactive)
+            .await
+            .unwrap_err();
+        assert!(
+            err.for_field("status")
+                .unwrap()
+                .contains("last active admin")
+        );
+        let err = update(&pool, admin.id, &input("boss", &[Role::User]), None)
+            .await
+            .unwrap_err();
+        assert!(err.for_field("role_admin").is_some());
+        let mut inactive = input("boss", &[Role::Admin]);
+        inactive.status = UserStatus::Inactive;
+        assert!(
+            update(&pool, admin.id, &inactive, None)
+                .await
+                .unwrap_err()
+                .for_field("status")
+                .is_some()
+        );
+        let still = get(&pool, admin.id).await.unwrap();
+        assert_eq!(still.status, UserStatus::Active);
+        assert_eq!(still.roles, vec![Role::Admin, Role::User]);
+
+        // With a second active admin, the first may step down.
+        create(&pool, &input("deputy", &[Role::Admin]), "h")
+            .await
+            .unwrap();
+        set_status(&pool, admin.id, UserStatus::Inactive)
+            .await
+            .unwrap();
+        assert_eq!(crate::auth::db::active_admin_count(&pool).await.unwrap(), 1);
+    }
+}

@@ -1,0 +1,303 @@
+use super::{
+    api::{CreateUser, SetUserStatus, UpdateUser, get_user, list_users},
+    model::{Role, UserStatus, UserView},
+};
+use crate::{
+    components::{AdminOnly, Avatar, Field, FormAlert, SuccessNote, action_error},
+    departments::{api::list_departments, model::Department},
+    error::AppError,
+};
+use leptos::{html, prelude::*};
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    view! {
+        <Title text="Users"/>
+        <AdminOnly>
+            <UsersAdmin/>
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn UsersAdmin() -> impl IntoView {
+    let create = ServerAction::<CreateUser>::new();
+    let set_status = ServerAction::<SetUserStatus>::new();
+    let users = Resource::new(
+        move || (create.version().get(), set_status.version().get()),
+        |_| list_users(),
+    );
+    let departments = Resource::new(|| (), |_| list_departments());
+    let create_error = action_error(create);
+    let status_error = action_error(set_status);
+    let form = NodeRef::<html::Form>::new();
+    Effect::new(move || {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
+    let created = Signal::derive(move || match create.value().get() {
+        Some(Ok(u)) => Some(format!("User {} created.", u.username)),
+        _ => None,
+    });
+    let status_note = Signal::derive(move || match set_status.value().get() {
+        Some(Ok(u)) => Some(format!(
+            "{} is now {}.",
+            u.username,
+            u.status.label().to_lowercase()
+        )),
+        _ => None,
+    });
+
+    view! {
+        <main id="main" class="page">
+            <h1>"Users"</h1>
+            <section aria-labelledby="user-list-heading">
+                <h2 id="user-list-heading">"All users"</h2>
+                <FormAlert error=status_error/>
+                <SuccessNote message=status_note/>
+                <Transition fallback=|| view! { <p>"Loading users…"</p> }>
+                    {move || Suspend::new(async move {
+                        match users.await {
+                            Ok(list) => view! { <UserTable list set_status/> }.into_any(),
+                            Err(e) => view! {
+                                <p class="alert alert-error" role="alert">{e.to_string()}</p>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+            <section class="card" aria-labelledby="new-user-heading">
+                <h2 id="new-user-heading">"New user"</h2>
+                <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        let departments = departments.await.unwrap_or_default();
+                        view! {
+                            <ActionForm action=create node_ref=form>
+                                <FormAlert error=create_error/>
+                                <SuccessNote message=created/>
+                                <UserFields prefix="new-user" user=None departments error=create_error/>
+                                <button type="submit" class="btn btn-primary"
+                                    disabled=move || create.pending().get()>
+                                    "Create user"
+                                </button>
+                            </ActionForm>
+                        }
+                    })}
+                </Transition>
+            </section>
+        </main>
+    }
+}
+
+#[component]
+fn UserTable(list: Vec<UserView>, set_status: ServerAction<SetUserStatus>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Username"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Roles"</th>
+                        <th scope="col">"Department"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list.into_iter().map(|u| {
+                        let roles = u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+                        let (next, verb) = match u.status {
+                            UserStatus::Active => (UserStatus::Inactive, "Deactivate"),
+                            UserStatus::Inactive => (UserStatus::Active, "Reactivate"),
+                        };
+                        view! {
+                            <tr>
+                                <th scope="row">
+                                    <span class="user-cell">
+                                        <Avatar name=u.username.clone() url=u.avatar_url.clone()/>
+                                        {u.username.clone()}
+                                    </span>
+                                </th>
+                                <td>{u.email.clone()}</td>
+                                <td>{roles}</td>
+                                <td>{u.department_name.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td>
+                                    <span class=format!("badge badge-{}", u.status.as_str())>
+                                        {u.status.label()}
+                                    </span>
+                                </td>
+                                <td class="actions">
+                                    <a class="btn" href=format!("/admin/users/{}", u.id)
+                                        aria-label=format!("Edit {}", u.username)>"Edit"</a>
+                                    <ActionForm action=set_status>
+                                        <input type="hidden" name="id" value=u.id/>
+                                        <input type="hidden" name="status" value=next.as_str()/>
+                                        <button type="submit" class="btn"
+                                            aria-label=format!("{verb} {}", u.username)>{verb}</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The fields of the new-user and edit-user forms. `user` pre-fills them for editing.
+#[component]
+fn UserFields(
+    prefix: &'static str,
+    user: Option<UserView>,
+    departments: Vec<Department>,
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] password_ref: Option<NodeRef<html::Input>>,
+) -> impl IntoView {
+    let password_ref = password_ref.unwrap_or_default();
+    let editing = user.is_some();
+    let id = move |field: &str| format!("{prefix}-{field}");
+    let message = move |field: &'static str| move || error.get().and_then(|e| e.for_field(field));
+    let current_dept = user.as_ref().and_then(|u| u.department_id);
+    let is_admin = user.as_ref().is_some_and(|u| u.has_role(Role::Admin));
+    // A new user gets the "user" role unless the admin unticks it.
+    let is_user = user.as_ref().is_none_or(|u| u.has_role(Role::User));
+    let status = user.as_ref().map_or(UserStatus::Active, |u| u.status);
+    view! {
+        <div class="form-grid">
+            <Field label="Username" name="username" id=id("username") required=true maxlength=32
+                autocomplete="off" value=user.as_ref().map(|u| u.username.clone())
+                hint="3–32 characters: a–z, 0–9, _ . -" error/>
+            <Field label="Email" name="email" id=id("email") kind="email" required=true
+                autocomplete="off" value=user.as_ref().map(|u| u.email.clone()) error/>
+            {if editing {
+                view! {
+                    <Field label="New password" name="new_password" id=id("password") kind="password"
+                        autocomplete="new-password" hint="Leave empty to keep the current password."
+                        node_ref=password_ref error/>
+                }.into_any()
+            } else {
+                view! {
+                    <Field label="Password" name="password" id=id("password") kind="password"
+                        autocomplete="new-password" required=true hint="At least 8 characters."
+                        node_ref=password_ref error/>
+                }.into_any()
+            }}
+            <Field label="Avatar URL" name="avatar_url" id=id("avatar") kind="url"
+                value=user.as_ref().and_then(|u| u.avatar_url.clone())
+                hint="Optional: an https:// address of a picture." error/>
+            <div class="field">
+                <label for=id("department")>"Department"</label>
+                <select id=id("department") name="department_id"
+                    aria-invalid=move || message("department_id")().map(|_| "true")>
+                    <option value="" selected=current_dept.is_none()>"No department"</option>
+                    {departments.into_iter().map(|d| view! {
+                        <option value=d.id selected=current_dept == Some(d.id)>{d.name}</option>
+                    }).collect_view()}
+                </select>
+                <p class="field-error">{message("department_id")}</p>
+            </div>
+            <div class="field">
+                <label for=id("status")>"Status"</label>
+                <select id=id("status") name="status"
+                    aria-invalid=move || message("status")().map(|_| "true")>
+                    <option value="active" selected=status == UserStatus::Active>"Active"</option>
+                    <option value="inactive" selected=status == UserStatus::Inactive>"Inactive"</option>
+                </select>
+                <p class="field-error">{message("status")}</p>
+            </div>
+            <fieldset class="field roles">
+                <legend>"Roles"</legend>
+                <label class="check">
+                    <input type="checkbox" name="role_admin" checked=is_admin/>
+                    "Admin"
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="role_user" checked=is_user/>
+                    "User"
+                </label>
+                <p class="field-error">{message("role_admin")}</p>
+            </fieldset>
+        </div>
+    }
+}
+
+#[component]
+pub fn EditUserPage() -> impl IntoView {
+    view! {
+        <Title text="Edit user"/>
+        <AdminOnly>
+            <EditUser/>
+        </AdminOnly>
+    }
+}
+
+#[component]
+fn EditUser() -> impl IntoView {
+    let params = use_params_map();
+    let user_id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
+    let update = ServerAction::<UpdateUser>::new();
+    // Keyed on the id only: a failed save must not reload the form over what was typed.
+    let user = Resource::new(user_id, |id| async move {
+        match id {
+            Some(id) => get_user(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    let departments = Resource::new(|| (), |_| list_departments());
+    let error = action_error(update);
+    let saved = Signal::derive(move || match update.value().get() {
+        Some(Ok(u)) => Some(format!("Changes to {} saved.", u.username)),
+        _ => None,
+    });
+    let password = NodeRef::<html::Input>::new();
+    Effect::new(move || {
+        if matches!(update.value().get(), Some(Ok(_))) {
+            // The new password has been stored: do not leave it in the field.
+            if let Some(input) = password.get() {
+                input.set_value("");
+            }
+        }
+    });
+
+    view! {
+        <main id="main" class="page">
+            <p class="crumbs"><a href="/admin/users">"← All users"</a></p>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match (user.await, departments.await) {
+                        (Ok(u), Ok(departments)) => view! {
+                            <h1>"Edit " {u.username.clone()}</h1>
+                            <section class="card">
+                                <ActionForm action=update>
+                                    <FormAlert error/>
+                                    <SuccessNote message=saved/>
+                                    <input type="hidden" name="id" value=u.id/>
+                                    <UserFields prefix="edit-user" user=Some(u) departments error password_ref=password/>
+                                    <button type="submit" class="btn btn-primary"
+                                        disabled=move || update.pending().get()>
+                                        "Save changes"
+                                    </button>
+                                </ActionForm>
+                            </section>
+                        }.into_any(),
+                        (Err(AppError::NotFound), _) => view! {
+                            <h1>"User not found"</h1>
+                            <p>"There is no user with this address."</p>
+                        }.into_any(),
+                        (Err(e), _) | (_, Err(e)) => view! {
+                            <h1>"Edit user"</h1>
+                            <p class="alert alert-error" role="alert">{e.to_string()}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}

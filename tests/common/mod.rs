@@ -1,0 +1,143 @@
+//! Boots the real router on a free port with a fresh database, and talks to it over HTTP.
+#![allow(dead_code)]
+
+use helpdesk::{
+    auth::password,
+    server::{
+        Config,
+        router::{router, state},
+    },
+    users::{
+        db::{self, UserInput},
+        model::{AvatarUrl, Email, Role, UserStatus, Username},
+    },
+};
+use reqwest::{Client, StatusCode, redirect::Policy};
+use sqlx::SqlitePool;
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: SqlitePool,
+    pub dir: TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(dir).await
+}
+
+/// Boots a server on the database in `dir` (a second server on the same folder is a restart).
+pub async fn spawn_app_in(dir: TempDir) -> TestApp {
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: format!("sqlite://{}", dir.path().join("helpdesk.db").display()),
+        site_root: "target/site".into(),
+        secure_cookies: false,
+    };
+    let state = state(config).await.expect("state");
+    let pool = state.pool.clone();
+    let app = router(state).await.expect("router");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    TestApp { base, pool, dir }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: String,
+    pub location: Option<String>,
+    pub set_cookie: Vec<String>,
+}
+
+impl TestApp {
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn add_user(
+        &self,
+        name: &str,
+        password: &str,
+        roles: &[Role],
+        status: UserStatus,
+    ) -> i64 {
+        let input = UserInput {
+            username: Username::parse(name).unwrap(),
+            email: Email::parse(&format!("{name}@example.com")).unwrap(),
+            avatar: AvatarUrl::parse("").unwrap(),
+            department_id: None,
+            roles: roles.to_vec(),
+            status,
+        };
+        let hash = password::hash_blocking(password).unwrap();
+        db::create(&self.pool, &input, &hash).await.unwrap().id
+    }
+
+    async fn reply(res: reqwest::Response) -> Reply {
+        let status = res.status();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        let set_cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        Reply {
+            status,
+            body: res.text().await.unwrap(),
+            location,
+            set_cookie,
+        }
+    }
+
+    /// Calls a server function the way the hydrated client does (form-encoded, JSON back).
+    pub async fn call(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> Reply {
+        let res = client
+            .post(format!("{}/api/{name}", self.base))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        Self::reply(res).await
+    }
+
+    pub async fn get(&self, client: &Client, path: &str) -> Reply {
+        let res = client
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        Self::reply(res).await
+    }
+
+    pub async fn login(&self, client: &Client, username: &str, password: &str) -> Reply {
+        self.call(
+            client,
+            "login",
+            &[("username", username), ("password", password)],
+        )
+        .await
+    }
+
+    /// A client already signed in as a new user with these roles.
+    pub async fn signed_in(&self, name: &str, roles: &[Role]) -> Client {
+        self.add_user(name, "password-123", roles, UserStatus::Active)
+            .await;
+        let client = self.client();
+        let reply = self.login(&client, name, "password-123").await;
+        assert!(reply.status.is_success(), "login of {name}: {}", reply.body);
+        client
+    }
+}
