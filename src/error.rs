@@ -26,8 +26,8 @@ pub enum AppError {
     #[error("{}", join_messages(.0))]
     Validation(Vec<FieldError>),
     /// The input clashes with what is stored (a taken name, a department still in use).
-    #[error("{}", .0.message)]
-    Conflict(FieldError),
+    #[error("{}", join_messages(.0))]
+    Conflict(Vec<FieldError>),
     /// Details are logged on the server, never sent to the browser.
     #[error("Something went wrong on the server. Please try again.")]
     Internal,
@@ -53,20 +53,19 @@ impl AppError {
     }
 
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
-        AppError::Conflict(FieldError {
+        AppError::Conflict(vec![FieldError {
             field: field.into(),
             message: message.into(),
-        })
+        }])
     }
 
     /// The message to show next to `field`, if this error is about it.
     pub fn for_field(&self, field: &str) -> Option<String> {
         match self {
-            AppError::Validation(errors) => errors
+            AppError::Validation(errors) | AppError::Conflict(errors) => errors
                 .iter()
                 .find(|e| e.field == field)
                 .map(|e| e.message.clone()),
-            AppError::Conflict(e) if e.field == field => Some(e.message.clone()),
             _ => None,
         }
     }

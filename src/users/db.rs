@@ -2,7 +2,10 @@
 //! enforces the last-admin rule before it commits.
 
 use super::model::{AvatarUrl, Email, Role, UserStatus, UserView, Username};
-use crate::{error::AppError, server::db::now_ms};
+use crate::{
+    error::{AppError, FieldError},
+    server::db::now_ms,
+};
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// A user's fields as an admin (or `create-admin`) sets them; the password is already hashed.
@@ -98,6 +101,42 @@ async fn check_department(conn: &mut SqliteConnection, id: Option<i64>) -> Resul
     }
 }
 
+/// Reports a taken username and a taken email together, so the form shows both at once.
+async fn check_unique(
+    conn: &mut SqliteConnection,
+    input: &UserInput,
+    except_id: Option<i64>,
+) -> Result<(), AppError> {
+    let (name_taken, email_taken): (bool, bool) = sqlx::query_as(
+        "SELECT COALESCE(MAX(username = ?1), 0), COALESCE(MAX(email = ?2 COLLATE NOCASE), 0)
+           FROM users
+          WHERE (username = ?1 OR email = ?2 COLLATE NOCASE) AND id IS NOT ?3",
+    )
+    .bind(input.username.as_str())
+    .bind(input.email.as_str())
+    .bind(except_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut clashes = Vec::new();
+    if name_taken {
+        clashes.push(FieldError {
+            field: "username".into(),
+            message: "That username is already taken.".into(),
+        });
+    }
+    if email_taken {
+        clashes.push(FieldError {
+            field: "email".into(),
+            message: "That email address is already in use.".into(),
+        });
+    }
+    if clashes.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(clashes))
+    }
+}
+
 async fn set_roles(conn: &mut SqliteConnection, id: i64, roles: &[Role]) -> Result<(), AppError> {
     sqlx::query("DELETE FROM user_roles WHERE user_id = ?")
         .bind(id)
@@ -137,6 +176,7 @@ pub async fn create(
 ) -> Result<UserView, AppError> {
     let mut tx = pool.begin().await?;
     check_department(&mut tx, input.department_id).await?;
+    check_unique(&mut tx, input, None).await?;
     let now = now_ms();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, email, password_hash, avatar_url, department_id, status,
@@ -167,6 +207,7 @@ pub async fn update(
 ) -> Result<UserView, AppError> {
     let mut tx = pool.begin().await?;
     check_department(&mut tx, input.department_id).await?;
+    check_unique(&mut tx, input, Some(id)).await?;
     let done = sqlx::query(
         "UPDATE users SET username = ?, email = ?, avatar_url = ?, department_id = ?, status = ?,
                           password_hash = COALESCE(?, password_hash), updated_at = ?
@@ -296,6 +337,10 @@ pub(crate) mod tests {
         assert_eq!(
             err.for_field("username").unwrap(),
             "That username is already taken."
+        );
+        assert_eq!(
+            err.for_field("email").unwrap(),
+            "That email address is already in use."
         );
         let mut same_email = input("bob", &[Role::User]);
         same_email.email = Email::parse("ANN@example.com").unwrap();

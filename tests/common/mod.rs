@@ -51,6 +51,20 @@ pub struct Reply {
     pub set_cookie: Vec<String>,
 }
 
+impl Reply {
+    /// The body without Leptos' hydration markers (`<!>`, `<!--...-->`), for text checks.
+    pub fn html(&self) -> String {
+        let mut out = self.body.replace("<!>", "");
+        while let Some(start) = out.find("<!--") {
+            match out[start..].find("-->") {
+                Some(end) => out.replace_range(start..start + end + 3, ""),
+                None => break,
+            }
+        }
+        out
+    }
+}
+
 impl TestApp {
     /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
     pub fn client(&self) -> Client {
