@@ -31,7 +31,7 @@ unit:
 # A debug build compiles faster and skips wasm-opt; the tests start their own server.
 e2e:
 	cargo leptos build
-	cd end2end && npx playwright test
+	cd end2end && E2E_PORT=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') npx playwright test
 
 lint:
 	cargo fmt --check

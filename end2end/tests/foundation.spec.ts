@@ -10,6 +10,17 @@ async function signIn(page: Page, username: string, password: string) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Collects script errors and panics (a hydration mismatch panics in debug builds). */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    // A 403/404 page load is logged as a failed resource: that is the page under test.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  return errors;
+}
+
 async function waitForHydration(page: Page) {
   // The WASM client marks nothing by itself; wait until the network is quiet after load.
   await page.waitForLoadState('networkidle');
@@ -43,6 +54,7 @@ test('admin sets up a department and a user; the user has no admin access; deact
   browser,
 }) => {
   const { context: adminContext, page: admin } = await adminPage(browser);
+  const adminErrors = watchErrors(admin);
 
   // Department
   await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Departments' }).click();
@@ -71,7 +83,8 @@ test('admin sets up a department and a user; the user has no admin access; deact
   await form.getByLabel('Password', { exact: true }).fill('short');
   await form.getByLabel('Department').selectOption({ label: 'Human Resources' });
   await form.getByRole('button', { name: 'Create user' }).click();
-  await expect(form.getByText('A password has at least 8 characters.')).toBeVisible();
+  await expect(form.locator('#new-user-password-error')).toHaveText('A password has at least 8 characters.');
+  await expect(form.getByRole('alert')).toContainText('Nothing was saved');
   await expect(admin.getByRole('rowheader', { name: 'jane.doe' })).toHaveCount(0);
 
   await form.getByLabel('Password', { exact: true }).fill('jane-password-1');
@@ -85,6 +98,7 @@ test('admin sets up a department and a user; the user has no admin access; deact
   // The user signs in (own browser), sees no admin links and cannot open the admin pages.
   const userContext = await browser.newContext();
   const user = await userContext.newPage();
+  const userErrors = watchErrors(user);
   await signIn(user, 'jane.doe', 'jane-password-1');
   await expect(user.getByRole('heading', { name: 'Welcome, jane.doe' })).toBeVisible();
   await expect(user.getByRole('banner')).toContainText('jane.doe');
@@ -107,6 +121,8 @@ test('admin sets up a department and a user; the user has no admin access; deact
   await admin.goto('/admin/users');
   await expect(admin).toHaveURL(/\/login$/);
 
+  expect(adminErrors).toEqual([]);
+  expect(userErrors).toEqual([]);
   await userContext.close();
   await adminContext.close();
 });
@@ -136,11 +152,21 @@ test('an admin edits a user, including a new password', async ({ browser }) => {
   await page.getByRole('link', { name: 'Edit sam' }).click();
   await expect(page.getByRole('heading', { name: 'Edit sam' })).toBeVisible();
   await waitForHydration(page);
-  await page.getByLabel('Email').fill('not-an-email');
-  await page.getByLabel('Avatar URL').fill('javascript:alert(1)');
+  // Values the browser's own email/url checks accept but the server refuses.
+  await page.getByLabel('Email').fill('sam@localhost');
+  await page.getByLabel('Avatar URL').fill('ftp://example.com/sam.png');
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await expect(page.getByText('Enter a valid email address, like name@example.com.')).toBeVisible();
-  await expect(page.getByText('The avatar must be an http:// or https:// address.')).toBeVisible();
+  await expect(page.locator('#edit-user-email-error')).toHaveText(
+    'Enter a valid email address, like name@example.com.',
+  );
+  await expect(page.locator('#edit-user-avatar-error')).toHaveText(
+    'The avatar must be an http:// or https:// address.',
+  );
+  await expect(page.getByRole('alert')).toHaveText(
+    'Nothing was saved: please correct the 2 fields marked below.',
+  );
+  // The email field is announced with its error.
+  await expect(page.getByLabel('Email')).toHaveAttribute('aria-invalid', 'true');
 
   await page.getByLabel('Email').fill('samuel@example.com');
   await page.getByLabel('Avatar URL').fill('');

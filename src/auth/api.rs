@@ -21,7 +21,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
             password::verify(password, row.as_ref().map(|r| r.password_hash.clone())).await;
         let user = match row {
             Some(row) if matches && row.status == "active" => row,
-            _ => return Err(AppError::invalid("login", INVALID_LOGIN)),
+            _ => return Err(AppError::invalid("", INVALID_LOGIN)),
         };
         let session = guard::session().await?;
         // A fresh session id on sign-in defeats session fixation.

@@ -1,4 +1,4 @@
-use super::api::needs_setup;
+use super::api::{Login, needs_setup};
 use crate::components::{FormAlert, SignedInOnly, action_error, use_auth};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -6,7 +6,13 @@ use leptos_meta::Title;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
-    let error = action_error(auth.login);
+    let login = ServerAction::<Login>::new();
+    let error = action_error(login);
+    Effect::new(move || {
+        if matches!(login.value().get(), Some(Ok(()))) {
+            auth.user.refetch();
+        }
+    });
     let setup = Resource::new(|| (), |_| needs_setup());
     view! {
         <Title text="Sign in"/>
@@ -23,7 +29,7 @@ pub fn LoginPage() -> impl IntoView {
                         })
                     })}
                 </Suspense>
-                <ActionForm action=auth.login>
+                <ActionForm action=login>
                     <FormAlert error/>
                     <div class="field">
                         <label for="login-username">"Username"</label>
@@ -36,7 +42,7 @@ pub fn LoginPage() -> impl IntoView {
                             autocomplete="current-password" required/>
                     </div>
                     <button type="submit" class="btn btn-primary btn-block"
-                        disabled=move || auth.login.pending().get()>
+                        disabled=move || login.pending().get()>
                         "Sign in"
                     </button>
                 </ActionForm>

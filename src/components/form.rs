@@ -61,21 +61,41 @@ pub fn Field(
     }
 }
 
-/// The form-level message: field problems are summarised, everything else spelled out.
+/// The form-level message. Errors about a field are shown next to it, so here they are only
+/// counted; form-wide messages (field "") are spelled out. With `full`, for actions that have
+/// no fields of their own (table buttons), every message is spelled out.
 #[component]
-pub fn FormAlert(error: Signal<Option<AppError>>) -> impl IntoView {
-    let text = move || {
-        error.get().map(|e| match e {
-            AppError::Validation(_) | AppError::Conflict(_) => {
-                format!("Nothing was saved: {e}")
-            }
-            other => other.to_string(),
-        })
-    };
+pub fn FormAlert(error: Signal<Option<AppError>>, #[prop(optional)] full: bool) -> impl IntoView {
+    let text = move || error.get().map(|e| alert_text(&e, full));
     view! {
         <div class="alert alert-error" role="alert" hidden=move || text().is_none()>
             {text}
         </div>
+    }
+}
+
+fn alert_text(error: &AppError, full: bool) -> String {
+    match error {
+        AppError::Validation(errors) | AppError::Conflict(errors) if !full => {
+            let mut parts: Vec<String> = errors
+                .iter()
+                .filter(|e| e.field.is_empty())
+                .map(|e| e.message.clone())
+                .collect();
+            let marked = errors.len() - parts.len();
+            if marked > 0 {
+                let what = if marked == 1 {
+                    "the field".to_string()
+                } else {
+                    format!("the {marked} fields")
+                };
+                parts.push(format!(
+                    "Nothing was saved: please correct {what} marked below."
+                ));
+            }
+            parts.join(" ")
+        }
+        other => other.to_string(),
     }
 }
 
@@ -86,5 +106,34 @@ pub fn SuccessNote(#[prop(into)] message: Signal<Option<String>>) -> impl IntoVi
         <div class="alert alert-success" role="status" hidden=move || message.get().is_none()>
             {move || message.get()}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::FieldError;
+
+    #[test]
+    fn field_errors_are_counted_and_form_errors_spelled_out() {
+        let field = |f: &str, m: &str| FieldError {
+            field: f.into(),
+            message: m.into(),
+        };
+        let err = AppError::Validation(vec![
+            field("email", "Bad email."),
+            field("name", "Bad name."),
+        ]);
+        assert_eq!(
+            alert_text(&err, false),
+            "Nothing was saved: please correct the 2 fields marked below."
+        );
+        assert_eq!(alert_text(&err, true), "Bad email. Bad name.");
+        let err = AppError::invalid("", "Invalid username or password.");
+        assert_eq!(alert_text(&err, false), "Invalid username or password.");
+        assert_eq!(
+            alert_text(&AppError::Forbidden, false),
+            "You are not allowed to do that."
+        );
     }
 }

@@ -1,7 +1,7 @@
 use super::Avatar;
 use crate::{
     auth::{
-        api::{Login, Logout, who_am_i},
+        api::{Logout, who_am_i},
         model::CurrentUser,
     },
     error::AppError,
@@ -9,10 +9,11 @@ use crate::{
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// Sign-in state for every page: the two actions that change it and the user they lead to.
+/// Sign-in state for every page: who is signed in, and the sign-out action. (The sign-in
+/// action lives in the login page: a no-JavaScript error comes back in the URL, and Leptos
+/// hands it only to actions created inside `<Routes>`.)
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
 }
@@ -24,17 +25,9 @@ pub fn use_auth() -> Auth {
 /// The frame around every page: skip link, header with navigation and the signed-in user.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
-    let user = Resource::new(
-        move || (login.version().get(), logout.version().get()),
-        |_| who_am_i(),
-    );
-    provide_context(Auth {
-        login,
-        logout,
-        user,
-    });
+    let user = Resource::new(move || logout.version().get(), |_| who_am_i());
+    provide_context(Auth { logout, user });
 
     view! {
         <a class="skip-link" href="#main">"Skip to main content"</a>

@@ -66,7 +66,7 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
     let in_use = |users: i64, tickets: i64| {
         let plural = |n: i64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         AppError::conflict(
-            "department",
+            "",
             format!(
                 "“{}” cannot be deleted while {} and {} belong to it. Move them to another department first.",
                 dept.name,
@@ -159,7 +159,7 @@ mod tests {
         .await
         .unwrap();
         let err = delete(&pool, ops.id).await.unwrap_err();
-        let message = err.for_field("department").unwrap();
+        let message = err.for_field("").unwrap();
         assert!(message.contains("1 user and 0 tickets"), "{message}");
         assert_eq!(list(&pool).await.unwrap().len(), 1);
     }

@@ -81,7 +81,7 @@ fn DepartmentsAdmin() -> impl IntoView {
             </section>
             <section aria-labelledby="department-list-heading">
                 <h2 id="department-list-heading">"All departments"</h2>
-                <FormAlert error=table_error/>
+                <FormAlert error=table_error full=true/>
                 <SuccessNote message=table_note/>
                 <Transition fallback=|| view! { <p>"Loading departments…"</p> }>
                     {move || Suspend::new(async move {

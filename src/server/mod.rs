@@ -23,7 +23,12 @@ pub struct AppState {
 /// The state, from inside a server function or a server-side render.
 pub fn app_state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("AppState missing from the Leptos context");
+        match use_context::<http::request::Parts>() {
+            Some(parts) => tracing::error!(uri = %parts.uri, "AppState missing from the context"),
+            // A render whose request was cancelled (the browser navigated away) can still
+            // poll a resource after its context is gone: nobody is waiting for the answer.
+            None => tracing::debug!("server function ran after its request was dropped"),
+        }
         AppError::Internal
     })
 }

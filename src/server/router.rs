@@ -67,7 +67,16 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            shell,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate))
         .layer(sessions)
         .with_state(state);

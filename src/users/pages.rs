@@ -58,7 +58,7 @@ fn UsersAdmin() -> impl IntoView {
             <h1>"Users"</h1>
             <section aria-labelledby="user-list-heading">
                 <h2 id="user-list-heading">"All users"</h2>
-                <FormAlert error=status_error/>
+                <FormAlert error=status_error full=true/>
                 <SuccessNote message=status_note/>
                 <Transition fallback=|| view! { <p>"Loading users…"</p> }>
                     {move || Suspend::new(async move {
@@ -195,22 +195,24 @@ fn UserFields(
             <div class="field">
                 <label for=id("department")>"Department"</label>
                 <select id=id("department") name="department_id"
-                    aria-invalid=move || message("department_id")().map(|_| "true")>
+                    aria-invalid=move || message("department_id")().map(|_| "true")
+                    aria-describedby=move || message("department_id")().map(|_| id("department-error"))>
                     <option value="" selected=current_dept.is_none()>"No department"</option>
                     {departments.into_iter().map(|d| view! {
                         <option value=d.id selected=current_dept == Some(d.id)>{d.name}</option>
                     }).collect_view()}
                 </select>
-                <p class="field-error">{message("department_id")}</p>
+                <p class="field-error" id=id("department-error")>{message("department_id")}</p>
             </div>
             <div class="field">
                 <label for=id("status")>"Status"</label>
                 <select id=id("status") name="status"
-                    aria-invalid=move || message("status")().map(|_| "true")>
+                    aria-invalid=move || message("status")().map(|_| "true")
+                    aria-describedby=move || message("status")().map(|_| id("status-error"))>
                     <option value="active" selected=status == UserStatus::Active>"Active"</option>
                     <option value="inactive" selected=status == UserStatus::Inactive>"Inactive"</option>
                 </select>
-                <p class="field-error">{message("status")}</p>
+                <p class="field-error" id=id("status-error")>{message("status")}</p>
             </div>
             <fieldset class="field roles">
                 <legend>"Roles"</legend>
@@ -222,7 +224,7 @@ fn UserFields(
                     <input type="checkbox" name="role_user" checked=is_user/>
                     "User"
                 </label>
-                <p class="field-error">{message("role_admin")}</p>
+                <p class="field-error" id=id("roles-error")>{message("role_admin")}</p>
             </fieldset>
         </div>
     }
