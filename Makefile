@@ -15,7 +15,7 @@ run: setup build-release
 build-release:
 	cargo leptos build --release
 
-test: setup-e2e unit e2e
+test: setup-e2e lint unit e2e
 
 setup:
 	@scripts/setup.sh

@@ -10,6 +10,21 @@ where
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
+/// Empties `form` after each successful run of `action` (a new record was created).
+pub fn reset_on_success<S>(action: ServerAction<S>, form: NodeRef<html::Form>)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move || {
+        if matches!(action.value().get(), Some(Ok(_)))
+            && let Some(form) = form.get()
+        {
+            form.reset();
+        }
+    });
+}
+
 /// A labelled input with its hint and its error message, wired up for screen readers.
 #[component]
 pub fn Field(

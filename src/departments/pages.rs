@@ -2,7 +2,7 @@ use super::{
     api::{CreateDepartment, DeleteDepartment, RenameDepartment, list_departments},
     model::Department,
 };
-use crate::components::{AdminOnly, Field, FormAlert, SuccessNote, action_error};
+use crate::components::{AdminOnly, Field, FormAlert, SuccessNote, action_error, reset_on_success};
 use leptos::{html, prelude::*};
 use leptos_meta::Title;
 
@@ -46,13 +46,7 @@ fn DepartmentsAdmin() -> impl IntoView {
         }
     });
     let form = NodeRef::<html::Form>::new();
-    Effect::new(move || {
-        if matches!(create.value().get(), Some(Ok(_))) {
-            if let Some(form) = form.get() {
-                form.reset();
-            }
-        }
-    });
+    reset_on_success(create, form);
     let created = Signal::derive(move || match create.value().get() {
         Some(Ok(d)) => Some(format!("Department “{}” created.", d.name)),
         _ => None,

@@ -50,10 +50,11 @@ pub async fn respond<T>(
                     .map(|v| v.contains("text/html"))
             })
             .unwrap_or(false);
-        if !form_post && let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(code) = http::StatusCode::from_u16(err.status_code()) {
-                res.set_status(code);
-            }
+        if !form_post
+            && let Some(res) = use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(code) = http::StatusCode::from_u16(err.status_code())
+        {
+            res.set_status(code);
         }
     }
     result

@@ -1,5 +1,9 @@
 //! User administration server functions: admin only.
 
+// Each argument is one field of a plain HTML form (it must post without JavaScript), so the
+// user forms have as many arguments as fields.
+#![allow(clippy::too_many_arguments)]
+
 use super::model::UserView;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -73,7 +77,6 @@ pub async fn get_user(id: i64) -> Result<UserView, AppError> {
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "create_user")]
 pub async fn create_user(
     username: String,
@@ -109,7 +112,6 @@ pub async fn create_user(
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "update_user")]
 pub async fn update_user(
     id: i64,

@@ -58,14 +58,14 @@ const SELECT: &str = "SELECT u.id, u.username, u.email, u.avatar_url, u.departme
    FROM users u LEFT JOIN departments d ON d.id = u.department_id";
 
 fn taken(err: sqlx::Error) -> AppError {
-    if let Some(db) = err.as_database_error() {
-        if db.is_unique_violation() {
-            if db.message().contains("users.username") {
-                return AppError::conflict("username", "That username is already taken.");
-            }
-            if db.message().contains("users.email") {
-                return AppError::conflict("email", "That email address is already in use.");
-            }
+    if let Some(db) = err.as_database_error()
+        && db.is_unique_violation()
+    {
+        if db.message().contains("users.username") {
+            return AppError::conflict("username", "That username is already taken.");
+        }
+        if db.message().contains("users.email") {
+            return AppError::conflict("email", "That email address is already in use.");
         }
     }
     err.into()

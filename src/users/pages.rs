@@ -3,7 +3,9 @@ use super::{
     model::{Role, UserStatus, UserView},
 };
 use crate::{
-    components::{AdminOnly, Avatar, Field, FormAlert, SuccessNote, action_error},
+    components::{
+        AdminOnly, Avatar, Field, FormAlert, SuccessNote, action_error, reset_on_success,
+    },
     departments::{api::list_departments, model::Department},
     error::AppError,
 };
@@ -33,13 +35,7 @@ fn UsersAdmin() -> impl IntoView {
     let create_error = action_error(create);
     let status_error = action_error(set_status);
     let form = NodeRef::<html::Form>::new();
-    Effect::new(move || {
-        if matches!(create.value().get(), Some(Ok(_))) {
-            if let Some(form) = form.get() {
-                form.reset();
-            }
-        }
-    });
+    reset_on_success(create, form);
     let created = Signal::derive(move || match create.value().get() {
         Some(Ok(u)) => Some(format!("User {} created.", u.username)),
         _ => None,
