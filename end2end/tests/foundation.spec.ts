@@ -85,6 +85,9 @@ test('admin sets up a department and a user; the user has no admin access; deact
   await form.getByRole('button', { name: 'Create user' }).click();
   await expect(form.locator('#new-user-password-error')).toHaveText('A password has at least 8 characters.');
   await expect(form.getByRole('alert')).toContainText('Nothing was saved');
+  // What was typed stays, so only the wrong field needs retyping.
+  await expect(form.getByLabel('Username')).toHaveValue('Jane.Doe');
+  await expect(form.getByLabel('Password', { exact: true })).toHaveAttribute('aria-invalid', 'true');
   await expect(admin.getByRole('rowheader', { name: 'jane.doe' })).toHaveCount(0);
 
   await form.getByLabel('Password', { exact: true }).fill('jane-password-1');

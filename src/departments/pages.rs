@@ -102,7 +102,8 @@ fn DepartmentTable(
     delete: ServerAction<DeleteDepartment>,
 ) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        // Focusable so keyboard users can scroll a table wider than a phone screen.
+        <div class="table-wrap" role="region" aria-labelledby="department-list-heading" tabindex="0">
             <table>
                 <thead>
                     <tr>

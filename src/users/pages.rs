@@ -93,7 +93,8 @@ fn UsersAdmin() -> impl IntoView {
 #[component]
 fn UserTable(list: Vec<UserView>, set_status: ServerAction<SetUserStatus>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        // Focusable so keyboard users can scroll a table wider than a phone screen.
+        <div class="table-wrap" role="region" aria-labelledby="user-list-heading" tabindex="0">
             <table>
                 <thead>
                     <tr>
