@@ -1,5 +1,5 @@
 use super::api::{Login, needs_setup};
-use crate::components::{FormAlert, SignedInOnly, action_error, use_auth};
+use crate::components::{FormAlert, Guard, action_error, use_auth};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -55,9 +55,9 @@ pub fn LoginPage() -> impl IntoView {
 pub fn HomePage() -> impl IntoView {
     view! {
         <Title text="Home"/>
-        <SignedInOnly>
+        <Guard>
             <Home/>
-        </SignedInOnly>
+        </Guard>
     }
 }
 

@@ -8,4 +8,4 @@ mod pages;
 pub use avatar::Avatar;
 pub use form::{Field, FormAlert, SuccessNote, action_error, reset_on_success};
 pub use layout::{Auth, Layout, use_auth};
-pub use pages::{AdminOnly, NotFoundPage, SignedInOnly};
+pub use pages::{Guard, NotFoundPage};

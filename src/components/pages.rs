@@ -1,8 +1,5 @@
 use super::use_auth;
-use leptos::{
-    either::{Either, EitherOf3},
-    prelude::*,
-};
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 
 /// Sets the HTTP status of a server-rendered page (a no-op in the browser).
@@ -16,10 +13,11 @@ fn set_status(_code: u16) {
     }
 }
 
-/// Renders `children` for a signed-in admin, a "not allowed" page (403) for anyone else.
-/// The server functions behind the page check again: this only decides what to show.
+/// Renders `children` for a signed-in user (an admin, with `admin`); anyone else gets a
+/// "not allowed" page (403) or a "please sign in" page (401). The server functions behind the
+/// page check again: this only decides what to show.
 #[component]
-pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+pub fn Guard(#[prop(optional)] admin: bool, children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
     view! {
         <Transition fallback=|| view! { <main id="main" class="page"><p>"Loading…"</p></main> }>
@@ -29,74 +27,47 @@ pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
                     let children = children.clone();
                     Suspend::new(async move {
                         match auth.user.await {
-                            Ok(Some(user)) if user.is_admin => EitherOf3::A(children()),
-                            Ok(Some(_)) => EitherOf3::B(view! { <NotAllowed/> }),
-                            _ => EitherOf3::C(view! { <SignInPrompt/> }),
+                            Ok(Some(user)) if user.is_admin || !admin => Either::Left(children()),
+                            Ok(Some(_)) => Either::Right(view! {
+                                <MessagePage status=403 title="Not allowed"
+                                    text="This page is for admins. If you need access, ask an admin of your helpdesk."
+                                    link=("/", "Back to the home page")/>
+                            }),
+                            _ => Either::Right(view! {
+                                <MessagePage status=401 title="Please sign in"
+                                    text="Your session has ended." link=("/login", "Sign in")/>
+                            }),
                         }
                     })
                 }
             }
         </Transition>
-    }
-}
-
-/// Renders `children` for any signed-in user.
-#[component]
-pub fn SignedInOnly(children: ChildrenFn) -> impl IntoView {
-    let auth = use_auth();
-    view! {
-        <Transition fallback=|| view! { <main id="main" class="page"><p>"Loading…"</p></main> }>
-            {
-                let children = children.clone();
-                move || {
-                    let children = children.clone();
-                    Suspend::new(async move {
-                        match auth.user.await {
-                            Ok(Some(_)) => Either::Left(children()),
-                            _ => Either::Right(view! { <SignInPrompt/> }),
-                        }
-                    })
-                }
-            }
-        </Transition>
-    }
-}
-
-#[component]
-fn NotAllowed() -> impl IntoView {
-    set_status(403);
-    view! {
-        <Title text="Not allowed"/>
-        <main id="main" class="page narrow">
-            <h1>"Not allowed"</h1>
-            <p>"This page is for admins. If you need access, ask an admin of your helpdesk."</p>
-            <p><a href="/">"Back to the home page"</a></p>
-        </main>
-    }
-}
-
-#[component]
-fn SignInPrompt() -> impl IntoView {
-    set_status(401);
-    view! {
-        <Title text="Please sign in"/>
-        <main id="main" class="page narrow">
-            <h1>"Please sign in"</h1>
-            <p>"Your session has ended."</p>
-            <p><a href="/login">"Sign in"</a></p>
-        </main>
     }
 }
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    set_status(404);
     view! {
-        <Title text="Not found"/>
+        <MessagePage status=404 title="Page not found" text="There is nothing at this address."
+            link=("/", "Back to the home page")/>
+    }
+}
+
+/// A page that only explains something, with the HTTP status it stands for.
+#[component]
+fn MessagePage(
+    status: u16,
+    title: &'static str,
+    text: &'static str,
+    link: (&'static str, &'static str),
+) -> impl IntoView {
+    set_status(status);
+    view! {
+        <Title text=title/>
         <main id="main" class="page narrow">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address."</p>
-            <p><a href="/">"Back to the home page"</a></p>
+            <h1>{title}</h1>
+            <p>{text}</p>
+            <p><a href=link.0>{link.1}</a></p>
         </main>
     }
 }

@@ -2,7 +2,7 @@ use super::{
     api::{CreateDepartment, DeleteDepartment, RenameDepartment, list_departments},
     model::Department,
 };
-use crate::components::{AdminOnly, Field, FormAlert, SuccessNote, action_error, reset_on_success};
+use crate::components::{Field, FormAlert, Guard, SuccessNote, action_error, reset_on_success};
 use leptos::{html, prelude::*};
 use leptos_meta::Title;
 
@@ -10,9 +10,9 @@ use leptos_meta::Title;
 pub fn DepartmentsPage() -> impl IntoView {
     view! {
         <Title text="Departments"/>
-        <AdminOnly>
+        <Guard admin=true>
             <DepartmentsAdmin/>
-        </AdminOnly>
+        </Guard>
     }
 }
 

@@ -3,9 +3,7 @@ use super::{
     model::{Role, UserStatus, UserView},
 };
 use crate::{
-    components::{
-        AdminOnly, Avatar, Field, FormAlert, SuccessNote, action_error, reset_on_success,
-    },
+    components::{Avatar, Field, FormAlert, Guard, SuccessNote, action_error, reset_on_success},
     departments::{api::list_departments, model::Department},
     error::AppError,
 };
@@ -17,9 +15,9 @@ use leptos_router::hooks::use_params_map;
 pub fn UsersPage() -> impl IntoView {
     view! {
         <Title text="Users"/>
-        <AdminOnly>
+        <Guard admin=true>
             <UsersAdmin/>
-        </AdminOnly>
+        </Guard>
     }
 }
 
@@ -231,9 +229,9 @@ fn UserFields(
 pub fn EditUserPage() -> impl IntoView {
     view! {
         <Title text="Edit user"/>
-        <AdminOnly>
+        <Guard admin=true>
             <EditUser/>
-        </AdminOnly>
+        </Guard>
     }
 }
 
