@@ -16,7 +16,7 @@ pub fn LoginPage() -> impl IntoView {
     let setup = Resource::new(|| (), |_| needs_setup());
     view! {
         <Title text="Sign in"/>
-        <main id="main" class="auth-page">
+        <main id="main" tabindex="-1" class="auth-page">
             <div class="card auth-card">
                 <h1>"Sign in"</h1>
                 <Suspense fallback=|| ()>
@@ -65,7 +65,7 @@ pub fn HomePage() -> impl IntoView {
 fn Home() -> impl IntoView {
     let auth = use_auth();
     view! {
-        <main id="main" class="page">
+        <main id="main" tabindex="-1" class="page">
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     auth.user.await.ok().flatten().map(|user| view! {

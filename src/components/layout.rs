@@ -30,7 +30,9 @@ pub fn Layout(children: Children) -> impl IntoView {
     provide_context(Auth { logout, user });
 
     view! {
-        <a class="skip-link" href="#main">"Skip to main content"</a>
+        // rel=external: the client-side router would otherwise swallow the in-page jump, and
+        // the browser must move keyboard focus into <main> (focusable via tabindex=-1).
+        <a class="skip-link" href="#main" rel="external">"Skip to main content"</a>
         <header class="topbar">
             <div class="topbar-inner">
                 <a class="brand" href="/">

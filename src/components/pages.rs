@@ -20,7 +20,7 @@ fn set_status(_code: u16) {
 pub fn Guard(#[prop(optional)] admin: bool, children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
     view! {
-        <Transition fallback=|| view! { <main id="main" class="page"><p>"Loading…"</p></main> }>
+        <Transition fallback=|| view! { <main id="main" tabindex="-1" class="page"><p>"Loading…"</p></main> }>
             {
                 let children = children.clone();
                 move || {
@@ -64,7 +64,7 @@ fn MessagePage(
     set_status(status);
     view! {
         <Title text=title/>
-        <main id="main" class="page narrow">
+        <main id="main" tabindex="-1" class="page narrow">
             <h1>{title}</h1>
             <p>{text}</p>
             <p><a href=link.0>{link.1}</a></p>

@@ -59,7 +59,7 @@ fn DepartmentsAdmin() -> impl IntoView {
     let table_error = Signal::derive(move || rename_error.get().or_else(|| delete_error.get()));
 
     view! {
-        <main id="main" class="page">
+        <main id="main" tabindex="-1" class="page">
             <h1>"Departments"</h1>
             <section class="card" aria-labelledby="new-department-heading">
                 <h2 id="new-department-heading">"New department"</h2>

@@ -48,7 +48,7 @@ fn UsersAdmin() -> impl IntoView {
     });
 
     view! {
-        <main id="main" class="page">
+        <main id="main" tabindex="-1" class="page">
             <h1>"Users"</h1>
             <section aria-labelledby="user-list-heading">
                 <h2 id="user-list-heading">"All users"</h2>
@@ -264,7 +264,7 @@ fn EditUser() -> impl IntoView {
     });
 
     view! {
-        <main id="main" class="page">
+        <main id="main" tabindex="-1" class="page">
             <p class="crumbs"><a href="/admin/users">"← All users"</a></p>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {

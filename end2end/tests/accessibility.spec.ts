@@ -1,0 +1,79 @@
+import { test, expect, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+// WCAG 2.1 A and AA rules, checked by axe-core on every page, in light and dark.
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+async function expectAccessible(page: Page, what: string) {
+  await page.waitForLoadState('networkidle');
+  const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+  const problems = result.violations.map(
+    (v) => `${what}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+  expect(problems).toEqual([]);
+}
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  test.describe(`${colorScheme} theme`, () => {
+    test.use({ colorScheme });
+
+    test('every page passes the WCAG 2.1 AA checks', async ({ page }) => {
+      await page.goto('/login');
+      await expectAccessible(page, 'login');
+      // The sign-in error state too.
+      await page.getByLabel('Username').fill('admin');
+      await page.getByLabel('Password').fill('wrong-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect(page.getByRole('alert')).toBeVisible();
+      await expectAccessible(page, 'login with error');
+
+      await page.getByLabel('Password').fill('admin-password-1');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect(page.getByRole('heading', { name: 'Welcome, admin' })).toBeVisible();
+      await expectAccessible(page, 'home');
+
+      await page.goto('/admin/departments');
+      await expectAccessible(page, 'departments');
+      await page.getByRole('button', { name: 'Add department' }).click(); // empty: native check
+      await page.getByLabel('Department name').fill('   ');
+      await page.getByRole('button', { name: 'Add department' }).click();
+      await expect(page.locator('#new-department-name-error')).toBeVisible();
+      await expectAccessible(page, 'departments with error');
+
+      await page.goto('/admin/users');
+      await expectAccessible(page, 'users');
+      await page.getByRole('link', { name: 'Edit admin' }).click();
+      await expect(page.getByRole('heading', { name: 'Edit admin' })).toBeVisible();
+      await expectAccessible(page, 'edit user');
+
+      await page.goto('/no/such/page');
+      await expectAccessible(page, 'not found');
+    });
+  });
+}
+
+test('signing in and moving around works with the keyboard alone', async ({ page }) => {
+  await page.goto('/login');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to main content' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Username')).toBeFocused();
+  await page.keyboard.type('admin');
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Password')).toBeFocused();
+  await page.keyboard.type('admin-password-1');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Welcome, admin' })).toBeVisible();
+
+  // The skip link jumps past the header.
+  await page.goto('/admin/departments');
+  await page.waitForLoadState('networkidle');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Department name')).toBeFocused();
+  await page.keyboard.type('Keyboard Team');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('rowheader', { name: 'Keyboard Team' })).toBeVisible();
+});
