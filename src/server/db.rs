@@ -28,6 +28,15 @@ pub async fn connect(database_url: &str) -> Result<SqlitePool, sqlx::Error> {
     Ok(pool)
 }
 
+/// A transaction that takes the write lock up front. A deferred `BEGIN` that reads and then
+/// writes fails at once with SQLITE_BUSY when another writer committed in between (the busy
+/// timeout cannot help a stale read snapshot); `BEGIN IMMEDIATE` queues instead.
+pub async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -4,7 +4,7 @@
 use super::model::{AvatarUrl, Email, Role, UserStatus, UserView, Username};
 use crate::{
     error::{AppError, FieldError},
-    server::db::now_ms,
+    server::db::{begin_write, now_ms},
 };
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -174,7 +174,7 @@ pub async fn create(
     input: &UserInput,
     password_hash: &str,
 ) -> Result<UserView, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     check_department(&mut tx, input.department_id).await?;
     check_unique(&mut tx, input, None).await?;
     let now = now_ms();
@@ -205,7 +205,7 @@ pub async fn update(
     input: &UserInput,
     new_password_hash: Option<&str>,
 ) -> Result<UserView, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     check_department(&mut tx, input.department_id).await?;
     check_unique(&mut tx, input, Some(id)).await?;
     let done = sqlx::query(
@@ -243,7 +243,7 @@ pub async fn set_status(
     id: i64,
     status: UserStatus,
 ) -> Result<UserView, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool).await?;
     let done = sqlx::query("UPDATE users SET status = ?, updated_at = ? WHERE id = ?")
         .bind(status.as_str())
         .bind(now_ms())
@@ -359,6 +359,23 @@ pub(crate) mod tests {
             .await
             .unwrap();
         assert_eq!(roles, 1, "a refused user leaves no roles behind");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_admin_writes_queue_instead_of_failing() {
+        let (pool, _dir) = test_pool().await;
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    create(&pool, &input(&format!("user{i}"), &[Role::User]), "h").await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(list(&pool).await.unwrap().len(), 20);
     }
 
     #[tokio::test]
