@@ -6,6 +6,7 @@ pub mod auth;
 pub mod components;
 pub mod departments;
 pub mod error;
+pub mod tickets;
 pub mod users;
 
 #[cfg(feature = "ssr")]
