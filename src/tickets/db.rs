@@ -1,8 +1,11 @@
 //! Ticket queries. A ticket, its number and its first comment are written in one transaction.
 
-use super::model::{CommentText, DeviceNo, Subject, TicketStatus, service_request_no, utc_year};
+use super::model::{
+    CommentText, Cursor, DeviceNo, Subject, TicketFilter, TicketStatus, TicketSummary,
+    service_request_no, utc_year,
+};
 use crate::{error::AppError, server::db::begin_write};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 pub struct NewTicket {
     pub requested_by: i64,
@@ -116,6 +119,98 @@ pub async fn set_status(
     Ok(())
 }
 
+/// Appends the filter's conditions (all but the statuses when `with_status` is false).
+fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter, with_status: bool) {
+    q.push(" WHERE 1 = 1");
+    if let Some(user) = f.requested_by {
+        q.push(" AND t.requested_by = ").push_bind(user);
+    }
+    if let Some(dept) = f.department_id {
+        q.push(" AND t.department_id = ").push_bind(dept);
+    }
+    if let Some(kind) = f.request_type_id {
+        q.push(" AND t.request_type_id = ").push_bind(kind);
+    }
+    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // LIKE wildcards typed by the user are matched literally.
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        q.push(" AND (t.service_request_no LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR t.subject LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\')");
+    }
+    if with_status && !f.statuses.is_empty() {
+        q.push(" AND t.status IN (");
+        let mut list = q.separated(", ");
+        for status in &f.statuses {
+            list.push_bind(status.as_str());
+        }
+        q.push(")");
+    }
+}
+
+/// One page of tickets matching `f`, newest (or oldest) first, starting after `after`.
+pub async fn list(
+    pool: &SqlitePool,
+    f: &TicketFilter,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<Vec<TicketSummary>, AppError> {
+    let mut q = QueryBuilder::new(
+        "SELECT t.id, t.service_request_no, t.subject, rt.name AS request_type,
+                d.name AS department, u.username AS requester, t.status, t.date_started,
+                t.date_finished,
+                (SELECT COUNT(*) FROM ticket_comments c WHERE c.ticket_id = t.id) AS comment_count
+           FROM tickets t
+           JOIN request_types rt ON rt.id = t.request_type_id
+           JOIN departments d ON d.id = t.department_id
+           JOIN users u ON u.id = t.requested_by",
+    );
+    push_filter(&mut q, f, true);
+    let (cmp, dir) = if f.oldest_first {
+        (">", "ASC")
+    } else {
+        ("<", "DESC")
+    };
+    if let Some(c) = after {
+        q.push(format!(" AND (t.date_started, t.id) {cmp} ("))
+            .push_bind(c.date_started)
+            .push(", ")
+            .push_bind(c.id)
+            .push(")");
+    }
+    q.push(format!(" ORDER BY t.date_started {dir}, t.id {dir} LIMIT "))
+        .push_bind(limit);
+    Ok(q.build_query_as().fetch_all(pool).await?)
+}
+
+/// How many tickets match `f` in each status (the status filter itself is ignored, so the
+/// counts show what choosing another status would give).
+pub async fn status_counts(
+    pool: &SqlitePool,
+    f: &TicketFilter,
+) -> Result<Vec<(TicketStatus, i64)>, AppError> {
+    let mut q = QueryBuilder::new("SELECT t.status, COUNT(*) FROM tickets t");
+    push_filter(&mut q, f, false);
+    q.push(" GROUP BY t.status");
+    let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(pool).await?;
+    Ok(TicketStatus::ALL
+        .into_iter()
+        .map(|s| {
+            let n = rows
+                .iter()
+                .find(|(name, _)| name == s.as_str())
+                .map_or(0, |r| r.1);
+            (s, n)
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +307,192 @@ mod tests {
         .await
         .unwrap();
         assert_eq!((tickets, sequences), (0, 0));
+    }
+
+    /// Tickets over two departments, two types, two requesters and all statuses, several
+    /// sharing a start time so the id tiebreak of the keyset matters.
+    async fn many(pool: &SqlitePool) -> (NewTicket, i64, i64) {
+        let mut t = fixture(pool).await;
+        let hr: i64 = sqlx::query_scalar(
+            "INSERT INTO departments (name, created_at) VALUES ('HR', 0) RETURNING id",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let bob: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, email, password_hash, created_at, updated_at)
+             VALUES ('bob', 'bob@example.com', 'x', 0, 0) RETURNING id",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let it = t.department_id;
+        for i in 0..30i64 {
+            t.department_id = if i % 2 == 0 { it } else { hr };
+            t.request_type_id = if i % 3 == 0 { 1 } else { 2 };
+            let ann = t.requested_by;
+            if i % 5 == 0 {
+                t.requested_by = bob;
+            }
+            t.subject = Subject::parse(&format!(
+                "Ticket {i} {}",
+                if i == 7 { "100% broken_" } else { "ok" }
+            ))
+            .unwrap();
+            let (id, _) = create(pool, &t, JAN_2026 + (i / 3) * 1000).await.unwrap();
+            t.requested_by = ann;
+            let status = TicketStatus::ALL[(i % 3) as usize];
+            set_status(pool, id, status, JAN_2026 + 99_999)
+                .await
+                .unwrap();
+        }
+        (t, hr, bob)
+    }
+
+    async fn ids(pool: &SqlitePool, f: &TicketFilter) -> Vec<String> {
+        list(pool, f, None, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.subject.split(' ').nth(1).unwrap().to_string())
+            .collect()
+    }
+
+    fn expected(pred: impl Fn(i64) -> bool) -> Vec<String> {
+        // Newest first: higher start time first, then higher id (created later) first.
+        (0..30i64)
+            .rev()
+            .filter(|i| pred(*i))
+            .map(|i| i.to_string())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn each_filter_and_their_combination_return_exactly_the_right_tickets() {
+        let (pool, _dir) = test_pool().await;
+        let (t, hr, bob) = many(&pool).await;
+        let all = TicketFilter::default();
+        assert_eq!(ids(&pool, &all).await, expected(|_| true));
+        let by_status = TicketFilter {
+            statuses: vec![TicketStatus::Ongoing, TicketStatus::Completed],
+            ..all.clone()
+        };
+        assert_eq!(ids(&pool, &by_status).await, expected(|i| i % 3 != 0));
+        let by_dept = TicketFilter {
+            department_id: Some(hr),
+            ..all.clone()
+        };
+        assert_eq!(ids(&pool, &by_dept).await, expected(|i| i % 2 == 1));
+        let by_type = TicketFilter {
+            request_type_id: Some(1),
+            ..all.clone()
+        };
+        assert_eq!(ids(&pool, &by_type).await, expected(|i| i % 3 == 0));
+        let by_requester = TicketFilter {
+            requested_by: Some(bob),
+            ..all.clone()
+        };
+        assert_eq!(ids(&pool, &by_requester).await, expected(|i| i % 5 == 0));
+        let mine = TicketFilter {
+            requested_by: Some(t.requested_by),
+            ..all.clone()
+        };
+        assert_eq!(ids(&pool, &mine).await, expected(|i| i % 5 != 0));
+        let by_text = TicketFilter {
+            text: Some("ticket 1".into()),
+            ..all.clone()
+        };
+        assert_eq!(
+            ids(&pool, &by_text).await,
+            expected(|i| i.to_string().starts_with('1'))
+        );
+        let by_number = TicketFilter {
+            text: Some("sr-2026-000030".into()),
+            ..all.clone()
+        };
+        assert_eq!(ids(&pool, &by_number).await, vec!["29"]);
+        // Wildcards are literal: only ticket 7 has "100%" and "_" in its subject.
+        let literal = TicketFilter {
+            text: Some("100%".into()),
+            ..all.clone()
+        };
+        assert_eq!(ids(&pool, &literal).await, vec!["7"]);
+        let underscore = TicketFilter {
+            text: Some("_".into()),
+            ..all.clone()
+        };
+        assert_eq!(ids(&pool, &underscore).await, vec!["7"]);
+        let combined = TicketFilter {
+            statuses: vec![TicketStatus::Pending],
+            department_id: Some(hr),
+            request_type_id: Some(1),
+            text: Some("Ticket".into()),
+            ..all.clone()
+        };
+        assert_eq!(
+            ids(&pool, &combined).await,
+            expected(|i| i % 3 == 0 && i % 2 == 1)
+        );
+        let oldest = TicketFilter {
+            oldest_first: true,
+            ..all.clone()
+        };
+        let mut forward = expected(|_| true);
+        forward.reverse();
+        assert_eq!(ids(&pool, &oldest).await, forward);
+
+        let counts = status_counts(&pool, &by_dept).await.unwrap();
+        assert_eq!(
+            counts,
+            vec![
+                (TicketStatus::Pending, 5),
+                (TicketStatus::Ongoing, 5),
+                (TicketStatus::Completed, 5)
+            ]
+        );
+        // The status filter does not narrow its own counts.
+        assert_eq!(
+            status_counts(&pool, &by_status).await.unwrap(),
+            status_counts(&pool, &all).await.unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn keyset_pages_return_every_ticket_exactly_once() {
+        let (pool, _dir) = test_pool().await;
+        many(&pool).await;
+        for oldest_first in [false, true] {
+            let f = TicketFilter {
+                oldest_first,
+                ..Default::default()
+            };
+            let mut seen = Vec::new();
+            let mut after = None;
+            loop {
+                let page = list(&pool, &f, after, 7).await.unwrap();
+                if page.is_empty() {
+                    break;
+                }
+                after = page.last().map(|t| Cursor {
+                    date_started: t.date_started,
+                    id: t.id,
+                });
+                seen.extend(page.into_iter().map(|t| t.id));
+            }
+            let unique: HashSet<_> = seen.iter().collect();
+            assert_eq!(
+                (seen.len(), unique.len()),
+                (30, 30),
+                "oldest_first={oldest_first}"
+            );
+            let all: Vec<i64> = list(&pool, &f, None, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.id)
+                .collect();
+            assert_eq!(seen, all, "pages concatenate to the full list");
+        }
     }
 
     #[tokio::test]

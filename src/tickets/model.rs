@@ -37,6 +37,51 @@ impl TicketStatus {
     }
 }
 
+/// One line of a ticket list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct TicketSummary {
+    pub id: i64,
+    pub service_request_no: String,
+    pub subject: String,
+    pub request_type: String,
+    pub department: String,
+    pub requester: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub status: TicketStatus,
+    pub date_started: i64,
+    pub date_finished: Option<i64>,
+    pub comment_count: i64,
+}
+
+impl TryFrom<String> for TicketStatus {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        TicketStatus::parse(&value)
+    }
+}
+
+/// What a ticket list shows. The server forces `requested_by` for non-admins.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketFilter {
+    pub requested_by: Option<i64>,
+    /// Empty: every status.
+    pub statuses: Vec<TicketStatus>,
+    pub department_id: Option<i64>,
+    pub request_type_id: Option<i64>,
+    /// Matches part of the service request number or the subject, ignoring case.
+    pub text: Option<String>,
+    pub oldest_first: bool,
+}
+
+/// Where the next page starts: the last row of the previous page (keyset, not OFFSET).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub date_started: i64,
+    pub id: i64,
+}
+
 /// Trimmed text with a length range in characters; the message names the field.
 fn bounded(input: &str, what: &str, max: usize) -> Result<String, String> {
     let text = input.trim();
