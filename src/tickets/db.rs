@@ -219,20 +219,28 @@ mod tests {
 
     const JAN_2026: i64 = 1_767_225_600_000;
 
-    async fn fixture(pool: &SqlitePool) -> NewTicket {
-        let user: i64 = sqlx::query_scalar(
+    async fn insert_user(pool: &SqlitePool, name: &str) -> i64 {
+        sqlx::query_scalar(
             "INSERT INTO users (username, email, password_hash, created_at, updated_at)
-             VALUES ('ann', 'ann@example.com', 'x', 0, 0) RETURNING id",
+             VALUES (?1, ?1 || '@example.com', 'x', 0, 0) RETURNING id",
         )
+        .bind(name)
         .fetch_one(pool)
         .await
-        .unwrap();
-        let dept: i64 = sqlx::query_scalar(
-            "INSERT INTO departments (name, created_at) VALUES ('IT', 0) RETURNING id",
-        )
-        .fetch_one(pool)
-        .await
-        .unwrap();
+        .unwrap()
+    }
+
+    async fn insert_department(pool: &SqlitePool, name: &str) -> i64 {
+        sqlx::query_scalar("INSERT INTO departments (name, created_at) VALUES (?, 0) RETURNING id")
+            .bind(name)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    async fn fixture(pool: &SqlitePool) -> NewTicket {
+        let user = insert_user(pool, "ann").await;
+        let dept = insert_department(pool, "IT").await;
         NewTicket {
             requested_by: user,
             request_type_id: 1,
@@ -313,19 +321,8 @@ mod tests {
     /// sharing a start time so the id tiebreak of the keyset matters.
     async fn many(pool: &SqlitePool) -> (NewTicket, i64, i64) {
         let mut t = fixture(pool).await;
-        let hr: i64 = sqlx::query_scalar(
-            "INSERT INTO departments (name, created_at) VALUES ('HR', 0) RETURNING id",
-        )
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        let bob: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, email, password_hash, created_at, updated_at)
-             VALUES ('bob', 'bob@example.com', 'x', 0, 0) RETURNING id",
-        )
-        .fetch_one(pool)
-        .await
-        .unwrap();
+        let hr = insert_department(pool, "HR").await;
+        let bob = insert_user(pool, "bob").await;
         let it = t.department_id;
         for i in 0..30i64 {
             t.department_id = if i % 2 == 0 { it } else { hr };
