@@ -4,6 +4,8 @@ use crate::{
     auth::pages::{HomePage, LoginPage},
     components::{Layout, NotFoundPage},
     departments::pages::DepartmentsPage,
+    request_types::pages::RequestTypesPage,
+    tickets::pages::{NewTicketPage, TicketPage, TicketsPage},
     users::pages::{EditUserPage, UsersPage},
 };
 use leptos::prelude::*;
@@ -46,6 +48,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::Async/>
+                    // Before the :no route, so "new" is never taken for a ticket number.
+                    <Route path=path!("/tickets/new") view=NewTicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tickets/:no") view=TicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/request-types") view=RequestTypesPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/departments") view=DepartmentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users/:id") view=EditUserPage ssr=SsrMode::Async/>

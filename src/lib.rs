@@ -6,7 +6,9 @@ pub mod auth;
 pub mod components;
 pub mod departments;
 pub mod error;
+pub mod request_types;
 pub mod tickets;
+pub mod time;
 pub mod users;
 
 #[cfg(feature = "ssr")]

@@ -47,6 +47,13 @@ fn admin_calls(dept_id: &str, user_id: &str) -> Vec<(&'static str, Vec<(&'static
             "set_user_status",
             vec![("id", user_id.into()), ("status", "active".into())],
         ),
+        ("list_request_types", vec![]),
+        ("create_request_type", vec![("name", "Printing".into())]),
+        (
+            "rename_request_type",
+            vec![("id", "5".into()), ("name", "Something else".into())],
+        ),
+        ("delete_request_type", vec![("id", "999999".into())]),
         ("delete_department", vec![("id", "999999".into())]),
     ]
 }
@@ -146,11 +153,16 @@ async fn only_active_admins_may_call_admin_functions() {
         .await
         .unwrap();
     assert_eq!(names, ["Finance"]);
+    let types: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM request_types")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(types, 5, "only the seeded request types");
 
     let admin = app.signed_in("boss", &[Role::Admin]).await;
     for (name, args) in admin_calls(&dept, &user) {
         let reply = call(&app, &admin, name, &args).await;
-        let expected = if name == "delete_department" {
+        let expected = if name.starts_with("delete_") {
             StatusCode::NOT_FOUND
         } else {
             StatusCode::OK

@@ -70,7 +70,11 @@ fn Home() -> impl IntoView {
                 {move || Suspend::new(async move {
                     auth.user.await.ok().flatten().map(|user| view! {
                         <h1>"Welcome, " {user.username.clone()}</h1>
-                        <p class="lead">"Tickets you submit and follow will appear here."</p>
+                        <p class="lead">"Ask for help, then follow your request until it is done."</p>
+                        <p class="actions-row">
+                            <a class="btn btn-primary" href="/tickets/new">"New ticket"</a>
+                            <a class="btn" href="/tickets">{if user.is_admin { "All tickets" } else { "My tickets" }}</a>
+                        </p>
                         {user.is_admin.then(|| view! {
                             <section class="tiles" aria-labelledby="admin-heading">
                                 <h2 id="admin-heading">"Administration"</h2>
@@ -82,6 +86,10 @@ fn Home() -> impl IntoView {
                                     <li class="card tile">
                                         <a href="/admin/departments">"Departments"</a>
                                         <p>"The departments tickets and people belong to."</p>
+                                    </li>
+                                    <li class="card tile">
+                                        <a href="/admin/request-types">"Request types"</a>
+                                        <p>"What people can ask for when they open a ticket."</p>
                                     </li>
                                 </ul>
                             </section>

@@ -41,20 +41,9 @@ pub fn Field(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let node_ref = node_ref.unwrap_or_default();
-    let message = Memo::new(move |_| error.get().and_then(|e| e.for_field(name)));
     let error_id = format!("{id}-error");
     let hint_id = hint.map(|_| format!("{id}-hint"));
-    let described_by = {
-        let error_id = error_id.clone();
-        let hint_id = hint_id.clone();
-        move || {
-            let mut ids: Vec<String> = hint_id.iter().cloned().collect();
-            if message.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let (message, described_by) = field_error(error, name, error_id.clone(), hint_id.clone());
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
@@ -71,6 +60,97 @@ pub fn Field(
                 aria-invalid=move || message.get().map(|_| "true")
                 aria-describedby=described_by
             />
+            <p class="field-error" id=error_id>{move || message.get()}</p>
+        </div>
+    }
+}
+
+/// The message for `name` from `error`, and the attributes that tie it to its control.
+fn field_error(
+    error: Signal<Option<AppError>>,
+    name: &'static str,
+    error_id: String,
+    hint_id: Option<String>,
+) -> (
+    Memo<Option<String>>,
+    impl Fn() -> Option<String> + Clone + Send + Sync,
+) {
+    let message = Memo::new(move |_| error.get().and_then(|e| e.for_field(name)));
+    let described_by = move || {
+        let mut ids: Vec<String> = hint_id.iter().cloned().collect();
+        if message.get().is_some() {
+            ids.push(error_id.clone());
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    };
+    (message, described_by)
+}
+
+/// A labelled multi-line text box, wired up like `Field`.
+#[component]
+pub fn TextArea(
+    label: &'static str,
+    name: &'static str,
+    #[prop(into)] id: String,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<u32>,
+    #[prop(default = 5)] rows: u32,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let hint_id = hint.map(|_| format!("{id}-hint"));
+    let (message, described_by) = field_error(error, name, error_id.clone(), hint_id.clone());
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                required=required
+                maxlength=maxlength
+                aria-invalid=move || message.get().map(|_| "true")
+                aria-describedby=described_by
+            ></textarea>
+            <p class="field-error" id=error_id>{move || message.get()}</p>
+        </div>
+    }
+}
+
+/// A labelled select over `(value, label)` options. `placeholder` adds a first, empty option.
+#[component]
+pub fn SelectField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(into)] id: String,
+    options: Vec<(String, String)>,
+    #[prop(optional)] selected: Option<String>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let (message, described_by) = field_error(error, name, error_id.clone(), None);
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select
+                id=id
+                name=name
+                required=required
+                aria-invalid=move || message.get().map(|_| "true")
+                aria-describedby=described_by
+            >
+                {placeholder.map(|text| view! {
+                    <option value="" selected=selected.is_none()>{text}</option>
+                })}
+                {options.into_iter().map(|(value, text)| {
+                    let is_selected = selected.as_deref() == Some(value.as_str());
+                    view! { <option value=value selected=is_selected>{text}</option> }
+                }).collect_view()}
+            </select>
             <p class="field-error" id=error_id>{move || message.get()}</p>
         </div>
     }

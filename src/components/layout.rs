@@ -58,9 +58,12 @@ fn UserNav(user: CurrentUser, logout: ServerAction<Logout>) -> impl IntoView {
     view! {
         <nav class="mainnav" aria-label="Main">
             <A href="/" exact=true>"Home"</A>
+            <A href="/tickets" exact=true>{if user.is_admin { "Tickets" } else { "My tickets" }}</A>
+            <A href="/tickets/new">"New ticket"</A>
             {user.is_admin.then(|| view! {
                 <A href="/admin/users">"Users"</A>
                 <A href="/admin/departments">"Departments"</A>
+                <A href="/admin/request-types">"Request types"</A>
             })}
         </nav>
         <div class="me">

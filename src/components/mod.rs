@@ -4,8 +4,12 @@ mod avatar;
 mod form;
 mod layout;
 mod pages;
+mod time;
 
 pub use avatar::Avatar;
-pub use form::{Field, FormAlert, SuccessNote, action_error, reset_on_success};
+pub use form::{
+    Field, FormAlert, SelectField, SuccessNote, TextArea, action_error, reset_on_success,
+};
 pub use layout::{Auth, Layout, use_auth};
 pub use pages::{Guard, NotFoundPage};
+pub use time::Time;

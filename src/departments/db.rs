@@ -1,6 +1,6 @@
 //! Department queries.
 
-use super::model::{Department, DepartmentName};
+use super::model::{Choice, Department, DepartmentName};
 use crate::{error::AppError, server::db::now_ms};
 use sqlx::SqlitePool;
 
@@ -9,10 +9,47 @@ const SELECT: &str = "SELECT d.id, d.name,
         (SELECT COUNT(*) FROM tickets t WHERE t.department_id = d.id) AS ticket_count
    FROM departments d";
 
-fn name_taken(err: sqlx::Error) -> AppError {
+/// Departments and request types are both admin-managed lists of unique names; these two
+/// write helpers serve both. `table` is one of our own constants, never user input.
+pub(crate) async fn insert_name(
+    pool: &SqlitePool,
+    table: &str,
+    noun: &str,
+    name: &str,
+) -> Result<i64, AppError> {
+    sqlx::query_scalar(&format!(
+        "INSERT INTO {table} (name, created_at) VALUES (?, ?) RETURNING id"
+    ))
+    .bind(name)
+    .bind(now_ms())
+    .fetch_one(pool)
+    .await
+    .map_err(|e| name_taken(e, noun))
+}
+
+pub(crate) async fn rename_name(
+    pool: &SqlitePool,
+    table: &str,
+    noun: &str,
+    id: i64,
+    name: &str,
+) -> Result<(), AppError> {
+    let done = sqlx::query(&format!("UPDATE {table} SET name = ? WHERE id = ?"))
+        .bind(name)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(|e| name_taken(e, noun))?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+fn name_taken(err: sqlx::Error, noun: &str) -> AppError {
     match err.as_database_error() {
         Some(db) if db.is_unique_violation() => {
-            AppError::conflict("name", "A department with that name already exists.")
+            AppError::conflict("name", format!("A {noun} with that name already exists."))
         }
         _ => err.into(),
     }
@@ -24,6 +61,15 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<Department>, AppError> {
         .await?)
 }
 
+/// Names for a select: every signed-in user may see them.
+pub async fn choices(pool: &SqlitePool) -> Result<Vec<Choice>, AppError> {
+    Ok(
+        sqlx::query_as("SELECT id, name FROM departments ORDER BY name")
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
 pub async fn get(pool: &SqlitePool, id: i64) -> Result<Department, AppError> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE d.id = ?"))
         .bind(id)
@@ -32,13 +78,7 @@ pub async fn get(pool: &SqlitePool, id: i64) -> Result<Department, AppError> {
 }
 
 pub async fn create(pool: &SqlitePool, name: &DepartmentName) -> Result<Department, AppError> {
-    let id: i64 =
-        sqlx::query_scalar("INSERT INTO departments (name, created_at) VALUES (?, ?) RETURNING id")
-            .bind(name.as_str())
-            .bind(now_ms())
-            .fetch_one(pool)
-            .await
-            .map_err(name_taken)?;
+    let id = insert_name(pool, "departments", "department", name.as_str()).await?;
     get(pool, id).await
 }
 
@@ -47,15 +87,7 @@ pub async fn rename(
     id: i64,
     name: &DepartmentName,
 ) -> Result<Department, AppError> {
-    let done = sqlx::query("UPDATE departments SET name = ? WHERE id = ?")
-        .bind(name.as_str())
-        .bind(id)
-        .execute(pool)
-        .await
-        .map_err(name_taken)?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
+    rename_name(pool, "departments", "department", id, name.as_str()).await?;
     get(pool, id).await
 }
 

@@ -16,22 +16,36 @@ pub struct DepartmentName(String);
 
 impl DepartmentName {
     pub fn parse(input: &str) -> Result<DepartmentName, String> {
-        let name = input.trim();
-        if name.is_empty() {
-            return Err("Enter a department name.".into());
-        }
-        if name.chars().count() > 100 {
-            return Err("A department name has at most 100 characters.".into());
-        }
-        if name.chars().any(char::is_control) {
-            return Err("A department name cannot contain control characters.".into());
-        }
-        Ok(DepartmentName(name.to_string()))
+        list_entry_name(input, "department name").map(DepartmentName)
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The name of an entry in an admin-managed list (a department, a request type): trimmed,
+/// 1–100 characters, no control characters. `noun` names it in the messages.
+pub fn list_entry_name(input: &str, noun: &str) -> Result<String, String> {
+    let name = input.trim();
+    if name.is_empty() {
+        return Err(format!("Enter a {noun}."));
+    }
+    if name.chars().count() > 100 {
+        return Err(format!("A {noun} has at most 100 characters."));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(format!("A {noun} cannot contain control characters."));
+    }
+    Ok(name.to_string())
+}
+
+/// An id and a name: one option of a select.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Choice {
+    pub id: i64,
+    pub name: String,
 }
 
 #[cfg(test)]

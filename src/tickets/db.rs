@@ -1,10 +1,10 @@
 //! Ticket queries. A ticket, its number and its first comment are written in one transaction.
 
 use super::model::{
-    CommentText, Cursor, DeviceNo, Subject, TicketFilter, TicketStatus, TicketSummary,
-    service_request_no, utc_year,
+    Comment, CommentText, Cursor, DeviceNo, PageAt, Subject, TicketDetail, TicketFilter,
+    TicketPage, TicketStatus, TicketSummary, service_request_no,
 };
-use crate::{error::AppError, server::db::begin_write};
+use crate::{error::AppError, server::db::begin_write, time::utc_year};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 pub struct NewTicket {
@@ -117,6 +117,149 @@ pub async fn set_status(
         return Err(AppError::NotFound);
     }
     Ok(())
+}
+
+/// The ticket's id and requester, for the visibility check every ticket action starts with.
+pub async fn owner(pool: &SqlitePool, number: &str) -> Result<(i64, i64), AppError> {
+    Ok(
+        sqlx::query_as("SELECT id, requested_by FROM tickets WHERE service_request_no = ?")
+            .bind(number)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+pub async fn detail(pool: &SqlitePool, ticket_id: i64) -> Result<TicketDetail, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT t.id, t.service_request_no, t.subject, rt.name AS request_type,
+                t.department_id, d.name AS department, t.requested_by,
+                u.username AS requester, u.avatar_url AS requester_avatar, t.status,
+                t.date_started, t.date_finished
+           FROM tickets t
+           JOIN request_types rt ON rt.id = t.request_type_id
+           JOIN departments d ON d.id = t.department_id
+           JOIN users u ON u.id = t.requested_by
+          WHERE t.id = ?",
+    )
+    .bind(ticket_id)
+    .fetch_one(pool)
+    .await?)
+}
+
+const COMMENT: &str = "SELECT c.id, u.username AS author, u.avatar_url AS author_avatar,
+        EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'admin')
+            AS author_is_admin,
+        c.comment_text, c.device_no, c.created_at
+   FROM ticket_comments c JOIN users u ON u.id = c.user_id";
+
+/// The thread, oldest first.
+pub async fn comments(pool: &SqlitePool, ticket_id: i64) -> Result<Vec<Comment>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "{COMMENT} WHERE c.ticket_id = ? ORDER BY c.created_at, c.id"
+    ))
+    .bind(ticket_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn add_comment(
+    pool: &SqlitePool,
+    ticket_id: i64,
+    user_id: i64,
+    text: &CommentText,
+    device_no: &DeviceNo,
+    now_ms: i64,
+) -> Result<Comment, AppError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO ticket_comments (ticket_id, user_id, comment_text, device_no, created_at)
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(ticket_id)
+    .bind(user_id)
+    .bind(text.as_str())
+    .bind(device_no.as_deref())
+    .bind(now_ms)
+    .fetch_one(pool)
+    .await?;
+    Ok(sqlx::query_as(&format!("{COMMENT} WHERE c.id = ?"))
+        .bind(id)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Moves a ticket to another department; an unknown department is a field error.
+pub async fn set_department(
+    pool: &SqlitePool,
+    ticket_id: i64,
+    department_id: i64,
+) -> Result<(), AppError> {
+    let mut tx = begin_write(pool).await?;
+    if !exists(&mut tx, "departments", department_id).await? {
+        return Err(AppError::invalid(
+            "department_id",
+            "Choose a department from the list.",
+        ));
+    }
+    let done = sqlx::query("UPDATE tickets SET department_id = ? WHERE id = ?")
+        .bind(department_id)
+        .bind(ticket_id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A page of `size` tickets at `at`, with the cursors of its neighbours and the counts.
+pub async fn page(
+    pool: &SqlitePool,
+    f: &TicketFilter,
+    at: PageAt,
+    size: i64,
+) -> Result<TicketPage, AppError> {
+    let cursor = |t: &TicketSummary| Cursor {
+        date_started: t.date_started,
+        id: t.id,
+    };
+    let (tickets, prev, next) = match at {
+        PageAt::First | PageAt::After(_) => {
+            let after = match at {
+                PageAt::After(c) => Some(c),
+                _ => None,
+            };
+            let mut rows = list(pool, f, after, size + 1).await?;
+            let more = rows.len() as i64 > size;
+            rows.truncate(size as usize);
+            let next = more.then(|| rows.last().map(cursor)).flatten();
+            let prev = after.and(rows.first().map(cursor));
+            (rows, prev, next)
+        }
+        PageAt::Before(c) => {
+            // Walk backwards from the cursor, then put the rows back in display order.
+            let reverse = TicketFilter {
+                oldest_first: !f.oldest_first,
+                ..f.clone()
+            };
+            let mut rows = list(pool, &reverse, Some(c), size + 1).await?;
+            if (rows.len() as i64) <= size {
+                // This reaches the start: show the (full) first page instead.
+                return Box::pin(page(pool, f, PageAt::First, size)).await;
+            }
+            rows.truncate(size as usize);
+            rows.reverse();
+            let prev = rows.first().map(cursor);
+            let next = rows.last().map(cursor);
+            (rows, prev, next)
+        }
+    };
+    Ok(TicketPage {
+        tickets,
+        prev,
+        next,
+        counts: status_counts(pool, f).await?,
+    })
 }
 
 /// Appends the filter's conditions (all but the statuses when `with_status` is false).
@@ -490,6 +633,85 @@ mod tests {
                 .collect();
             assert_eq!(seen, all, "pages concatenate to the full list");
         }
+    }
+
+    #[tokio::test]
+    async fn pages_walk_forward_and_back_over_every_ticket() {
+        let (pool, _dir) = test_pool().await;
+        many(&pool).await;
+        let f = TicketFilter::default();
+        let first = page(&pool, &f, PageAt::First, 12).await.unwrap();
+        assert_eq!((first.tickets.len(), first.prev), (12, None));
+        let second = page(&pool, &f, PageAt::After(first.next.unwrap()), 12)
+            .await
+            .unwrap();
+        let third = page(&pool, &f, PageAt::After(second.next.unwrap()), 12)
+            .await
+            .unwrap();
+        assert_eq!((third.tickets.len(), third.next), (6, None));
+        let all: Vec<i64> = [&first, &second, &third]
+            .iter()
+            .flat_map(|p| p.tickets.iter().map(|t| t.id))
+            .collect();
+        let expected: Vec<i64> = list(&pool, &f, None, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(all, expected);
+        let back = page(&pool, &f, PageAt::Before(third.prev.unwrap()), 12)
+            .await
+            .unwrap();
+        assert_eq!(back.tickets, second.tickets);
+        assert_eq!(back.next, second.next);
+        let home = page(&pool, &f, PageAt::Before(back.prev.unwrap()), 12)
+            .await
+            .unwrap();
+        assert_eq!((home.tickets, home.prev), (first.tickets, None));
+        assert_eq!(
+            first.counts.iter().map(|c| c.1).sum::<i64>(),
+            30,
+            "counts cover every matching ticket, not just the page"
+        );
+    }
+
+    #[tokio::test]
+    async fn comments_and_department_changes() {
+        let (pool, _dir) = test_pool().await;
+        let ticket = fixture(&pool).await;
+        let (id, number) = create(&pool, &ticket, JAN_2026).await.unwrap();
+        assert_eq!(
+            owner(&pool, &number).await.unwrap(),
+            (id, ticket.requested_by)
+        );
+        assert_eq!(
+            owner(&pool, "SR-2026-999999").await,
+            Err(AppError::NotFound)
+        );
+        let text = CommentText::parse("Still jammed").unwrap();
+        let added = add_comment(
+            &pool,
+            id,
+            ticket.requested_by,
+            &text,
+            &DeviceNo::parse("").unwrap(),
+            JAN_2026 + 5,
+        )
+        .await
+        .unwrap();
+        assert_eq!((added.author.as_str(), added.device_no), ("ann", None));
+        let thread = comments(&pool, id).await.unwrap();
+        let texts: Vec<_> = thread.iter().map(|c| c.comment_text.as_str()).collect();
+        assert_eq!(texts, ["Paper stuck\nin tray 2", "Still jammed"]);
+        assert_eq!(thread[0].device_no.as_deref(), Some("PC-0042"));
+
+        let hr = insert_department(&pool, "HR").await;
+        set_department(&pool, id, hr).await.unwrap();
+        assert_eq!(detail(&pool, id).await.unwrap().department, "HR");
+        let err = set_department(&pool, id, 999).await.unwrap_err();
+        assert!(err.for_field("department_id").is_some());
+        assert_eq!(detail(&pool, id).await.unwrap().department_id, hr);
     }
 
     #[tokio::test]

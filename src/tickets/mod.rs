@@ -1,6 +1,8 @@
-//! Tickets and their comments (issue 3, in progress: the data layer comes first).
+//! Tickets and their comments: filing, following, triage.
 
+pub mod api;
 pub mod model;
+pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod db;

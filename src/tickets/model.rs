@@ -82,6 +82,189 @@ pub struct Cursor {
     pub id: i64,
 }
 
+/// Which page of a list: the first, or the one after / before a row (keyset, not OFFSET).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageAt {
+    #[default]
+    First,
+    After(Cursor),
+    Before(Cursor),
+}
+
+/// One page of a ticket list, with where the neighbouring pages start and the per-status
+/// counts of everything the filter matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketPage {
+    pub tickets: Vec<TicketSummary>,
+    pub prev: Option<Cursor>,
+    pub next: Option<Cursor>,
+    pub counts: Vec<(TicketStatus, i64)>,
+}
+
+/// Tickets per page.
+pub const PAGE_SIZE: i64 = 25;
+
+impl Cursor {
+    /// `1767225600000.42`: compact and URL-safe.
+    pub fn to_param(self) -> String {
+        format!("{}.{}", self.date_started, self.id)
+    }
+
+    pub fn from_param(s: &str) -> Option<Cursor> {
+        let (date, id) = s.rsplit_once('.')?;
+        Some(Cursor {
+            date_started: date.parse().ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+/// A ticket list view as it lives in the URL query, so it can be bookmarked, shared and
+/// reloaded: `?q=printer&status=pending&status=ongoing&department=3&type=1&requester=7
+/// &sort=oldest&after=1767225600000.42`. Values that do not parse are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketQuery {
+    pub filter: TicketFilter,
+    pub page: PageAt,
+}
+
+impl TicketQuery {
+    pub fn from_params(params: &leptos_router::params::ParamsMap) -> TicketQuery {
+        let id = |key: &str| {
+            params
+                .get_str(key)
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        };
+        let statuses = params
+            .get_all("status")
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| TicketStatus::parse(s).ok())
+            .fold(Vec::new(), |mut list, s| {
+                if !list.contains(&s) {
+                    list.push(s);
+                }
+                list
+            });
+        let cursor = |key: &str| params.get_str(key).and_then(Cursor::from_param);
+        let page = match (cursor("after"), cursor("before")) {
+            (Some(c), _) => PageAt::After(c),
+            (None, Some(c)) => PageAt::Before(c),
+            _ => PageAt::First,
+        };
+        TicketQuery {
+            filter: TicketFilter {
+                requested_by: id("requester"),
+                statuses,
+                department_id: id("department"),
+                request_type_id: id("type"),
+                text: params
+                    .get_str("q")
+                    .map(str::trim)
+                    .filter(|q| !q.is_empty())
+                    .map(str::to_string),
+                oldest_first: params.get_str("sort") == Some("oldest"),
+            },
+            page,
+        }
+    }
+
+    /// The query string (with its `?`, or empty) for this view.
+    pub fn to_query_string(&self) -> String {
+        use leptos_router::location::Url;
+        let f = &self.filter;
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(q) = &f.text {
+            pairs.push(("q", Url::escape(q)));
+        }
+        for s in &f.statuses {
+            pairs.push(("status", s.as_str().into()));
+        }
+        let ids = [
+            ("department", f.department_id),
+            ("type", f.request_type_id),
+            ("requester", f.requested_by),
+        ];
+        pairs.extend(
+            ids.iter()
+                .filter_map(|(k, v)| v.map(|v| (*k, v.to_string()))),
+        );
+        if f.oldest_first {
+            pairs.push(("sort", "oldest".into()));
+        }
+        match self.page {
+            PageAt::First => {}
+            PageAt::After(c) => pairs.push(("after", c.to_param())),
+            PageAt::Before(c) => pairs.push(("before", c.to_param())),
+        }
+        if pairs.is_empty() {
+            return String::new();
+        }
+        let joined: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("?{}", joined.join("&"))
+    }
+
+    /// Whether anything narrows the list (for the empty-state message).
+    pub fn is_filtered(&self) -> bool {
+        let f = &self.filter;
+        !f.statuses.is_empty()
+            || f.department_id.is_some()
+            || f.request_type_id.is_some()
+            || f.requested_by.is_some()
+            || f.text.is_some()
+    }
+}
+
+/// Everything the ticket page shows above the comments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct TicketDetail {
+    pub id: i64,
+    pub service_request_no: String,
+    pub subject: String,
+    pub request_type: String,
+    pub department_id: i64,
+    pub department: String,
+    pub requested_by: i64,
+    pub requester: String,
+    pub requester_avatar: Option<String>,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub status: TicketStatus,
+    pub date_started: i64,
+    pub date_finished: Option<i64>,
+}
+
+/// One comment of a ticket's thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Comment {
+    pub id: i64,
+    pub author: String,
+    pub author_avatar: Option<String>,
+    /// Staff answers are marked in the thread.
+    pub author_is_admin: bool,
+    pub comment_text: String,
+    pub device_no: Option<String>,
+    pub created_at: i64,
+}
+
+/// The options of the ticket form's selects.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketOptions {
+    pub request_types: Vec<crate::departments::model::Choice>,
+    pub departments: Vec<crate::departments::model::Choice>,
+    /// Everyone who can file tickets, for an admin's requester filter (empty otherwise).
+    pub requesters: Vec<crate::departments::model::Choice>,
+}
+
+/// A select's value as an id; `what` names the thing in the message ("a department").
+pub fn parse_choice(input: &str, what: &str) -> Result<i64, String> {
+    input
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| format!("Choose {what} from the list."))
+}
+
 /// Trimmed text with a length range in characters; the message names the field.
 fn bounded(input: &str, what: &str, max: usize) -> Result<String, String> {
     let text = input.trim();
@@ -163,32 +346,9 @@ pub fn service_request_no(year: i32, sequence: i64) -> String {
     format!("SR-{year}-{sequence:06}")
 }
 
-/// The UTC calendar year of a unix-milliseconds timestamp (civil-from-days, proleptic
-/// Gregorian), so the server needs no date crate for it.
-pub fn utc_year(ms: i64) -> i32 {
-    let days = ms.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2)) as i32
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn years_from_timestamps() {
-        assert_eq!(utc_year(0), 1970);
-        assert_eq!(utc_year(1_767_225_599_999), 2025); // 2025-12-31T23:59:59.999Z
-        assert_eq!(utc_year(1_767_225_600_000), 2026); // 2026-01-01T00:00:00Z
-        assert_eq!(utc_year(951_782_400_000), 2000); // 2000-02-29
-        assert_eq!(utc_year(-1), 1969);
-    }
 
     #[test]
     fn numbers_and_inputs() {
@@ -211,5 +371,51 @@ mod tests {
         assert!(DeviceNo::parse(&"d".repeat(65)).is_err());
         assert_eq!(TicketStatus::parse("ongoing"), Ok(TicketStatus::Ongoing));
         assert!(TicketStatus::parse("closed").is_err());
+        assert_eq!(parse_choice(" 3 ", "a department"), Ok(3));
+        assert_eq!(
+            parse_choice("", "a department").unwrap_err(),
+            "Choose a department from the list."
+        );
+    }
+
+    #[test]
+    fn list_views_round_trip_through_the_url() {
+        use leptos_router::params::ParamsMap;
+        let view = TicketQuery {
+            filter: TicketFilter {
+                requested_by: Some(7),
+                statuses: vec![TicketStatus::Pending, TicketStatus::Ongoing],
+                department_id: Some(3),
+                request_type_id: Some(1),
+                text: Some("100% a&b".into()),
+                oldest_first: true,
+            },
+            page: PageAt::After(Cursor {
+                date_started: 1_767_225_600_000,
+                id: 42,
+            }),
+        };
+        let query = view.to_query_string();
+        assert_eq!(
+            query,
+            "?q=100%25%20a%26b&status=pending&status=ongoing&department=3&type=1&requester=7\
+             &sort=oldest&after=1767225600000.42"
+        );
+        let mut params = ParamsMap::new();
+        for pair in query.trim_start_matches('?').split('&') {
+            let (k, v) = pair.split_once('=').unwrap();
+            params.insert(k.to_string(), v.to_string()); // insert() unescapes, as the router does
+        }
+        assert_eq!(TicketQuery::from_params(&params), view);
+        assert_eq!(TicketQuery::default().to_query_string(), "");
+        // Junk in a hand-edited URL is ignored rather than failing the page.
+        let junk: ParamsMap = [
+            ("status", "closed"),
+            ("department", "x"),
+            ("after", "1.2.z"),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(TicketQuery::from_params(&junk), TicketQuery::default());
     }
 }

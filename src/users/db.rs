@@ -3,6 +3,7 @@
 
 use super::model::{AvatarUrl, Email, Role, UserStatus, UserView, Username};
 use crate::{
+    departments::model::Choice,
     error::{AppError, FieldError},
     server::db::{begin_write, now_ms},
 };
@@ -76,6 +77,15 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<UserView>, AppError> {
         .fetch_all(pool)
         .await?;
     Ok(rows.into_iter().map(UserView::from).collect())
+}
+
+/// Usernames for a filter select (inactive people too: their tickets remain).
+pub async fn choices(pool: &SqlitePool) -> Result<Vec<Choice>, AppError> {
+    Ok(
+        sqlx::query_as("SELECT id, username AS name FROM users ORDER BY username")
+            .fetch_all(pool)
+            .await?,
+    )
 }
 
 pub async fn get(pool: &SqlitePool, id: i64) -> Result<UserView, AppError> {

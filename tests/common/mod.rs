@@ -126,6 +126,32 @@ impl TestApp {
         Self::reply(res).await
     }
 
+    /// Calls a server function that takes JSON (the ticket list's filters are nested).
+    pub async fn call_json(&self, client: &Client, name: &str, body: serde_json::Value) -> Reply {
+        let res = client
+            .post(format!("{}/api/{name}", self.base))
+            .header("accept", "application/json")
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        Self::reply(res).await
+    }
+
+    /// A plain HTML form post, as a browser without JavaScript sends it.
+    pub async fn post_form(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> Reply {
+        let res = client
+            .post(format!("{}/api/{name}", self.base))
+            .header("accept", "text/html")
+            .header("referer", format!("{}/tickets/new", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        Self::reply(res).await
+    }
+
     pub async fn get(&self, client: &Client, path: &str) -> Reply {
         let res = client
             .get(format!("{}{path}", self.base))

@@ -1,0 +1,58 @@
+//! Request type server functions: the list for forms is for everyone signed in; changes are
+//! admin only.
+
+use super::model::RequestType;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::{db, model::RequestTypeName},
+    crate::{
+        auth::guard::require_admin,
+        server::{app_state, respond},
+    },
+};
+
+#[cfg(feature = "ssr")]
+fn parse_name(name: &str) -> Result<RequestTypeName, AppError> {
+    RequestTypeName::parse(name).map_err(|m| AppError::invalid("name", m))
+}
+
+#[server(endpoint = "list_request_types")]
+pub async fn list_request_types() -> Result<Vec<RequestType>, AppError> {
+    respond(async move {
+        require_admin().await?;
+        db::list(&app_state()?.pool).await
+    })
+    .await
+}
+
+#[server(endpoint = "create_request_type")]
+pub async fn create_request_type(name: String) -> Result<RequestType, AppError> {
+    respond(async move {
+        require_admin().await?;
+        let name = parse_name(&name)?;
+        db::create(&app_state()?.pool, &name).await
+    })
+    .await
+}
+
+#[server(endpoint = "rename_request_type")]
+pub async fn rename_request_type(id: i64, name: String) -> Result<RequestType, AppError> {
+    respond(async move {
+        require_admin().await?;
+        let name = parse_name(&name)?;
+        db::rename(&app_state()?.pool, id, &name).await
+    })
+    .await
+}
+
+#[server(endpoint = "delete_request_type")]
+pub async fn delete_request_type(id: i64) -> Result<(), AppError> {
+    respond(async move {
+        require_admin().await?;
+        db::delete(&app_state()?.pool, id).await
+    })
+    .await
+}

@@ -1,0 +1,200 @@
+//! Ticket server functions. Each one re-checks the caller: signed in and active, and a user
+//! (not an admin) only ever reaches their own tickets; anyone else's ticket is "not found",
+//! exactly like a missing one.
+
+use super::model::{Comment, PageAt, TicketDetail, TicketFilter, TicketOptions, TicketPage};
+use crate::error::AppError;
+use leptos::{prelude::*, server_fn::codec::Json};
+
+#[cfg(feature = "ssr")]
+use {
+    super::{db, model::*},
+    crate::{
+        auth::{
+            guard::{require_admin, require_user},
+            model::CurrentUser,
+        },
+        error::Errors,
+        server::{app_state, db::now_ms, respond},
+    },
+};
+
+/// The ticket's id if `user` may see it: their own, or any for an admin.
+#[cfg(feature = "ssr")]
+async fn visible(user: &CurrentUser, number: &str) -> Result<i64, AppError> {
+    let (id, requested_by) = db::owner(&app_state()?.pool, number.trim()).await?;
+    if user.is_admin || requested_by == user.id {
+        Ok(id)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The request types and departments a ticket can be filed under; with `requesters`, and
+/// for an admin only, the people a list can be filtered by.
+#[server(endpoint = "ticket_choices")]
+pub async fn ticket_choices(requesters: bool) -> Result<TicketOptions, AppError> {
+    respond(async move {
+        let user = require_user().await?;
+        let pool = app_state()?.pool;
+        let requesters = if requesters && user.is_admin {
+            crate::users::db::choices(&pool).await?
+        } else {
+            Vec::new()
+        };
+        Ok(TicketOptions {
+            request_types: crate::request_types::db::choices(&pool).await?,
+            departments: crate::departments::db::choices(&pool).await?,
+            requesters,
+        })
+    })
+    .await
+}
+
+/// Files a ticket for the caller and sends them to its page.
+#[server(endpoint = "create_ticket")]
+pub async fn create_ticket(
+    request_type_id: String,
+    department_id: String,
+    subject: String,
+    description: String,
+    device_no: String,
+) -> Result<String, AppError> {
+    respond(async move {
+        let user = require_user().await?;
+        let mut errors = Errors::default();
+        let request_type_id = errors.check(
+            "request_type_id",
+            parse_choice(&request_type_id, "a request type"),
+        );
+        let department_id = errors.check(
+            "department_id",
+            parse_choice(&department_id, "a department"),
+        );
+        let subject = errors.check("subject", Subject::parse(&subject));
+        let description = errors.check(
+            "description",
+            CommentText::parse(&description).map_err(|m| m.replace("comment", "description")),
+        );
+        let device_no = errors.check("device_no", DeviceNo::parse(&device_no));
+        errors.into_result()?;
+        let (
+            Some(request_type_id),
+            Some(department_id),
+            Some(subject),
+            Some(description),
+            Some(device_no),
+        ) = (
+            request_type_id,
+            department_id,
+            subject,
+            description,
+            device_no,
+        )
+        else {
+            return Err(AppError::Internal);
+        };
+        let ticket = db::NewTicket {
+            requested_by: user.id,
+            request_type_id,
+            department_id,
+            subject,
+            description,
+            device_no,
+        };
+        let (_, number) = db::create(&app_state()?.pool, &ticket, now_ms()).await?;
+        leptos_axum::redirect(&format!("/tickets/{number}"));
+        Ok(number)
+    })
+    .await
+}
+
+/// A page of tickets: all of them for an admin, the caller's own for anyone else.
+#[server(endpoint = "list_tickets", input = Json)]
+pub async fn list_tickets(filter: TicketFilter, page: PageAt) -> Result<TicketPage, AppError> {
+    respond(async move {
+        let mut filter = filter;
+        let user = require_user().await?;
+        if !user.is_admin {
+            filter.requested_by = Some(user.id);
+        }
+        if filter
+            .text
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > 200)
+        {
+            return Err(AppError::invalid("q", "Search for at most 200 characters."));
+        }
+        db::page(&app_state()?.pool, &filter, page, PAGE_SIZE).await
+    })
+    .await
+}
+
+#[server(endpoint = "get_ticket")]
+pub async fn get_ticket(service_request_no: String) -> Result<TicketDetail, AppError> {
+    respond(async move {
+        let user = require_user().await?;
+        let id = visible(&user, &service_request_no).await?;
+        db::detail(&app_state()?.pool, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "ticket_comments")]
+pub async fn ticket_comments(service_request_no: String) -> Result<Vec<Comment>, AppError> {
+    respond(async move {
+        let user = require_user().await?;
+        let id = visible(&user, &service_request_no).await?;
+        db::comments(&app_state()?.pool, id).await
+    })
+    .await
+}
+
+#[server(endpoint = "add_comment")]
+pub async fn add_comment(
+    service_request_no: String,
+    comment_text: String,
+    device_no: String,
+) -> Result<Comment, AppError> {
+    respond(async move {
+        let user = require_user().await?;
+        let id = visible(&user, &service_request_no).await?;
+        let mut errors = Errors::default();
+        let text = errors.check("comment_text", CommentText::parse(&comment_text));
+        let device = errors.check("device_no", DeviceNo::parse(&device_no));
+        errors.into_result()?;
+        let (Some(text), Some(device)) = (text, device) else {
+            return Err(AppError::Internal);
+        };
+        db::add_comment(&app_state()?.pool, id, user.id, &text, &device, now_ms()).await
+    })
+    .await
+}
+
+/// Admin only. Completing sets the finished date; reopening clears it.
+#[server(endpoint = "set_ticket_status")]
+pub async fn set_ticket_status(service_request_no: String, status: String) -> Result<(), AppError> {
+    respond(async move {
+        let admin = require_admin().await?;
+        let id = visible(&admin, &service_request_no).await?;
+        let status = TicketStatus::parse(&status).map_err(|m| AppError::invalid("status", m))?;
+        db::set_status(&app_state()?.pool, id, status, now_ms()).await
+    })
+    .await
+}
+
+/// Admin only: moves the ticket to another department.
+#[server(endpoint = "set_ticket_department")]
+pub async fn set_ticket_department(
+    service_request_no: String,
+    department_id: String,
+) -> Result<(), AppError> {
+    respond(async move {
+        let admin = require_admin().await?;
+        let id = visible(&admin, &service_request_no).await?;
+        let department = parse_choice(&department_id, "a department")
+            .map_err(|m| AppError::invalid("department_id", m))?;
+        db::set_department(&app_state()?.pool, id, department).await
+    })
+    .await
+}

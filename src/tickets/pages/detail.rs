@@ -1,0 +1,276 @@
+//! `/tickets/{service_request_no}`: the ticket, its timeline and its conversation; admins also
+//! triage it here. Someone else's ticket is the same "not found" page as a missing one.
+
+use super::{
+    super::{
+        api::{
+            AddComment, SetTicketDepartment, SetTicketStatus, get_ticket, ticket_choices,
+            ticket_comments,
+        },
+        model::{Comment, TicketDetail, TicketStatus},
+    },
+    StatusBadge,
+};
+use crate::{
+    components::{
+        Avatar, Field, FormAlert, Guard, NotFoundPage, SelectField, SuccessNote, TextArea, Time,
+        action_error, reset_on_success, use_auth,
+    },
+    error::AppError,
+};
+use leptos::{html, prelude::*};
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    view! {
+        <Guard>
+            <TicketView/>
+        </Guard>
+    }
+}
+
+#[component]
+fn TicketView() -> impl IntoView {
+    let auth = use_auth();
+    let params = use_params_map();
+    let number = move || params.read().get("no").unwrap_or_default();
+    let comment = ServerAction::<AddComment>::new();
+    let set_status = ServerAction::<SetTicketStatus>::new();
+    let set_department = ServerAction::<SetTicketDepartment>::new();
+    let ticket = Resource::new(
+        move || {
+            (
+                number(),
+                set_status.version().get(),
+                set_department.version().get(),
+            )
+        },
+        |(no, _, _)| get_ticket(no),
+    );
+    let comments = Resource::new(
+        move || (number(), comment.version().get()),
+        |(no, _)| ticket_comments(no),
+    );
+
+    view! {
+        <Transition fallback=|| view! { <main id="main" tabindex="-1" class="page"><p>"Loading…"</p></main> }>
+            {move || Suspend::new(async move {
+                let admin = auth.user.await.ok().flatten().is_some_and(|u| u.is_admin);
+                match ticket.await {
+                    Ok(t) => view! {
+                        <TicketBody t admin comments comment set_status set_department/>
+                    }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
+                    Err(e) => view! {
+                        <main id="main" tabindex="-1" class="page">
+                            <h1>"Ticket"</h1>
+                            <p class="alert alert-error" role="alert">{e.to_string()}</p>
+                        </main>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TicketBody(
+    t: TicketDetail,
+    admin: bool,
+    comments: Resource<Result<Vec<Comment>, AppError>>,
+    comment: ServerAction<AddComment>,
+    set_status: ServerAction<SetTicketStatus>,
+    set_department: ServerAction<SetTicketDepartment>,
+) -> impl IntoView {
+    let number = t.service_request_no.clone();
+    view! {
+        <Title text=format!("{} · {}", t.service_request_no, t.subject)/>
+        <main id="main" tabindex="-1" class="page wide">
+            <p class="crumbs"><a href="/tickets">"← Tickets"</a></p>
+            <header class="ticket-head">
+                <p class="ticket-no">{t.service_request_no.clone()}</p>
+                <h1>{t.subject.clone()}</h1>
+                <StatusBadge status=t.status/>
+            </header>
+            <div class="ticket-grid">
+                <div class="ticket-main">
+                    <section aria-labelledby="thread-heading">
+                        <h2 id="thread-heading">"Conversation"</h2>
+                        <Transition fallback=|| view! { <p>"Loading comments…"</p> }>
+                            {move || Suspend::new(async move {
+                                match comments.await {
+                                    Ok(list) => view! { <Thread list/> }.into_any(),
+                                    Err(e) => view! {
+                                        <p class="alert alert-error" role="alert">{e.to_string()}</p>
+                                    }.into_any(),
+                                }
+                            })}
+                        </Transition>
+                    </section>
+                    <CommentForm number=number.clone() action=comment/>
+                </div>
+                <div class="ticket-side">
+                    <section class="card" aria-labelledby="details-heading">
+                        <h2 id="details-heading">"Details"</h2>
+                        <dl class="details">
+                            <dt>"Requested by"</dt>
+                            <dd>
+                                <span class="user-cell">
+                                    <Avatar name=t.requester.clone() url=t.requester_avatar.clone()/>
+                                    {t.requester.clone()}
+                                </span>
+                            </dd>
+                            <dt>"Request type"</dt>
+                            <dd>{t.request_type.clone()}</dd>
+                            <dt>"Department"</dt>
+                            <dd>{t.department.clone()}</dd>
+                            <dt>"Status"</dt>
+                            <dd><StatusBadge status=t.status/></dd>
+                        </dl>
+                    </section>
+                    <section class="card" aria-labelledby="timeline-heading">
+                        <h2 id="timeline-heading">"Timeline"</h2>
+                        <ol class="timeline">
+                            <li class="done">
+                                <span class="timeline-label">"Started"</span>
+                                <Time ms=t.date_started/>
+                            </li>
+                            {match t.date_finished {
+                                Some(ms) => view! {
+                                    <li class="done">
+                                        <span class="timeline-label">"Finished"</span>
+                                        <Time ms/>
+                                    </li>
+                                }.into_any(),
+                                None => view! {
+                                    <li>
+                                        <span class="timeline-label">"Finished"</span>
+                                        <span class="muted">"Not finished yet"</span>
+                                    </li>
+                                }.into_any(),
+                            }}
+                        </ol>
+                    </section>
+                    {admin.then(|| view! { <Triage t=t.clone() set_status set_department/> })}
+                </div>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+fn Thread(list: Vec<Comment>) -> impl IntoView {
+    view! {
+        <ol class="thread">
+            {list.into_iter().enumerate().map(|(i, c)| view! {
+                <li class="comment" id=format!("comment-{}", c.id)>
+                    <Avatar name=c.author.clone() url=c.author_avatar.clone()/>
+                    <article class="comment-body">
+                        <header class="comment-meta">
+                            <strong>{c.author.clone()}</strong>
+                            {c.author_is_admin.then(|| view! { <span class="tag">"Staff"</span> })}
+                            {(i == 0).then(|| view! { <span class="muted">"opened the ticket"</span> })}
+                            <Time ms=c.created_at/>
+                        </header>
+                        // Plain text: escaped by the renderer, line breaks kept by CSS.
+                        <p class="comment-text">{c.comment_text}</p>
+                        {c.device_no.map(|d| view! {
+                            <p class="comment-device"><span class="muted">"Device number: "</span>{d}</p>
+                        })}
+                    </article>
+                </li>
+            }).collect_view()}
+        </ol>
+    }
+}
+
+#[component]
+fn CommentForm(number: String, action: ServerAction<AddComment>) -> impl IntoView {
+    let error = action_error(action);
+    let form = NodeRef::<html::Form>::new();
+    reset_on_success(action, form);
+    let added = Signal::derive(move || {
+        matches!(action.value().get(), Some(Ok(_))).then(|| "Comment added.".to_string())
+    });
+    view! {
+        <section class="card" aria-labelledby="comment-heading">
+            <h2 id="comment-heading">"Add a comment"</h2>
+            <ActionForm action node_ref=form>
+                <FormAlert error/>
+                <SuccessNote message=added/>
+                <input type="hidden" name="service_request_no" value=number/>
+                <TextArea label="Comment" name="comment_text" id="comment-text" required=true
+                    maxlength=10000 rows=4 error/>
+                <Field label="Device number" name="device_no" id="comment-device" maxlength=64
+                    hint="Optional." error/>
+                <button type="submit" class="btn btn-primary"
+                    disabled=move || action.pending().get()>
+                    "Add comment"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// Status and department changes, for admins.
+#[component]
+fn Triage(
+    t: TicketDetail,
+    set_status: ServerAction<SetTicketStatus>,
+    set_department: ServerAction<SetTicketDepartment>,
+) -> impl IntoView {
+    let status_error = action_error(set_status);
+    let department_error = action_error(set_department);
+    let choices = Resource::new(|| (), |_| ticket_choices(false));
+    let note =
+        Signal::derive(
+            move || match (set_status.value().get(), set_department.value().get()) {
+                (Some(Ok(())), _) => Some("Status updated.".to_string()),
+                (_, Some(Ok(()))) => Some("Department updated.".to_string()),
+                _ => None,
+            },
+        );
+    let statuses: Vec<(String, String)> = TicketStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), s.label().to_string()))
+        .collect();
+    let number = t.service_request_no.clone();
+    let department_id = t.department_id.to_string();
+    view! {
+        <section class="card triage" aria-labelledby="triage-heading">
+            <h2 id="triage-heading">"Triage"</h2>
+            <SuccessNote message=note/>
+            <ActionForm action=set_status>
+                <FormAlert error=status_error/>
+                <input type="hidden" name="service_request_no" value=t.service_request_no.clone()/>
+                <SelectField label="Status" name="status" id="triage-status" options=statuses
+                    selected=t.status.as_str().to_string() error=status_error/>
+                <button type="submit" class="btn">"Update status"</button>
+            </ActionForm>
+            <Transition fallback=|| ()>
+                {move || {
+                    let (number, department_id) = (number.clone(), department_id.clone());
+                    Suspend::new(async move {
+                        let departments = choices.await.map(|c| c.departments).unwrap_or_default();
+                        let options = departments
+                            .into_iter()
+                            .map(|d| (d.id.to_string(), d.name))
+                            .collect::<Vec<_>>();
+                        view! {
+                            <ActionForm action=set_department>
+                                <FormAlert error=department_error/>
+                                <input type="hidden" name="service_request_no" value=number/>
+                                <SelectField label="Department" name="department_id"
+                                    id="triage-department" options
+                                    selected=department_id error=department_error/>
+                                <button type="submit" class="btn">"Reassign"</button>
+                            </ActionForm>
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}

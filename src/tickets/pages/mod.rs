@@ -1,0 +1,17 @@
+//! The ticket pages: the list (`/tickets`), the form (`/tickets/new`) and a ticket's own page.
+
+mod detail;
+mod list;
+mod new;
+
+pub use detail::TicketPage;
+pub use list::TicketsPage;
+pub use new::NewTicketPage;
+
+use super::model::TicketStatus;
+use leptos::prelude::*;
+
+#[component]
+fn StatusBadge(status: TicketStatus) -> impl IntoView {
+    view! { <span class=format!("badge badge-{}", status.as_str())>{status.label()}</span> }
+}

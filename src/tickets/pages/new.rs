@@ -1,0 +1,75 @@
+use super::super::{api::CreateTicket, api::ticket_choices};
+use crate::components::{Field, FormAlert, Guard, SelectField, TextArea, action_error};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn NewTicketPage() -> impl IntoView {
+    view! {
+        <Title text="New ticket"/>
+        <Guard>
+            <NewTicket/>
+        </Guard>
+    }
+}
+
+#[component]
+fn NewTicket() -> impl IntoView {
+    // Created here, inside the routes, so a no-JavaScript post gets its errors back.
+    let create = ServerAction::<CreateTicket>::new();
+    let error = action_error(create);
+    let choices = Resource::new(|| (), |_| ticket_choices(false));
+    view! {
+        <main id="main" tabindex="-1" class="page narrow-form">
+            <p class="crumbs"><a href="/tickets">"← Tickets"</a></p>
+            <h1>"New ticket"</h1>
+            <p class="lead">"Tell us what you need. You can follow the ticket and add details later."</p>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match choices.await {
+                        Ok(c) if c.departments.is_empty() || c.request_types.is_empty() => view! {
+                            <p class="alert alert-info" role="note">
+                                "Tickets cannot be filed yet: an admin must first add at least one department and one request type."
+                            </p>
+                        }.into_any(),
+                        Ok(c) => {
+                            let options = |list: Vec<crate::departments::model::Choice>| {
+                                list.into_iter().map(|c| (c.id.to_string(), c.name)).collect::<Vec<_>>()
+                            };
+                            view! {
+                                <section class="card">
+                                    <ActionForm action=create>
+                                        <FormAlert error/>
+                                        <div class="form-grid">
+                                            <SelectField label="Request type" name="request_type_id"
+                                                id="ticket-type" options=options(c.request_types)
+                                                placeholder="Choose a request type" required=true error/>
+                                            <SelectField label="Department" name="department_id"
+                                                id="ticket-department" options=options(c.departments)
+                                                placeholder="Choose a department" required=true error/>
+                                        </div>
+                                        <Field label="Subject" name="subject" id="ticket-subject"
+                                            required=true maxlength=200
+                                            hint="One line, up to 200 characters." error/>
+                                        <TextArea label="Description" name="description"
+                                            id="ticket-description" required=true maxlength=10000 rows=8
+                                            hint="What happened, and what do you need? Up to 10,000 characters." error/>
+                                        <Field label="Device number" name="device_no" id="ticket-device"
+                                            maxlength=64 hint="Optional: the asset tag of the computer or device." error/>
+                                        <button type="submit" class="btn btn-primary"
+                                            disabled=move || create.pending().get()>
+                                            "Submit ticket"
+                                        </button>
+                                    </ActionForm>
+                                </section>
+                            }.into_any()
+                        }
+                        Err(e) => view! {
+                            <p class="alert alert-error" role="alert">{e.to_string()}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}

@@ -1,0 +1,483 @@
+//! Ticket server functions over HTTP: who may read, comment on and change which ticket, and
+//! that every bad input is refused with its message and stores nothing.
+
+mod common;
+
+use common::{Reply, TestApp, spawn_app};
+use helpdesk::users::model::Role;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+struct World {
+    app: TestApp,
+    admin: Client,
+    ann: Client,
+    bob: Client,
+    it: String,
+    hr: String,
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let dept = |name: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO departments (name, created_at) VALUES (?, 0) RETURNING id",
+            )
+            .bind(name)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .to_string()
+        }
+    };
+    let (it, hr) = (dept("IT").await, dept("HR").await);
+    World {
+        admin: app.signed_in("boss", &[Role::Admin]).await,
+        ann: app.signed_in("ann", &[Role::User]).await,
+        bob: app.signed_in("bob", &[Role::User]).await,
+        app,
+        it,
+        hr,
+    }
+}
+
+fn json(reply: &Reply) -> Value {
+    serde_json::from_str(&reply.body).unwrap_or_else(|_| panic!("not JSON: {}", reply.body))
+}
+
+/// Files a ticket and returns its service request number.
+async fn file(w: &World, client: &Client, subject: &str, dept: &str) -> String {
+    let reply = w
+        .app
+        .call(
+            client,
+            "create_ticket",
+            &[
+                ("request_type_id", "1"),
+                ("department_id", dept),
+                ("subject", subject),
+                ("description", "It does not work.\nAt all."),
+                ("device_no", "PC-7"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    json(&reply).as_str().unwrap().to_string()
+}
+
+async fn list(w: &World, client: &Client, filter: Value) -> Vec<String> {
+    let reply = w
+        .app
+        .call_json(
+            client,
+            "list_tickets",
+            json!({ "filter": filter, "page": "First" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    json(&reply)["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["subject"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn no_filter() -> Value {
+    json!({ "requested_by": null, "statuses": [], "department_id": null,
+            "request_type_id": null, "text": null, "oldest_first": false })
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn users_see_and_touch_only_their_own_tickets() {
+    let w = world().await;
+    let no = file(&w, &w.ann, "Printer jam", &w.it).await;
+    assert!(no.starts_with("SR-") && no.len() == 14, "{no}");
+    file(&w, &w.bob, "VPN down", &w.hr).await;
+
+    assert_eq!(list(&w, &w.ann, no_filter()).await, ["Printer jam"]);
+    assert_eq!(list(&w, &w.bob, no_filter()).await, ["VPN down"]);
+    // Asking for someone else's tickets by filter does not widen a user's view.
+    let mut others = no_filter();
+    others["requested_by"] = json!(1);
+    assert_eq!(list(&w, &w.bob, others).await, ["VPN down"]);
+    assert_eq!(
+        list(&w, &w.admin, no_filter()).await,
+        ["VPN down", "Printer jam"]
+    );
+
+    let (comments, tickets) = (
+        count(&w.app, "ticket_comments").await,
+        count(&w.app, "tickets").await,
+    );
+    let number = [("service_request_no", no.as_str())];
+    for (name, extra, expected) in [
+        ("get_ticket", vec![], StatusCode::NOT_FOUND),
+        ("ticket_comments", vec![], StatusCode::NOT_FOUND),
+        (
+            "add_comment",
+            vec![("comment_text", "me too"), ("device_no", "")],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "set_ticket_status",
+            vec![("status", "completed")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "set_ticket_department",
+            vec![("department_id", w.hr.as_str())],
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        let args: Vec<_> = number.iter().copied().chain(extra).collect();
+        let reply = w.app.call(&w.bob, name, &args).await;
+        assert_eq!(reply.status, expected, "bob {name}: {}", reply.body);
+        // Even the owner may not triage.
+        if expected == StatusCode::FORBIDDEN {
+            let reply = w.app.call(&w.ann, name, &args).await;
+            assert_eq!(reply.status, expected, "ann {name}: {}", reply.body);
+        }
+        let reply = w.app.call(&w.app.client(), name, &args).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "anonymous {name}");
+    }
+    // A missing ticket answers exactly like someone else's.
+    let missing = w
+        .app
+        .call(
+            &w.bob,
+            "get_ticket",
+            &[("service_request_no", "SR-2026-999999")],
+        )
+        .await;
+    let hidden = w
+        .app
+        .call(&w.bob, "get_ticket", &[("service_request_no", no.as_str())])
+        .await;
+    assert_eq!((missing.status, missing.body), (hidden.status, hidden.body));
+    assert_eq!(
+        (
+            count(&w.app, "ticket_comments").await,
+            count(&w.app, "tickets").await
+        ),
+        (comments, tickets),
+        "refused calls stored nothing"
+    );
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM tickets WHERE service_request_no = ?")
+            .bind(&no)
+            .fetch_one(&w.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "pending");
+
+    // The owner reads and comments; the admin reads, comments and triages.
+    let reply = w.app.call(&w.ann, "get_ticket", &number).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(json(&reply)["status"], "pending");
+    let reply = w
+        .app
+        .call(
+            &w.ann,
+            "add_comment",
+            &[
+                ("service_request_no", &no),
+                ("comment_text", "Any news?"),
+                ("device_no", ""),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = w
+        .app
+        .call(
+            &w.admin,
+            "add_comment",
+            &[
+                ("service_request_no", &no),
+                ("comment_text", "On it."),
+                ("device_no", "PR-1"),
+            ],
+        )
+        .await;
+    assert_eq!(json(&reply)["author_is_admin"], true);
+    let reply = w
+        .app
+        .call(
+            &w.admin,
+            "set_ticket_status",
+            &[("service_request_no", &no), ("status", "ongoing")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = w
+        .app
+        .call(
+            &w.admin,
+            "set_ticket_department",
+            &[("service_request_no", &no), ("department_id", &w.hr)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = w.app.call(&w.ann, "get_ticket", &number).await;
+    let ticket = json(&reply);
+    assert_eq!(
+        (ticket["status"].as_str(), ticket["department"].as_str()),
+        (Some("ongoing"), Some("HR"))
+    );
+    let reply = w.app.call(&w.ann, "ticket_comments", &number).await;
+    let texts: Vec<_> = json(&reply)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["comment_text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(texts, ["It does not work.\nAt all.", "Any news?", "On it."]);
+}
+
+#[tokio::test]
+async fn completing_sets_the_finished_date_and_reopening_clears_it() {
+    let w = world().await;
+    let no = file(&w, &w.ann, "Monitor flickers", &w.it).await;
+    let set = |status: &'static str| {
+        let no = no.clone();
+        let w = &w;
+        async move {
+            let reply = w
+                .app
+                .call(
+                    &w.admin,
+                    "set_ticket_status",
+                    &[("service_request_no", &no), ("status", status)],
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            json(
+                &w.app
+                    .call(&w.ann, "get_ticket", &[("service_request_no", &no)])
+                    .await,
+            )
+        }
+    };
+    assert!(set("ongoing").await["date_finished"].is_null());
+    let done = set("completed").await;
+    assert!(done["date_finished"].as_i64().unwrap() >= done["date_started"].as_i64().unwrap());
+    assert!(set("pending").await["date_finished"].is_null());
+}
+
+#[tokio::test]
+async fn every_bad_input_is_refused_with_its_message_and_stores_nothing() {
+    let w = world().await;
+    let long_subject = "s".repeat(201);
+    let long_text = "t".repeat(10_001);
+    let long_device = "d".repeat(65);
+    let good = [
+        ("request_type_id", "1"),
+        ("department_id", w.it.as_str()),
+        ("subject", "Printer jam"),
+        ("description", "Paper stuck"),
+        ("device_no", ""),
+    ];
+    let cases: Vec<(&str, &str, &str)> = vec![
+        (
+            "request_type_id",
+            "",
+            "Choose a request type from the list.",
+        ),
+        (
+            "request_type_id",
+            "999",
+            "Choose a request type from the list.",
+        ),
+        ("department_id", "abc", "Choose a department from the list."),
+        ("department_id", "999", "Choose a department from the list."),
+        ("subject", "   ", "Enter a subject."),
+        (
+            "subject",
+            &long_subject,
+            "A subject has at most 200 characters.",
+        ),
+        ("subject", "two\nlines", "A subject is a single line."),
+        ("description", "", "Enter a description."),
+        (
+            "description",
+            &long_text,
+            "A description has at most 10000 characters.",
+        ),
+        (
+            "device_no",
+            &long_device,
+            "A device number has at most 64 characters.",
+        ),
+    ];
+    for (field, value, message) in cases {
+        let args: Vec<_> = good
+            .iter()
+            .map(|(k, v)| (*k, if *k == field { value } else { *v }))
+            .collect();
+        let reply = w.app.call(&w.ann, "create_ticket", &args).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}={value:.20}"
+        );
+        let body = json(&reply);
+        let errors = body["Validation"].as_array().expect("field errors");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["field"] == field && e["message"] == message),
+            "{field}: {body}"
+        );
+    }
+    assert_eq!(count(&w.app, "tickets").await, 0);
+    assert_eq!(
+        count(&w.app, "ticket_sequences").await,
+        0,
+        "no number was used up"
+    );
+
+    let no = file(&w, &w.ann, "Printer jam", &w.it).await;
+    let comments = count(&w.app, "ticket_comments").await;
+    for (text, device, field) in [
+        ("  ", "", "comment_text"),
+        (long_text.as_str(), "", "comment_text"),
+        ("fine", long_device.as_str(), "device_no"),
+    ] {
+        let reply = w
+            .app
+            .call(
+                &w.ann,
+                "add_comment",
+                &[
+                    ("service_request_no", &no),
+                    ("comment_text", text),
+                    ("device_no", device),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            json(&reply)["Validation"][0]["field"] == field,
+            "{}",
+            reply.body
+        );
+    }
+    assert_eq!(count(&w.app, "ticket_comments").await, comments);
+
+    for (name, field, value) in [
+        ("set_ticket_status", "status", "closed"),
+        ("set_ticket_department", "department_id", "999"),
+        ("set_ticket_department", "department_id", ""),
+    ] {
+        let reply = w
+            .app
+            .call(
+                &w.admin,
+                name,
+                &[("service_request_no", &no), (field, value)],
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name} {value}"
+        );
+        assert_eq!(json(&reply)["Validation"][0]["field"], field);
+    }
+    let row: (String, String) = sqlx::query_as(
+        "SELECT t.status, d.name FROM tickets t JOIN departments d ON d.id = t.department_id",
+    )
+    .fetch_one(&w.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(row, ("pending".to_string(), "IT".to_string()));
+}
+
+#[tokio::test]
+async fn pages_without_javascript_file_show_and_hide_tickets() {
+    let w = world().await;
+    // A plain form post files the ticket and lands on its page.
+    let reply = w
+        .app
+        .post_form(
+            &w.ann,
+            "create_ticket",
+            &[
+                ("request_type_id", "2"),
+                ("department_id", &w.it),
+                ("subject", "Laptop <b>slow</b>"),
+                ("description", "Line one\n<script>alert(1)</script>"),
+                ("device_no", ""),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let location = reply.location.unwrap();
+    assert!(location.starts_with("/tickets/SR-"), "{location}");
+
+    let page = w.app.get(&w.ann, &location).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.html();
+    assert!(
+        html.contains("Laptop &lt;b&gt;slow&lt;/b&gt;"),
+        "subject is escaped"
+    );
+    assert!(
+        html.contains("Line one\n&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "comment is plain text"
+    );
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(!html.contains("Triage"), "no triage for a user");
+
+    let list = w.app.get(&w.ann, "/tickets").await.html();
+    assert!(list.contains("My tickets") && list.contains("Laptop &lt;b&gt;slow"));
+    assert!(
+        w.app
+            .get(&w.bob, "/tickets")
+            .await
+            .html()
+            .contains("You have no tickets yet.")
+    );
+
+    // Someone else's ticket is the same 404 page as a missing one.
+    let hidden = w.app.get(&w.bob, &location).await;
+    let missing = w.app.get(&w.bob, "/tickets/SR-2026-999999").await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(hidden.html().contains("Page not found"));
+    assert!(!hidden.body.contains("Laptop"));
+
+    // The admin's filtered view comes straight from the URL.
+    let filtered = w
+        .app
+        .get(
+            &w.admin,
+            &format!("/tickets?department={}&status=pending", w.it),
+        )
+        .await
+        .html();
+    assert!(filtered.contains("Laptop &lt;b&gt;slow") && !filtered.contains("Triage"));
+    let other = w
+        .app
+        .get(&w.admin, &format!("/tickets?department={}", w.hr))
+        .await
+        .html();
+    assert!(other.contains("No tickets match these filters."));
+    assert!(
+        w.app
+            .get(&w.admin, &location)
+            .await
+            .html()
+            .contains("Triage")
+    );
+}
