@@ -46,6 +46,35 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await expect(page.getByRole('heading', { name: 'Edit admin' })).toBeVisible();
       await expectAccessible(page, 'edit user');
 
+      await page.goto('/admin/request-types');
+      await expectAccessible(page, 'request types');
+
+      // Ticket pages, with a ticket to show (the department may exist from the other theme).
+      await page.request.post('/api/create_department', {
+        form: { name: 'Accessibility Desk' },
+        headers: { accept: 'application/json' },
+      });
+      await page.goto('/tickets/new');
+      await expectAccessible(page, 'new ticket');
+      await page.getByLabel('Request type').selectOption({ label: 'Hardware' });
+      await page.getByLabel('Department').selectOption({ label: 'Accessibility Desk' });
+      await page.getByLabel('Subject').fill('   ');
+      await page.getByLabel('Description').fill('Contrast check');
+      await page.getByRole('button', { name: 'Submit ticket' }).click();
+      await expect(page.locator('#ticket-subject-error')).toBeVisible();
+      await expectAccessible(page, 'new ticket with error');
+      await page.getByLabel('Subject').fill(`Checked in ${colorScheme}`);
+      await page.getByRole('button', { name: 'Submit ticket' }).click();
+      await expect(page).toHaveURL(/\/tickets\/SR-/);
+      await expectAccessible(page, 'ticket');
+      await page.getByRole('button', { name: 'Update status' }).click();
+      await expect(page.getByRole('status').filter({ hasText: 'Status updated.' })).toBeVisible();
+      await expectAccessible(page, 'ticket after triage');
+      await page.goto('/tickets?status=pending&status=completed&sort=oldest');
+      await expectAccessible(page, 'ticket list');
+      await page.goto('/tickets?q=nothing-matches-this');
+      await expectAccessible(page, 'empty ticket list');
+
       await page.goto('/no/such/page');
       await expectAccessible(page, 'not found');
     });

@@ -1,38 +1,5 @@
-import { test, expect, Page, Browser } from '@playwright/test';
-
-// The admin was made by start-server.sh with `helpdesk create-admin`.
-const ADMIN = { username: 'admin', password: 'admin-password-1' };
-
-async function signIn(page: Page, username: string, password: string) {
-  await page.goto('/login');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** Collects script errors and panics (a hydration mismatch panics in debug builds). */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    // A 403/404 page load is logged as a failed resource: that is the page under test.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
-  });
-  return errors;
-}
-
-async function waitForHydration(page: Page) {
-  // The WASM client marks nothing by itself; wait until the network is quiet after load.
-  await page.waitForLoadState('networkidle');
-}
-
-async function adminPage(browser: Browser) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await expect(page.getByRole('heading', { name: `Welcome, ${ADMIN.username}` })).toBeVisible();
-  return { context, page };
-}
+import { test, expect } from '@playwright/test';
+import { ADMIN, adminPage, signIn, waitForHydration, watchErrors } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 

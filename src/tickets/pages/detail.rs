@@ -7,7 +7,7 @@ use super::{
             AddComment, SetTicketDepartment, SetTicketStatus, get_ticket, ticket_choices,
             ticket_comments,
         },
-        model::{Comment, TicketDetail, TicketStatus},
+        model::{Comment, TicketDetail, TicketOptions, TicketStatus},
     },
     StatusBadge,
 };
@@ -53,6 +53,9 @@ fn TicketView() -> impl IntoView {
         move || (number(), comment.version().get()),
         |(no, _)| ticket_comments(no),
     );
+    // Created with the others, not inside the triage panel: a resource first made inside an
+    // already-resolved Suspend is not carried from the server to the hydrating client.
+    let choices = Resource::new(|| (), |_| ticket_choices(false));
 
     view! {
         <Transition fallback=|| view! { <main id="main" tabindex="-1" class="page"><p>"Loading…"</p></main> }>
@@ -60,7 +63,7 @@ fn TicketView() -> impl IntoView {
                 let admin = auth.user.await.ok().flatten().is_some_and(|u| u.is_admin);
                 match ticket.await {
                     Ok(t) => view! {
-                        <TicketBody t admin comments comment set_status set_department/>
+                        <TicketBody t admin comments choices comment set_status set_department/>
                     }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
                     Err(e) => view! {
@@ -80,6 +83,7 @@ fn TicketBody(
     t: TicketDetail,
     admin: bool,
     comments: Resource<Result<Vec<Comment>, AppError>>,
+    choices: Resource<Result<TicketOptions, AppError>>,
     comment: ServerAction<AddComment>,
     set_status: ServerAction<SetTicketStatus>,
     set_department: ServerAction<SetTicketDepartment>,
@@ -153,7 +157,7 @@ fn TicketBody(
                             }}
                         </ol>
                     </section>
-                    {admin.then(|| view! { <Triage t=t.clone() set_status set_department/> })}
+                    {admin.then(|| view! { <Triage t=t.clone() choices set_status set_department/> })}
                 </div>
             </div>
         </main>
@@ -218,12 +222,12 @@ fn CommentForm(number: String, action: ServerAction<AddComment>) -> impl IntoVie
 #[component]
 fn Triage(
     t: TicketDetail,
+    choices: Resource<Result<TicketOptions, AppError>>,
     set_status: ServerAction<SetTicketStatus>,
     set_department: ServerAction<SetTicketDepartment>,
 ) -> impl IntoView {
     let status_error = action_error(set_status);
     let department_error = action_error(set_department);
-    let choices = Resource::new(|| (), |_| ticket_choices(false));
     let note =
         Signal::derive(
             move || match (set_status.value().get(), set_department.value().get()) {

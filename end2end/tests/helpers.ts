@@ -1,0 +1,73 @@
+import { expect, Page, Browser, BrowserContext } from '@playwright/test';
+
+// The admin was made by start-server.sh with `helpdesk create-admin`.
+export const ADMIN = { username: 'admin', password: 'admin-password-1' };
+
+export async function signIn(page: Page, username: string, password: string) {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Collects script errors and panics (a hydration mismatch panics in debug builds). */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    // A 403/404 page load is logged as a failed resource: that is the page under test.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  return errors;
+}
+
+export async function waitForHydration(page: Page) {
+  // The WASM client marks nothing by itself; wait until the network is quiet after load.
+  await page.waitForLoadState('networkidle');
+}
+
+/** A browser context signed in as `username`, on its home page. */
+export async function signedIn(
+  browser: Browser,
+  username: string,
+  password: string,
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  await signIn(page, username, password);
+  await expect(page.getByRole('heading', { name: `Welcome, ${username}` })).toBeVisible();
+  return { context, page };
+}
+
+export async function adminPage(browser: Browser) {
+  return signedIn(browser, ADMIN.username, ADMIN.password);
+}
+
+/** Calls a server function with the page's session, as its forms do; returns the JSON. */
+export async function api(page: Page, name: string, form: Record<string, string>) {
+  const res = await page.request.post(`/api/${name}`, {
+    form,
+    headers: { accept: 'application/json' },
+  });
+  expect(res.ok(), `${name}: ${await res.text()}`).toBeTruthy();
+  return res.json();
+}
+
+/** Set-up through the admin API: a department (its id) and an active user. */
+export async function addDepartment(admin: Page, name: string): Promise<string> {
+  const dept = await api(admin, 'create_department', { name });
+  return String(dept.id);
+}
+
+export async function addUser(admin: Page, username: string, password: string) {
+  await api(admin, 'create_user', {
+    username,
+    email: `${username}@example.com`,
+    password,
+    avatar_url: '',
+    department_id: '',
+    role_user: 'on',
+    status: 'active',
+  });
+}

@@ -1,0 +1,201 @@
+import { test, expect, Page } from '@playwright/test';
+import { addDepartment, addUser, adminPage, signedIn, waitForHydration, watchErrors } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+const TINA = { username: 'tina', password: 'tina-password-1' };
+const UMA = { username: 'uma', password: 'uma-password-1' };
+let ticketUrl = '';
+
+/** The row of the ticket list that holds `subject`. */
+function row(page: Page, subject: string) {
+  return page.getByRole('row').filter({ hasText: subject });
+}
+
+test('set-up: departments, a request type and two users', async ({ browser }) => {
+  const { context, page } = await adminPage(browser);
+  await addDepartment(page, 'Maintenance');
+  await addDepartment(page, 'Finance Office');
+  await addUser(page, TINA.username, TINA.password);
+  await addUser(page, UMA.username, UMA.password);
+
+  // Request types are managed like departments.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Request types' }).click();
+  await expect(page.getByRole('heading', { name: 'Request types', level: 1 })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByLabel('Request type name').fill('Furniture');
+  await page.getByRole('button', { name: 'Add request type' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Request type “Furniture” created.' })).toBeVisible();
+  await page.getByLabel('Request type name').fill('furniture');
+  await page.getByRole('button', { name: 'Add request type' }).click();
+  await expect(page.locator('#new-type-name-error')).toHaveText('A request type with that name already exists.');
+  await expect(page.getByRole('rowheader', { name: 'Furniture' })).toHaveCount(1);
+  await context.close();
+});
+
+test('a user submits a ticket and sees it under My tickets as pending', async ({ browser }) => {
+  const { context, page } = await signedIn(browser, TINA.username, TINA.password);
+  const errors = watchErrors(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New ticket' }).click();
+  await expect(page.getByRole('heading', { name: 'New ticket' })).toBeVisible();
+  await waitForHydration(page);
+
+  // A server-side refusal shows next to its field and files nothing.
+  await page.getByLabel('Request type').selectOption({ label: 'Furniture' });
+  await page.getByLabel('Department').selectOption({ label: 'Maintenance' });
+  await page.getByLabel('Subject').fill('   ');
+  await page.getByLabel('Description').fill('The chair in room 12 wobbles.\nOne leg is loose.');
+  await page.getByRole('button', { name: 'Submit ticket' }).click();
+  await expect(page.locator('#ticket-subject-error')).toHaveText('Enter a subject.');
+  await expect(page.getByLabel('Subject')).toHaveAttribute('aria-invalid', 'true');
+
+  await page.getByLabel('Subject').fill('Broken chair in room 12');
+  await page.getByLabel('Device number').fill('CH-12');
+  await page.getByRole('button', { name: 'Submit ticket' }).click();
+  await expect(page).toHaveURL(/\/tickets\/SR-\d{4}-\d{6}$/);
+  ticketUrl = new URL(page.url()).pathname;
+  await expect(page.getByRole('heading', { name: 'Broken chair in room 12', level: 1 })).toBeVisible();
+  const thread = page.locator('.thread');
+  await expect(thread).toContainText('opened the ticket');
+  // Line breaks are kept.
+  expect(await thread.locator('.comment-text').first().innerText()).toBe(
+    'The chair in room 12 wobbles.\nOne leg is loose.',
+  );
+  await expect(thread).toContainText('CH-12');
+  await expect(page.locator('.ticket-head')).toContainText('Pending');
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My tickets' }).click();
+  await expect(page.getByRole('heading', { name: 'My tickets', level: 1 })).toBeVisible();
+  const mine = row(page, 'Broken chair in room 12');
+  await expect(mine).toContainText('Pending');
+  await expect(mine).toContainText('Furniture');
+  await expect(mine).toContainText(ticketUrl.split('/').pop()!);
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+test('the admin filters by department and status; the list follows without a page load', async ({ browser }) => {
+  const { context, page } = await adminPage(browser);
+  const errors = watchErrors(page);
+  await page.goto('/tickets');
+  await waitForHydration(page);
+  await expect(row(page, 'Broken chair in room 12')).toBeVisible();
+  // Survives only as long as no full page load happens.
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+
+  await page.getByLabel('Department').selectOption({ label: 'Finance Office' });
+  await expect(page.getByText('No tickets match these filters.')).toBeVisible();
+  await expect(page).toHaveURL(/department=\d+/);
+
+  await page.getByLabel('Department').selectOption({ label: 'Maintenance' });
+  await expect(row(page, 'Broken chair in room 12')).toBeVisible();
+  await page.getByRole('checkbox', { name: 'Ongoing' }).check();
+  await expect(page.getByText('No tickets match these filters.')).toBeVisible();
+  await expect(page).toHaveURL(/status=ongoing/);
+  // The counts follow the other filters: one pending ticket in Maintenance.
+  await expect(page.locator('.status-counts li').filter({ hasText: 'Pending' })).toContainText('1');
+
+  await page.getByRole('checkbox', { name: 'Ongoing' }).uncheck();
+  await page.getByRole('checkbox', { name: 'Pending' }).check();
+  await expect(row(page, 'Broken chair in room 12')).toBeVisible();
+  await page.getByLabel('Search').fill('chair');
+  await expect(page).toHaveURL(/q=chair/);
+  await expect(row(page, 'Broken chair in room 12')).toBeVisible();
+  await page.getByLabel('Search').fill('no such words');
+  await expect(page.getByText('No tickets match these filters.')).toBeVisible();
+  await page.getByLabel('Search').fill('');
+  await expect(row(page, 'Broken chair in room 12')).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+
+  // The view lives in the URL: a reload shows the same filters and list.
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.getByRole('checkbox', { name: 'Pending' })).toBeChecked();
+  await expect(page.getByLabel('Department')).toHaveValue(/\d+/);
+  await expect(page.getByLabel('Department').locator('option:checked')).toHaveText('Maintenance');
+  await expect(row(page, 'Broken chair in room 12')).toBeVisible();
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+test('the admin triages and comments; the requester sees it; completing sets the finished date', async ({
+  browser,
+}) => {
+  const { context, page } = await adminPage(browser);
+  const errors = watchErrors(page);
+  await page.goto(ticketUrl);
+  await waitForHydration(page);
+  await expect(page.getByRole('heading', { name: 'Triage' })).toBeVisible();
+  await page.getByLabel('Status').selectOption('ongoing');
+  await page.getByRole('button', { name: 'Update status' }).click();
+  await expect(page.locator('.ticket-head')).toContainText('Ongoing');
+  await page.getByRole('textbox', { name: 'Comment' }).fill('A new chair is on its way.');
+  await page.getByRole('button', { name: 'Add comment' }).click();
+  await expect(page.locator('.thread .comment').last()).toContainText('A new chair is on its way.');
+  await expect(page.locator('.thread .comment').last()).toContainText('Staff');
+  await expect(page.getByRole('textbox', { name: 'Comment' })).toHaveValue('');
+
+  const tina = await signedIn(browser, TINA.username, TINA.password);
+  await tina.page.goto(ticketUrl);
+  await expect(tina.page.locator('.ticket-head')).toContainText('Ongoing');
+  await expect(tina.page.locator('.thread')).toContainText('A new chair is on its way.');
+  await expect(tina.page.getByRole('heading', { name: 'Triage' })).toHaveCount(0);
+  await tina.context.close();
+
+  await expect(page.locator('.timeline')).toContainText('Not finished yet');
+  await page.getByLabel('Status').selectOption('completed');
+  await page.getByRole('button', { name: 'Update status' }).click();
+  await expect(page.locator('.ticket-head')).toContainText('Completed');
+  await expect(page.locator('.timeline li').filter({ hasText: 'Finished' }).locator('time')).toBeVisible();
+  await expect(page.locator('.timeline')).not.toContainText('Not finished yet');
+  await page.goto('/tickets');
+  await expect(row(page, 'Broken chair in room 12').locator('time')).toHaveCount(2);
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+test("another user opening someone else's ticket gets not found", async ({ browser }) => {
+  const { context, page } = await signedIn(browser, UMA.username, UMA.password);
+  const res = await page.goto(ticketUrl);
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await expect(page.getByText('Broken chair')).toHaveCount(0);
+  await page.goto('/tickets');
+  await expect(page.getByText('You have no tickets yet.')).toBeVisible();
+  await context.close();
+});
+
+test.describe('without JavaScript', () => {
+  test('tickets are filed, commented on and filtered with plain HTML forms', async ({ browser }) => {
+    const tina = await signedIn(browser, TINA.username, TINA.password, { javaScriptEnabled: false });
+    const page = tina.page;
+    await page.goto('/tickets/new');
+    await page.getByLabel('Request type').selectOption({ label: 'Software' });
+    await page.getByLabel('Department').selectOption({ label: 'Finance Office' });
+    await page.getByLabel('Subject').fill('Spreadsheet crashes on save');
+    await page.getByLabel('Description').fill('Every time.');
+    await page.getByRole('button', { name: 'Submit ticket' }).click();
+    await expect(page).toHaveURL(/\/tickets\/SR-\d{4}-\d{6}$/);
+    await expect(page.getByRole('heading', { name: 'Spreadsheet crashes on save' })).toBeVisible();
+
+    await page.getByRole('textbox', { name: 'Comment' }).fill('It also happens on my laptop.');
+    await page.getByLabel('Device number').fill('LT-9');
+    await page.getByRole('button', { name: 'Add comment' }).click();
+    await expect(page.locator('.thread')).toContainText('It also happens on my laptop.');
+    await expect(page.locator('.thread')).toContainText('LT-9');
+    // An empty comment comes back with its message.
+    await page.getByRole('textbox', { name: 'Comment' }).fill('   ');
+    await page.getByRole('button', { name: 'Add comment' }).click();
+    await expect(page.locator('#comment-text-error')).toHaveText('Enter a comment.');
+    await tina.context.close();
+
+    const admin = await signedIn(browser, 'admin', 'admin-password-1', { javaScriptEnabled: false });
+    await admin.page.goto('/tickets');
+    await admin.page.getByLabel('Department').selectOption({ label: 'Finance Office' });
+    await admin.page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect(admin.page).toHaveURL(/department=\d+/);
+    await expect(row(admin.page, 'Spreadsheet crashes on save')).toBeVisible();
+    await expect(row(admin.page, 'Broken chair in room 12')).toHaveCount(0);
+    await admin.context.close();
+  });
+});
