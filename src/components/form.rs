@@ -25,6 +25,50 @@ where
     });
 }
 
+/// How a control is tied to its hint and error message, for screen readers.
+#[derive(Clone, Copy)]
+struct Aria {
+    invalid: Signal<Option<&'static str>>,
+    described_by: Signal<Option<String>>,
+}
+
+/// What every labelled control shares: the label, an optional hint, the control itself and
+/// the message of `error` about the field `name`.
+fn field_frame(
+    label: &'static str,
+    name: &'static str,
+    id: &str,
+    hint: Option<&'static str>,
+    error: Signal<Option<AppError>>,
+    control: impl FnOnce(Aria) -> AnyView,
+) -> AnyView {
+    let message = Memo::new(move |_| error.get().and_then(|e| e.for_field(name)));
+    let error_id = format!("{id}-error");
+    let hint_id = hint.map(|_| format!("{id}-hint"));
+    let aria = Aria {
+        invalid: Signal::derive(move || message.get().map(|_| "true")),
+        described_by: Signal::derive({
+            let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+            move || {
+                let mut ids: Vec<String> = hint_id.iter().cloned().collect();
+                if message.get().is_some() {
+                    ids.push(error_id.clone());
+                }
+                (!ids.is_empty()).then(|| ids.join(" "))
+            }
+        }),
+    };
+    view! {
+        <div class="field">
+            <label for=id.to_string()>{label}</label>
+            {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
+            {control(aria)}
+            <p class="field-error" id=error_id>{move || message.get()}</p>
+        </div>
+    }
+    .into_any()
+}
+
 /// A labelled input with its hint and its error message, wired up for screen readers.
 #[component]
 pub fn Field(
@@ -41,49 +85,14 @@ pub fn Field(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let node_ref = node_ref.unwrap_or_default();
-    let error_id = format!("{id}-error");
-    let hint_id = hint.map(|_| format!("{id}-hint"));
-    let (message, described_by) = field_error(error, name, error_id.clone(), hint_id.clone());
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
-            <input
-                node_ref=node_ref
-                id=id
-                type=kind
-                name=name
-                value=value
-                autocomplete=autocomplete
-                required=required
-                maxlength=maxlength
-                aria-invalid=move || message.get().map(|_| "true")
-                aria-describedby=described_by
-            />
-            <p class="field-error" id=error_id>{move || message.get()}</p>
-        </div>
-    }
-}
-
-/// The message for `name` from `error`, and the attributes that tie it to its control.
-fn field_error(
-    error: Signal<Option<AppError>>,
-    name: &'static str,
-    error_id: String,
-    hint_id: Option<String>,
-) -> (
-    Memo<Option<String>>,
-    impl Fn() -> Option<String> + Clone + Send + Sync,
-) {
-    let message = Memo::new(move |_| error.get().and_then(|e| e.for_field(name)));
-    let described_by = move || {
-        let mut ids: Vec<String> = hint_id.iter().cloned().collect();
-        if message.get().is_some() {
-            ids.push(error_id.clone());
+    field_frame(label, name, &id.clone(), hint, error, move |aria| {
+        view! {
+            <input node_ref=node_ref id=id type=kind name=name value=value
+                autocomplete=autocomplete required=required maxlength=maxlength
+                aria-invalid=aria.invalid aria-describedby=aria.described_by/>
         }
-        (!ids.is_empty()).then(|| ids.join(" "))
-    };
-    (message, described_by)
+        .into_any()
+    })
 }
 
 /// A labelled multi-line text box, wired up like `Field`.
@@ -98,25 +107,13 @@ pub fn TextArea(
     #[prop(default = 5)] rows: u32,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let hint_id = hint.map(|_| format!("{id}-hint"));
-    let (message, described_by) = field_error(error, name, error_id.clone(), hint_id.clone());
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
-            <textarea
-                id=id
-                name=name
-                rows=rows
-                required=required
-                maxlength=maxlength
-                aria-invalid=move || message.get().map(|_| "true")
-                aria-describedby=described_by
-            ></textarea>
-            <p class="field-error" id=error_id>{move || message.get()}</p>
-        </div>
-    }
+    field_frame(label, name, &id.clone(), hint, error, move |aria| {
+        view! {
+            <textarea id=id name=name rows=rows required=required maxlength=maxlength
+                aria-invalid=aria.invalid aria-describedby=aria.described_by></textarea>
+        }
+        .into_any()
+    })
 }
 
 /// A labelled select over `(value, label)` options. `placeholder` adds a first, empty option.
@@ -126,23 +123,15 @@ pub fn SelectField(
     name: &'static str,
     #[prop(into)] id: String,
     options: Vec<(String, String)>,
-    #[prop(optional)] selected: Option<String>,
+    #[prop(default = None)] selected: Option<String>,
     #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(optional)] required: bool,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let (message, described_by) = field_error(error, name, error_id.clone(), None);
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <select
-                id=id
-                name=name
-                required=required
-                aria-invalid=move || message.get().map(|_| "true")
-                aria-describedby=described_by
-            >
+    field_frame(label, name, &id.clone(), None, error, move |aria| {
+        view! {
+            <select id=id name=name required=required
+                aria-invalid=aria.invalid aria-describedby=aria.described_by>
                 {placeholder.map(|text| view! {
                     <option value="" selected=selected.is_none()>{text}</option>
                 })}
@@ -151,9 +140,15 @@ pub fn SelectField(
                     view! { <option value=value selected=is_selected>{text}</option> }
                 }).collect_view()}
             </select>
-            <p class="field-error" id=error_id>{move || message.get()}</p>
-        </div>
-    }
+        }
+        .into_any()
+    })
+}
+
+/// A page section's data failed to load: say so where the data would be.
+#[component]
+pub fn LoadError(error: AppError) -> impl IntoView {
+    view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }
 }
 
 /// The form-level message. Errors about a field are shown next to it, so here they are only

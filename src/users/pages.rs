@@ -3,7 +3,10 @@ use super::{
     model::{Role, UserStatus, UserView},
 };
 use crate::{
-    components::{Avatar, Field, FormAlert, Guard, SuccessNote, action_error, reset_on_success},
+    components::{
+        Avatar, Field, FormAlert, Guard, LoadError, SelectField, SuccessNote, action_error,
+        reset_on_success,
+    },
     departments::{api::list_departments, model::Department},
     error::AppError,
 };
@@ -58,9 +61,7 @@ fn UsersAdmin() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match users.await {
                             Ok(list) => view! { <UserTable list set_status/> }.into_any(),
-                            Err(e) => view! {
-                                <p class="alert alert-error" role="alert">{e.to_string()}</p>
-                            }.into_any(),
+                            Err(error) => view! { <LoadError error/> }.into_any(),
                         }
                     })}
                 </Transition>
@@ -187,28 +188,15 @@ fn UserFields(
             <Field label="Avatar URL" name="avatar_url" id=id("avatar") kind="url"
                 value=user.as_ref().and_then(|u| u.avatar_url.clone())
                 hint="Optional: an https:// address of a picture." error/>
-            <div class="field">
-                <label for=id("department")>"Department"</label>
-                <select id=id("department") name="department_id"
-                    aria-invalid=move || message("department_id")().map(|_| "true")
-                    aria-describedby=move || message("department_id")().map(|_| id("department-error"))>
-                    <option value="" selected=current_dept.is_none()>"No department"</option>
-                    {departments.into_iter().map(|d| view! {
-                        <option value=d.id selected=current_dept == Some(d.id)>{d.name}</option>
-                    }).collect_view()}
-                </select>
-                <p class="field-error" id=id("department-error")>{message("department_id")}</p>
-            </div>
-            <div class="field">
-                <label for=id("status")>"Status"</label>
-                <select id=id("status") name="status"
-                    aria-invalid=move || message("status")().map(|_| "true")
-                    aria-describedby=move || message("status")().map(|_| id("status-error"))>
-                    <option value="active" selected=status == UserStatus::Active>"Active"</option>
-                    <option value="inactive" selected=status == UserStatus::Inactive>"Inactive"</option>
-                </select>
-                <p class="field-error" id=id("status-error")>{message("status")}</p>
-            </div>
+            <SelectField label="Department" name="department_id" id=id("department")
+                options=departments.into_iter().map(|d| (d.id.to_string(), d.name)).collect()
+                selected=current_dept.map(|d| d.to_string())
+                placeholder="No department" error/>
+            <SelectField label="Status" name="status" id=id("status")
+                options=[UserStatus::Active, UserStatus::Inactive]
+                    .map(|s| (s.as_str().to_string(), s.label().to_string()))
+                    .to_vec()
+                selected=Some(status.as_str().to_string()) error/>
             <fieldset class="field roles">
                 <legend>"Roles"</legend>
                 <label class="check">
@@ -290,7 +278,7 @@ fn EditUser() -> impl IntoView {
                         }.into_any(),
                         (Err(e), _) | (_, Err(e)) => view! {
                             <h1>"Edit user"</h1>
-                            <p class="alert alert-error" role="alert">{e.to_string()}</p>
+                            <LoadError error=e/>
                         }.into_any(),
                     }
                 })}

@@ -13,8 +13,8 @@ use super::{
 };
 use crate::{
     components::{
-        Avatar, Field, FormAlert, Guard, NotFoundPage, SelectField, SuccessNote, TextArea, Time,
-        action_error, reset_on_success, use_auth,
+        Avatar, Field, FormAlert, Guard, LoadError, NotFoundPage, SelectField, SuccessNote,
+        TextArea, Time, action_error, reset_on_success, use_auth,
     },
     error::AppError,
 };
@@ -69,7 +69,7 @@ fn TicketView() -> impl IntoView {
                     Err(e) => view! {
                         <main id="main" tabindex="-1" class="page">
                             <h1>"Ticket"</h1>
-                            <p class="alert alert-error" role="alert">{e.to_string()}</p>
+                            <LoadError error=e/>
                         </main>
                     }.into_any(),
                 }
@@ -91,7 +91,7 @@ fn TicketBody(
     let number = t.service_request_no.clone();
     view! {
         <Title text=format!("{} · {}", t.service_request_no, t.subject)/>
-        <main id="main" tabindex="-1" class="page wide">
+        <main id="main" tabindex="-1" class="page">
             <p class="crumbs"><a href="/tickets">"← Tickets"</a></p>
             <header class="ticket-head">
                 <p class="ticket-no">{t.service_request_no.clone()}</p>
@@ -106,9 +106,7 @@ fn TicketBody(
                             {move || Suspend::new(async move {
                                 match comments.await {
                                     Ok(list) => view! { <Thread list/> }.into_any(),
-                                    Err(e) => view! {
-                                        <p class="alert alert-error" role="alert">{e.to_string()}</p>
-                                    }.into_any(),
+                                    Err(error) => view! { <LoadError error/> }.into_any(),
                                 }
                             })}
                         </Transition>
@@ -250,7 +248,7 @@ fn Triage(
                 <FormAlert error=status_error/>
                 <input type="hidden" name="service_request_no" value=t.service_request_no.clone()/>
                 <SelectField label="Status" name="status" id="triage-status" options=statuses
-                    selected=t.status.as_str().to_string() error=status_error/>
+                    selected=Some(t.status.as_str().to_string()) error=status_error/>
                 <button type="submit" class="btn">"Update status"</button>
             </ActionForm>
             <Transition fallback=|| ()>
@@ -268,7 +266,7 @@ fn Triage(
                                 <input type="hidden" name="service_request_no" value=number/>
                                 <SelectField label="Department" name="department_id"
                                     id="triage-department" options
-                                    selected=department_id error=department_error/>
+                                    selected=Some(department_id) error=department_error/>
                                 <button type="submit" class="btn">"Reassign"</button>
                             </ActionForm>
                         }

@@ -10,7 +10,7 @@ use super::{
     StatusBadge,
 };
 use crate::{
-    components::{Guard, Time, use_auth},
+    components::{Guard, LoadError, Time, use_auth},
     departments::model::Choice,
 };
 use leptos::{html, prelude::*};
@@ -39,7 +39,7 @@ fn TicketList() -> impl IntoView {
     let choices = Resource::new(|| (), |_| ticket_choices(true));
 
     view! {
-        <main id="main" tabindex="-1" class="page wide">
+        <main id="main" tabindex="-1" class="page">
             <Transition fallback=|| view! { <h1>"Tickets"</h1> }>
                 {move || Suspend::new(async move {
                     let admin = auth.user.await.ok().flatten().is_some_and(|u| u.is_admin);
@@ -62,9 +62,7 @@ fn TicketList() -> impl IntoView {
                         let admin = auth.user.await.ok().flatten().is_some_and(|u| u.is_admin);
                         match page.await {
                             Ok(p) => view! { <Results page=p current=current.get_untracked() admin/> }.into_any(),
-                            Err(e) => view! {
-                                <p class="alert alert-error" role="alert">{e.to_string()}</p>
-                            }.into_any(),
+                            Err(error) => view! { <LoadError error/> }.into_any(),
                         }
                     })}
                 </Transition>
@@ -338,21 +336,22 @@ fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView
                 </thead>
                 <tbody>
                     {page.tickets.into_iter().map(|t| view! {
+                        // data-label names each cell where narrow screens stack them as a card.
                         <tr>
-                            <td class="nowrap">
+                            <td class="nowrap cell-no" data-label="Number">
                                 <a href=format!("/tickets/{}", t.service_request_no)>{t.service_request_no.clone()}</a>
                             </td>
-                            <td class="subject">{t.subject}</td>
-                            <td>{t.request_type}</td>
-                            <td>{t.department}</td>
-                            {admin.then(|| view! { <td>{t.requester}</td> })}
-                            <td><StatusBadge status=t.status/></td>
-                            <td class="nowrap"><Time ms=t.date_started date_only=true/></td>
-                            <td class="nowrap">{match t.date_finished {
+                            <td class="subject" data-label="Subject">{t.subject}</td>
+                            <td data-label="Type">{t.request_type}</td>
+                            <td data-label="Department">{t.department}</td>
+                            {admin.then(|| view! { <td data-label="Requested by">{t.requester}</td> })}
+                            <td class="cell-status" data-label="Status"><StatusBadge status=t.status/></td>
+                            <td class="nowrap" data-label="Started"><Time ms=t.date_started date_only=true/></td>
+                            <td class="nowrap" data-label="Finished">{match t.date_finished {
                                 Some(ms) => view! { <Time ms date_only=true/> }.into_any(),
                                 None => view! { <span class="muted">"—"</span> }.into_any(),
                             }}</td>
-                            <td class="num">{t.comment_count}</td>
+                            <td class="num" data-label="Comments">{t.comment_count}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

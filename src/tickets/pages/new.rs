@@ -1,5 +1,5 @@
 use super::super::{api::CreateTicket, api::ticket_choices};
-use crate::components::{Field, FormAlert, Guard, SelectField, TextArea, action_error};
+use crate::components::{Field, FormAlert, Guard, LoadError, SelectField, TextArea, action_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -64,9 +64,7 @@ fn NewTicket() -> impl IntoView {
                                 </section>
                             }.into_any()
                         }
-                        Err(e) => view! {
-                            <p class="alert alert-error" role="alert">{e.to_string()}</p>
-                        }.into_any(),
+                        Err(error) => view! { <LoadError error/> }.into_any(),
                     }
                 })}
             </Transition>
