@@ -481,3 +481,75 @@ async fn pages_without_javascript_file_show_and_hide_tickets() {
             .contains("Triage")
     );
 }
+
+#[tokio::test]
+async fn the_list_pages_through_every_ticket_by_links_and_deactivation_locks_out() {
+    let w = world().await;
+    for i in 0..30 {
+        file(&w, &w.ann, &format!("Request number {i:02}"), &w.it).await;
+    }
+    // Follow "Next page" links from the first page to the end, then "Previous page" back.
+    // Only the table cells: the page also carries its data for hydration.
+    let subjects = |html: &str| -> Vec<String> {
+        html.match_indices("data-label=\"Subject\"")
+            .map(|(at, _)| {
+                let text = at + html[at..].find('>').unwrap() + 1;
+                html[text..text + 17].to_string()
+            })
+            .collect()
+    };
+    let link = |html: &str, text: &str| -> Option<String> {
+        let end = html.find(text)?;
+        let start = html[..end].rfind("href=\"")? + 6;
+        let href = &html[start..];
+        Some(href[..href.find('"').unwrap()].replace("&amp;", "&"))
+    };
+    let mut seen = Vec::new();
+    let mut path = "/tickets".to_string();
+    let mut pages = Vec::new();
+    loop {
+        let html = w.app.get(&w.ann, &path).await.html();
+        seen.extend(subjects(&html));
+        pages.push(path.clone());
+        match link(&html, "Next page") {
+            Some(next) => path = next,
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..30)
+        .rev()
+        .map(|i| format!("Request number {i:02}"))
+        .collect();
+    assert_eq!(seen, expected, "every ticket exactly once, newest first");
+    assert_eq!(pages.len(), 2, "25 per page");
+    let last = w.app.get(&w.ann, &pages[1]).await.html();
+    let back = link(&last, "Previous page").expect("a way back");
+    assert_eq!(
+        subjects(&w.app.get(&w.ann, &back).await.html()),
+        expected[..25]
+    );
+
+    // A user deactivated while signed in can no longer list, read or file tickets.
+    sqlx::query("UPDATE users SET status = 'inactive' WHERE username = 'ann'")
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let reply = w
+        .app
+        .call_json(
+            &w.ann,
+            "list_tickets",
+            json!({ "filter": no_filter(), "page": "First" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let reply = w
+        .app
+        .call(&w.ann, "ticket_choices", &[("requesters", "false")])
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        w.app.get(&w.ann, "/tickets").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
