@@ -714,6 +714,71 @@ mod tests {
         assert_eq!(detail(&pool, id).await.unwrap().department_id, hr);
     }
 
+    /// The plan SQLite picks for the list and the counts, one line per step.
+    async fn plan(pool: &SqlitePool, f: &TicketFilter, counts: bool) -> String {
+        let mut q = QueryBuilder::new(if counts {
+            "EXPLAIN QUERY PLAN SELECT t.status, COUNT(*) FROM tickets t"
+        } else {
+            "EXPLAIN QUERY PLAN SELECT t.id FROM tickets t"
+        });
+        push_filter(&mut q, f, !counts);
+        q.push(if counts {
+            " GROUP BY t.status"
+        } else {
+            " ORDER BY t.date_started DESC, t.id DESC LIMIT 26"
+        });
+        let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(pool).await.unwrap();
+        rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; ")
+    }
+
+    #[tokio::test]
+    async fn lists_and_counts_are_served_by_indexes() {
+        let (pool, _dir) = test_pool().await;
+        let all = TicketFilter::default();
+        let list = plan(&pool, &all, false).await;
+        assert!(
+            list.contains("INDEX tickets_started") && !list.contains("TEMP B-TREE"),
+            "{list}"
+        );
+        let mine = TicketFilter {
+            requested_by: Some(1),
+            ..all.clone()
+        };
+        assert!(
+            plan(&pool, &mine, false)
+                .await
+                .contains("tickets_requester_started")
+        );
+        let dept = TicketFilter {
+            department_id: Some(1),
+            ..all.clone()
+        };
+        assert!(
+            plan(&pool, &dept, false)
+                .await
+                .contains("tickets_department_started")
+        );
+        let counts = plan(&pool, &dept, true).await;
+        assert!(
+            counts.contains("COVERING INDEX tickets_department_status"),
+            "{counts}"
+        );
+        let kind = TicketFilter {
+            request_type_id: Some(1),
+            ..all.clone()
+        };
+        let counts = plan(&pool, &kind, true).await;
+        assert!(
+            counts.contains("COVERING INDEX tickets_type_status"),
+            "{counts}"
+        );
+        let counts = plan(&pool, &all, true).await;
+        assert!(
+            counts.contains("COVERING INDEX tickets_status_started"),
+            "{counts}"
+        );
+    }
+
     #[tokio::test]
     async fn completing_sets_the_finished_date_and_reopening_clears_it() {
         let (pool, _dir) = test_pool().await;
