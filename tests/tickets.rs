@@ -553,3 +553,39 @@ async fn the_list_pages_through_every_ticket_by_links_and_deactivation_locks_out
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn form_choices_start_from_the_callers_department_and_hide_people_from_users() {
+    let w = world().await;
+    sqlx::query("UPDATE users SET department_id = ? WHERE username = 'ann'")
+        .bind(&w.hr)
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let ann = json(
+        &w.app
+            .call(&w.ann, "ticket_choices", &[("requesters", "true")])
+            .await,
+    );
+    assert_eq!(ann["my_department"].to_string(), w.hr);
+    assert_eq!(
+        ann["requesters"],
+        json!([]),
+        "only admins get the list of people"
+    );
+    assert_eq!(ann["departments"].as_array().unwrap().len(), 2);
+    assert_eq!(ann["request_types"].as_array().unwrap().len(), 5);
+    let admin = json(
+        &w.app
+            .call(&w.admin, "ticket_choices", &[("requesters", "true")])
+            .await,
+    );
+    let people: Vec<_> = admin["requesters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(people, ["ann", "bob", "boss"]);
+    assert!(admin["my_department"].is_null());
+}

@@ -46,6 +46,7 @@ pub async fn ticket_choices(requesters: bool) -> Result<TicketOptions, AppError>
             request_types: crate::request_types::db::choices(&pool).await?,
             departments: crate::departments::db::choices(&pool).await?,
             requesters,
+            my_department: crate::users::db::department_of(&pool, user.id).await?,
         })
     })
     .await

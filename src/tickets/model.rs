@@ -255,6 +255,8 @@ pub struct TicketOptions {
     pub departments: Vec<crate::departments::model::Choice>,
     /// Everyone who can file tickets, for an admin's requester filter (empty otherwise).
     pub requesters: Vec<crate::departments::model::Choice>,
+    /// The caller's own department: the new-ticket form starts with it chosen.
+    pub my_department: Option<i64>,
 }
 
 /// A select's value as an id; `what` names the thing in the message ("a department").

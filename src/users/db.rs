@@ -88,6 +88,15 @@ pub async fn choices(pool: &SqlitePool) -> Result<Vec<Choice>, AppError> {
     )
 }
 
+pub async fn department_of(pool: &SqlitePool, id: i64) -> Result<Option<i64>, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT department_id FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 pub async fn get(pool: &SqlitePool, id: i64) -> Result<UserView, AppError> {
     let row: UserRow = sqlx::query_as(&format!("{SELECT} WHERE u.id = ?"))
         .bind(id)

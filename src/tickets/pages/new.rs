@@ -46,6 +46,7 @@ fn NewTicket() -> impl IntoView {
                                                 placeholder="Choose a request type" required=true error/>
                                             <SelectField label="Department" name="department_id"
                                                 id="ticket-department" options=options(c.departments)
+                                                selected=c.my_department.map(|d| d.to_string())
                                                 placeholder="Choose a department" required=true error/>
                                         </div>
                                         <Field label="Subject" name="subject" id="ticket-subject"
