@@ -6,6 +6,7 @@ pub mod auth;
 pub mod components;
 pub mod departments;
 pub mod error;
+pub mod live;
 pub mod request_types;
 pub mod tickets;
 pub mod time;

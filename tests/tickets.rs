@@ -122,7 +122,7 @@ async fn users_see_and_touch_only_their_own_tickets() {
     let number = [("service_request_no", no.as_str())];
     for (name, extra, expected) in [
         ("get_ticket", vec![], StatusCode::NOT_FOUND),
-        ("ticket_comments", vec![], StatusCode::NOT_FOUND),
+        ("ticket_history", vec![], StatusCode::NOT_FOUND),
         (
             "add_comment",
             vec![("comment_text", "me too"), ("device_no", "")],
@@ -234,14 +234,35 @@ async fn users_see_and_touch_only_their_own_tickets() {
         (ticket["status"].as_str(), ticket["department"].as_str()),
         (Some("ongoing"), Some("HR"))
     );
-    let reply = w.app.call(&w.ann, "ticket_comments", &number).await;
-    let texts: Vec<_> = json(&reply)
+    // The history the requester sees: who did what, in order, comments included.
+    let reply = w.app.call(&w.ann, "ticket_history", &number).await;
+    let entries: Vec<String> = json(&reply)
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["comment_text"].as_str().unwrap().to_string())
+        .map(|e| {
+            let text = e["comment_text"]
+                .as_str()
+                .or(e["to_value"].as_str())
+                .unwrap_or("");
+            format!(
+                "{} {} {}",
+                e["actor"].as_str().unwrap(),
+                e["kind"].as_str().unwrap(),
+                text
+            )
+        })
         .collect();
-    assert_eq!(texts, ["It does not work.\nAt all.", "Any news?", "On it."]);
+    assert_eq!(
+        entries,
+        [
+            "ann created It does not work.\nAt all.",
+            "ann comment Any news?",
+            "boss comment On it.",
+            "boss status ongoing",
+            "boss department HR",
+        ]
+    );
 }
 
 #[tokio::test]

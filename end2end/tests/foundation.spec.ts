@@ -29,7 +29,7 @@ test('admin sets up a department and a user; the user has no admin access; deact
   await waitForHydration(admin);
   await admin.getByLabel('Department name').fill('Human Resources');
   await admin.getByRole('button', { name: 'Add department' }).click();
-  await expect(admin.getByRole('status')).toContainText('Department “Human Resources” created.');
+  await expect(admin.getByRole('status').filter({ hasText: 'Department “Human Resources” created.' })).toBeVisible();
   await expect(admin.getByRole('rowheader', { name: 'Human Resources' })).toBeVisible();
 
   // A duplicate is refused next to the field, and nothing is added.

@@ -154,6 +154,37 @@ test('the admin triages and comments; the requester sees it; completing sets the
   await context.close();
 });
 
+test('search finds words in subjects and comments as you type, highlighted, only among visible tickets', async ({
+  browser,
+}) => {
+  const { context, page } = await adminPage(browser);
+  const errors = watchErrors(page);
+  await page.goto('/tickets');
+  await waitForHydration(page);
+  // A prefix of a subject word.
+  await page.getByLabel('Search').fill('chai');
+  await expect(page).toHaveURL(/q=chai/);
+  const hit = row(page, 'Broken chair in room 12');
+  await expect(hit).toBeVisible();
+  await expect(hit.locator('mark')).toHaveText('chair');
+  await expect(page.getByText('Best matches first.')).toBeVisible();
+  // A word that only the description (the first comment) has.
+  await page.getByLabel('Search').fill('wobb');
+  await expect(hit.locator('mark')).toHaveText('wobbles');
+  await expect(hit.locator('.snippet')).toContainText('The chair in room 12 wobbles');
+  // Combined with a filter that excludes it.
+  await page.getByRole('checkbox', { name: 'Pending' }).check();
+  await expect(page.getByText('No tickets match these filters.')).toBeVisible();
+  expect(errors).toEqual([]);
+  await context.close();
+
+  // Another user searching the same words finds nothing of Tina's.
+  const uma = await signedIn(browser, UMA.username, UMA.password);
+  await uma.page.goto('/tickets?q=chair');
+  await expect(uma.page.getByText('No tickets match these filters.')).toBeVisible();
+  await uma.context.close();
+});
+
 test("another user opening someone else's ticket gets not found", async ({ browser }) => {
   const { context, page } = await signedIn(browser, UMA.username, UMA.password);
   const res = await page.goto(ticketUrl);

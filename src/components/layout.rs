@@ -5,6 +5,7 @@ use crate::{
         model::CurrentUser,
     },
     error::AppError,
+    live::{LiveIndicator, provide_live},
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -28,6 +29,9 @@ pub fn Layout(children: Children) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let user = Resource::new(move || logout.version().get(), |_| who_am_i());
     provide_context(Auth { logout, user });
+    provide_live(Signal::derive(move || {
+        matches!(user.get(), Some(Ok(Some(_))))
+    }));
 
     view! {
         // rel=external: the client-side router would otherwise swallow the in-page jump, and
@@ -67,6 +71,7 @@ fn UserNav(user: CurrentUser, logout: ServerAction<Logout>) -> impl IntoView {
             })}
         </nav>
         <div class="me">
+            <LiveIndicator/>
             <Avatar name=user.username.clone() url=user.avatar_url.clone()/>
             <span class="me-name">{user.username.clone()}</span>
             <ActionForm action=logout>

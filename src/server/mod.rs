@@ -18,6 +18,8 @@ pub struct AppState {
     pub pool: SqlitePool,
     pub leptos_options: LeptosOptions,
     pub config: std::sync::Arc<Config>,
+    /// Fan-out of ticket changes to the open live-update streams.
+    pub hub: crate::live::hub::Hub,
 }
 
 /// The state, from inside a server function or a server-side render.

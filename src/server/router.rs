@@ -34,6 +34,7 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
         pool,
         leptos_options,
         config: Arc::new(config),
+        hub: Default::default(),
     })
 }
 
@@ -51,6 +52,8 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
 
     let routes = generate_route_list(App);
     let router = Router::new()
+        // Live updates (SSE); more specific than the server functions' wildcard below.
+        .route("/api/events", get(crate::live::hub::events))
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),

@@ -2,7 +2,9 @@
 //! (not an admin) only ever reaches their own tickets; anyone else's ticket is "not found",
 //! exactly like a missing one.
 
-use super::model::{Comment, PageAt, TicketDetail, TicketFilter, TicketOptions, TicketPage};
+use super::model::{
+    Comment, HistoryEntry, PageAt, TicketDetail, TicketFilter, TicketOptions, TicketPage,
+};
 use crate::error::AppError;
 use leptos::{prelude::*, server_fn::codec::Json};
 
@@ -15,16 +17,43 @@ use {
             model::CurrentUser,
         },
         error::Errors,
+        live::{ChangeKind, TicketChange},
         server::{app_state, db::now_ms, respond},
     },
 };
 
-/// The ticket's id if `user` may see it: their own, or any for an admin.
+/// A ticket the caller may see.
 #[cfg(feature = "ssr")]
-async fn visible(user: &CurrentUser, number: &str) -> Result<i64, AppError> {
-    let (id, requested_by) = db::owner(&app_state()?.pool, number.trim()).await?;
+struct Visible {
+    id: i64,
+    number: String,
+    requested_by: i64,
+}
+
+#[cfg(feature = "ssr")]
+impl Visible {
+    /// Tells every open live stream allowed to see this ticket that it changed.
+    fn announce(self, kind: ChangeKind) -> Result<(), AppError> {
+        app_state()?.hub.publish(TicketChange {
+            service_request_no: self.number,
+            requested_by: self.requested_by,
+            kind,
+        });
+        Ok(())
+    }
+}
+
+/// The ticket if `user` may see it: their own, or any for an admin.
+#[cfg(feature = "ssr")]
+async fn visible(user: &CurrentUser, number: &str) -> Result<Visible, AppError> {
+    let number = number.trim();
+    let (id, requested_by) = db::owner(&app_state()?.pool, number).await?;
     if user.is_admin || requested_by == user.id {
-        Ok(id)
+        Ok(Visible {
+            id,
+            number: number.to_string(),
+            requested_by,
+        })
     } else {
         Err(AppError::NotFound)
     }
@@ -103,7 +132,13 @@ pub async fn create_ticket(
             description,
             device_no,
         };
-        let (_, number) = db::create(&app_state()?.pool, &ticket, now_ms()).await?;
+        let (id, number) = db::create(&app_state()?.pool, &ticket, now_ms()).await?;
+        Visible {
+            id,
+            number: number.clone(),
+            requested_by: user.id,
+        }
+        .announce(ChangeKind::Created)?;
         leptos_axum::redirect(&format!("/tickets/{number}"));
         Ok(number)
     })
@@ -135,18 +170,19 @@ pub async fn list_tickets(filter: TicketFilter, page: PageAt) -> Result<TicketPa
 pub async fn get_ticket(service_request_no: String) -> Result<TicketDetail, AppError> {
     respond(async move {
         let user = require_user().await?;
-        let id = visible(&user, &service_request_no).await?;
-        db::detail(&app_state()?.pool, id).await
+        let ticket = visible(&user, &service_request_no).await?;
+        db::detail(&app_state()?.pool, ticket.id).await
     })
     .await
 }
 
-#[server(endpoint = "ticket_comments")]
-pub async fn ticket_comments(service_request_no: String) -> Result<Vec<Comment>, AppError> {
+/// The ticket's history merged with its comments, oldest first.
+#[server(endpoint = "ticket_history")]
+pub async fn ticket_history(service_request_no: String) -> Result<Vec<HistoryEntry>, AppError> {
     respond(async move {
         let user = require_user().await?;
-        let id = visible(&user, &service_request_no).await?;
-        db::comments(&app_state()?.pool, id).await
+        let ticket = visible(&user, &service_request_no).await?;
+        db::history(&app_state()?.pool, ticket.id).await
     })
     .await
 }
@@ -159,7 +195,7 @@ pub async fn add_comment(
 ) -> Result<Comment, AppError> {
     respond(async move {
         let user = require_user().await?;
-        let id = visible(&user, &service_request_no).await?;
+        let ticket = visible(&user, &service_request_no).await?;
         let mut errors = Errors::default();
         let text = errors.check("comment_text", CommentText::parse(&comment_text));
         let device = errors.check("device_no", DeviceNo::parse(&device_no));
@@ -167,7 +203,10 @@ pub async fn add_comment(
         let (Some(text), Some(device)) = (text, device) else {
             return Err(AppError::Internal);
         };
-        db::add_comment(&app_state()?.pool, id, user.id, &text, &device, now_ms()).await
+        let pool = app_state()?.pool;
+        let comment = db::add_comment(&pool, ticket.id, user.id, &text, &device, now_ms()).await?;
+        ticket.announce(ChangeKind::Comment)?;
+        Ok(comment)
     })
     .await
 }
@@ -177,9 +216,10 @@ pub async fn add_comment(
 pub async fn set_ticket_status(service_request_no: String, status: String) -> Result<(), AppError> {
     respond(async move {
         let admin = require_admin().await?;
-        let id = visible(&admin, &service_request_no).await?;
+        let ticket = visible(&admin, &service_request_no).await?;
         let status = TicketStatus::parse(&status).map_err(|m| AppError::invalid("status", m))?;
-        db::set_status(&app_state()?.pool, id, status, now_ms()).await
+        db::set_status(&app_state()?.pool, ticket.id, status, admin.id, now_ms()).await?;
+        ticket.announce(ChangeKind::Status)
     })
     .await
 }
@@ -192,10 +232,18 @@ pub async fn set_ticket_department(
 ) -> Result<(), AppError> {
     respond(async move {
         let admin = require_admin().await?;
-        let id = visible(&admin, &service_request_no).await?;
+        let ticket = visible(&admin, &service_request_no).await?;
         let department = parse_choice(&department_id, "a department")
             .map_err(|m| AppError::invalid("department_id", m))?;
-        db::set_department(&app_state()?.pool, id, department).await
+        db::set_department(
+            &app_state()?.pool,
+            ticket.id,
+            department,
+            admin.id,
+            now_ms(),
+        )
+        .await?;
+        ticket.announce(ChangeKind::Department)
     })
     .await
 }

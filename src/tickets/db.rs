@@ -1,8 +1,8 @@
 //! Ticket queries. A ticket, its number and its first comment are written in one transaction.
 
 use super::model::{
-    Comment, CommentText, Cursor, DeviceNo, PageAt, Subject, TicketDetail, TicketFilter,
-    TicketPage, TicketStatus, TicketSummary, service_request_no,
+    Comment, CommentText, Cursor, DeviceNo, EventKind, HistoryEntry, PageAt, SEARCH_LIMIT, Subject,
+    TicketDetail, TicketFilter, TicketPage, TicketStatus, TicketSummary, service_request_no,
 };
 use crate::{error::AppError, server::db::begin_write, time::utc_year};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -76,47 +76,120 @@ pub async fn create(
     .bind(now_ms)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO ticket_comments (ticket_id, user_id, comment_text, device_no, created_at)
-         VALUES (?, ?, ?, ?, ?)",
+    let description = insert_comment(
+        &mut tx,
+        id,
+        t.requested_by,
+        &t.description,
+        &t.device_no,
+        now_ms,
     )
-    .bind(id)
-    .bind(t.requested_by)
-    .bind(t.description.as_str())
-    .bind(t.device_no.as_deref())
-    .bind(now_ms)
-    .execute(&mut *tx)
     .await?;
+    let created = Event {
+        ticket_id: id,
+        by: t.requested_by,
+        kind: EventKind::Created,
+        from: None,
+        to: Some(TicketStatus::Pending.as_str()),
+        comment_id: Some(description),
+        at: now_ms,
+    };
+    record(&mut tx, &created).await?;
     tx.commit().await?;
     Ok((id, number))
 }
 
-/// Moves a ticket to `status`. Completing sets `date_finished` (kept if it was already
-/// completed); any other status clears it.
+/// Moves a ticket to `status` and records the change. Completing sets `date_finished`; any
+/// other status clears it. Choosing the status it already has changes and records nothing.
 pub async fn set_status(
     pool: &SqlitePool,
     ticket_id: i64,
     status: TicketStatus,
+    by: i64,
     now_ms: i64,
 ) -> Result<(), AppError> {
-    let done = sqlx::query(
+    let mut tx = begin_write(pool).await?;
+    let current: String = sqlx::query_scalar("SELECT status FROM tickets WHERE id = ?")
+        .bind(ticket_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if current == status.as_str() {
+        return Ok(());
+    }
+    sqlx::query(
         "UPDATE tickets
-            SET status = ?1,
-                date_finished = CASE
-                    WHEN ?1 <> 'completed' THEN NULL
-                    WHEN status = 'completed' THEN date_finished
-                    ELSE ?2 END
+            SET status = ?1, date_finished = CASE WHEN ?1 = 'completed' THEN ?2 END
           WHERE id = ?3",
     )
     .bind(status.as_str())
     .bind(now_ms)
     .bind(ticket_id)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
+    let change = Event {
+        ticket_id,
+        by,
+        kind: EventKind::Status,
+        from: Some(&current),
+        to: Some(status.as_str()),
+        comment_id: None,
+        at: now_ms,
+    };
+    record(&mut tx, &change).await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// A row of the history, as written.
+struct Event<'a> {
+    ticket_id: i64,
+    by: i64,
+    kind: EventKind,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    comment_id: Option<i64>,
+    at: i64,
+}
+
+/// Appends to the ticket's history inside the caller's transaction, so the change and its
+/// record commit or fail together.
+async fn record(conn: &mut SqliteConnection, e: &Event<'_>) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO ticket_events
+             (ticket_id, user_id, kind, from_value, to_value, comment_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(e.ticket_id)
+    .bind(e.by)
+    .bind(e.kind.as_str())
+    .bind(e.from)
+    .bind(e.to)
+    .bind(e.comment_id)
+    .bind(e.at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_comment(
+    conn: &mut SqliteConnection,
+    ticket_id: i64,
+    user_id: i64,
+    text: &CommentText,
+    device_no: &DeviceNo,
+    now_ms: i64,
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO ticket_comments (ticket_id, user_id, comment_text, device_no, created_at)
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(ticket_id)
+    .bind(user_id)
+    .bind(text.as_str())
+    .bind(device_no.as_deref())
+    .bind(now_ms)
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// The ticket's id and requester, for the visibility check every ticket action starts with.
@@ -152,16 +225,25 @@ const COMMENT: &str = "SELECT c.id, u.username AS author, u.avatar_url AS author
         c.comment_text, c.device_no, c.created_at
    FROM ticket_comments c JOIN users u ON u.id = c.user_id";
 
-/// The thread, oldest first.
-pub async fn comments(pool: &SqlitePool, ticket_id: i64) -> Result<Vec<Comment>, AppError> {
-    Ok(sqlx::query_as(&format!(
-        "{COMMENT} WHERE c.ticket_id = ? ORDER BY c.created_at, c.id"
-    ))
+/// The ticket's history, oldest first, each entry with the comment it added.
+pub async fn history(pool: &SqlitePool, ticket_id: i64) -> Result<Vec<HistoryEntry>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT e.id, e.kind, u.username AS actor, u.avatar_url AS actor_avatar,
+                EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'admin')
+                    AS actor_is_admin,
+                e.from_value, e.to_value, c.comment_text, c.device_no, e.created_at
+           FROM ticket_events e
+           JOIN users u ON u.id = e.user_id
+           LEFT JOIN ticket_comments c ON c.id = e.comment_id
+          WHERE e.ticket_id = ?
+          ORDER BY e.created_at, e.id",
+    )
     .bind(ticket_id)
     .fetch_all(pool)
     .await?)
 }
 
+/// Adds a comment and its history entry in one transaction.
 pub async fn add_comment(
     pool: &SqlitePool,
     ticket_id: i64,
@@ -170,44 +252,70 @@ pub async fn add_comment(
     device_no: &DeviceNo,
     now_ms: i64,
 ) -> Result<Comment, AppError> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO ticket_comments (ticket_id, user_id, comment_text, device_no, created_at)
-         VALUES (?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(ticket_id)
-    .bind(user_id)
-    .bind(text.as_str())
-    .bind(device_no.as_deref())
-    .bind(now_ms)
-    .fetch_one(pool)
-    .await?;
+    let mut tx = begin_write(pool).await?;
+    let id = insert_comment(&mut tx, ticket_id, user_id, text, device_no, now_ms).await?;
+    let added = Event {
+        ticket_id,
+        by: user_id,
+        kind: EventKind::Comment,
+        from: None,
+        to: None,
+        comment_id: Some(id),
+        at: now_ms,
+    };
+    record(&mut tx, &added).await?;
+    tx.commit().await?;
     Ok(sqlx::query_as(&format!("{COMMENT} WHERE c.id = ?"))
         .bind(id)
         .fetch_one(pool)
         .await?)
 }
 
-/// Moves a ticket to another department; an unknown department is a field error.
+/// Moves a ticket to another department and records the change (with both names as they
+/// are now); an unknown department is a field error and changes nothing.
 pub async fn set_department(
     pool: &SqlitePool,
     ticket_id: i64,
     department_id: i64,
+    by: i64,
+    now_ms: i64,
 ) -> Result<(), AppError> {
     let mut tx = begin_write(pool).await?;
-    if !exists(&mut tx, "departments", department_id).await? {
+    let Some(to): Option<String> = sqlx::query_scalar("SELECT name FROM departments WHERE id = ?")
+        .bind(department_id)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
         return Err(AppError::invalid(
             "department_id",
             "Choose a department from the list.",
         ));
+    };
+    let (from_id, from): (i64, String) = sqlx::query_as(
+        "SELECT d.id, d.name FROM tickets t JOIN departments d ON d.id = t.department_id
+          WHERE t.id = ?",
+    )
+    .bind(ticket_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if from_id == department_id {
+        return Ok(());
     }
-    let done = sqlx::query("UPDATE tickets SET department_id = ? WHERE id = ?")
+    sqlx::query("UPDATE tickets SET department_id = ? WHERE id = ?")
         .bind(department_id)
         .bind(ticket_id)
         .execute(&mut *tx)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
+    let change = Event {
+        ticket_id,
+        by,
+        kind: EventKind::Department,
+        from: Some(&from),
+        to: Some(&to),
+        comment_id: None,
+        at: now_ms,
+    };
+    record(&mut tx, &change).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -223,6 +331,16 @@ pub async fn page(
         date_started: t.date_started,
         id: t.id,
     };
+    if let Some(words) = f.text.as_deref().and_then(search_terms) {
+        // Ranked results have no stable keyset: the best ones, on one page.
+        return Ok(TicketPage {
+            tickets: search(pool, f, &words, SEARCH_LIMIT).await?,
+            prev: None,
+            next: None,
+            counts: status_counts(pool, f).await?,
+            ranked: true,
+        });
+    }
     let (tickets, prev, next) = match at {
         PageAt::First | PageAt::After(_) => {
             let after = match at {
@@ -259,12 +377,12 @@ pub async fn page(
         prev,
         next,
         counts: status_counts(pool, f).await?,
+        ranked: false,
     })
 }
 
 /// Appends the filter's conditions (all but the statuses when `with_status` is false).
 fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter, with_status: bool) {
-    q.push(" WHERE 1 = 1");
     if let Some(user) = f.requested_by {
         q.push(" AND t.requested_by = ").push_bind(user);
     }
@@ -274,18 +392,10 @@ fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter, with_s
     if let Some(kind) = f.request_type_id {
         q.push(" AND t.request_type_id = ").push_bind(kind);
     }
-    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        // LIKE wildcards typed by the user are matched literally.
-        let escaped = text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
-        q.push(" AND (t.service_request_no LIKE ")
-            .push_bind(pattern.clone())
-            .push(" ESCAPE '\\' OR t.subject LIKE ")
-            .push_bind(pattern)
-            .push(" ESCAPE '\\')");
+    if let Some(words) = f.text.as_deref().and_then(search_terms) {
+        q.push(" AND t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ")
+            .push_bind(words)
+            .push(")");
     }
     if with_status && !f.statuses.is_empty() {
         q.push(" AND t.status IN (");
@@ -297,6 +407,56 @@ fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter, with_s
     }
 }
 
+/// The columns of a list row; `{snippet}` is the search snippet or NULL.
+const SUMMARY: &str = "SELECT t.id, t.service_request_no, t.subject, rt.name AS request_type,
+        d.name AS department, u.username AS requester, t.status, t.date_started,
+        t.date_finished,
+        (SELECT COUNT(*) FROM ticket_comments c WHERE c.ticket_id = t.id) AS comment_count,
+        {snippet} AS snippet";
+
+const SUMMARY_JOINS: &str = " JOIN request_types rt ON rt.id = t.request_type_id
+   JOIN departments d ON d.id = t.department_id
+   JOIN users u ON u.id = t.requested_by";
+
+/// A full-text query from what someone typed: every word must match (in the number, the
+/// subject or any comment), each as a prefix so "prin" finds "printer". Punctuation only
+/// separates words, so nothing typed can be FTS5 syntax. None when there is no word.
+pub fn search_terms(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{}\"*", w.to_lowercase()))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+/// Tickets matching `f` (which has search words), best match first: the number weighs most,
+/// then the subject, then the comments. At most `limit`, each with a highlighted snippet.
+pub async fn search(
+    pool: &SqlitePool,
+    f: &TicketFilter,
+    words: &str,
+    limit: i64,
+) -> Result<Vec<TicketSummary>, AppError> {
+    let mut q = QueryBuilder::new(SUMMARY.replace(
+        "{snippet}",
+        "snippet(ticket_search, -1, char(57344), char(57345), '…', 12)",
+    ));
+    q.push(" FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid")
+        .push(SUMMARY_JOINS)
+        .push(" WHERE ticket_search MATCH ")
+        .push_bind(words.to_string());
+    let without_text = TicketFilter {
+        text: None,
+        ..f.clone()
+    };
+    push_filter(&mut q, &without_text, true);
+    q.push(" ORDER BY bm25(ticket_search, 10.0, 5.0, 1.0), t.date_started DESC, t.id DESC LIMIT ")
+        .push_bind(limit);
+    Ok(q.build_query_as().fetch_all(pool).await?)
+}
+
 /// One page of tickets matching `f`, newest (or oldest) first, starting after `after`.
 pub async fn list(
     pool: &SqlitePool,
@@ -304,16 +464,10 @@ pub async fn list(
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<Vec<TicketSummary>, AppError> {
-    let mut q = QueryBuilder::new(
-        "SELECT t.id, t.service_request_no, t.subject, rt.name AS request_type,
-                d.name AS department, u.username AS requester, t.status, t.date_started,
-                t.date_finished,
-                (SELECT COUNT(*) FROM ticket_comments c WHERE c.ticket_id = t.id) AS comment_count
-           FROM tickets t
-           JOIN request_types rt ON rt.id = t.request_type_id
-           JOIN departments d ON d.id = t.department_id
-           JOIN users u ON u.id = t.requested_by",
-    );
+    let mut q = QueryBuilder::new(SUMMARY.replace("{snippet}", "NULL"));
+    q.push(" FROM tickets t")
+        .push(SUMMARY_JOINS)
+        .push(" WHERE 1 = 1");
     push_filter(&mut q, f, true);
     let (cmp, dir) = if f.oldest_first {
         (">", "ASC")
@@ -338,7 +492,7 @@ pub async fn status_counts(
     pool: &SqlitePool,
     f: &TicketFilter,
 ) -> Result<Vec<(TicketStatus, i64)>, AppError> {
-    let mut q = QueryBuilder::new("SELECT t.status, COUNT(*) FROM tickets t");
+    let mut q = QueryBuilder::new("SELECT t.status, COUNT(*) FROM tickets t WHERE 1 = 1");
     push_filter(&mut q, f, false);
     q.push(" GROUP BY t.status");
     let rows: Vec<(String, i64)> = q.build_query_as().fetch_all(pool).await?;
@@ -482,7 +636,7 @@ mod tests {
             let (id, _) = create(pool, &t, JAN_2026 + (i / 3) * 1000).await.unwrap();
             t.requested_by = ann;
             let status = TicketStatus::ALL[(i % 3) as usize];
-            set_status(pool, id, status, JAN_2026 + 99_999)
+            set_status(pool, id, status, ann, JAN_2026 + 99_999)
                 .await
                 .unwrap();
         }
@@ -538,30 +692,44 @@ mod tests {
             ..all.clone()
         };
         assert_eq!(ids(&pool, &mine).await, expected(|i| i % 5 != 0));
+        // Every word must match somewhere (number, subject or comments), as a prefix: "1"
+        // matches subjects "Ticket 1", "Ticket 1x", ticket 7's "100%" and the bare numbers
+        // 1, 1x (ticket i has number i+1).
         let by_text = TicketFilter {
             text: Some("ticket 1".into()),
             ..all.clone()
         };
         assert_eq!(
             ids(&pool, &by_text).await,
-            expected(|i| i.to_string().starts_with('1'))
+            expected(|i| i.to_string().starts_with('1')
+                || (i + 1).to_string().starts_with('1')
+                || i == 7)
         );
         let by_number = TicketFilter {
-            text: Some("sr-2026-000030".into()),
+            text: Some("SR-2026-000030".into()),
             ..all.clone()
         };
         assert_eq!(ids(&pool, &by_number).await, vec!["29"]);
-        // Wildcards are literal: only ticket 7 has "100%" and "_" in its subject.
+        // Punctuation only separates words: nothing typed is FTS5 syntax.
         let literal = TicketFilter {
-            text: Some("100%".into()),
+            text: Some("100% \"broken_\" OR NEAR(".into()),
+            ..all.clone()
+        };
+        assert_eq!(
+            ids(&pool, &literal).await,
+            Vec::<String>::new(),
+            "\"or\" and \"near\" are words"
+        );
+        let literal = TicketFilter {
+            text: Some("100%* broken_".into()),
             ..all.clone()
         };
         assert_eq!(ids(&pool, &literal).await, vec!["7"]);
-        let underscore = TicketFilter {
-            text: Some("_".into()),
+        let no_words = TicketFilter {
+            text: Some(" _ % ".into()),
             ..all.clone()
         };
-        assert_eq!(ids(&pool, &underscore).await, vec!["7"]);
+        assert_eq!(ids(&pool, &no_words).await, expected(|_| true));
         let combined = TicketFilter {
             statuses: vec![TicketStatus::Pending],
             department_id: Some(hr),
@@ -594,6 +762,100 @@ mod tests {
         assert_eq!(
             status_counts(&pool, &by_status).await.unwrap(),
             status_counts(&pool, &all).await.unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn text_search_ranks_matches_in_numbers_subjects_and_comments() {
+        let (pool, _dir) = test_pool().await;
+        let mut t = fixture(&pool).await;
+        let ann = t.requested_by;
+        let bob = insert_user(&pool, "bob").await;
+        let mut make = async |subject: &str, by: i64| {
+            t.subject = Subject::parse(subject).unwrap();
+            t.requested_by = by;
+            create(&pool, &t, JAN_2026).await.unwrap().0
+        };
+        let printer = make("Printer on floor 2 is offline", ann).await;
+        let toner = make("Toner", ann).await;
+        let bobs = make("Printer for bob", bob).await;
+        let note =
+            CommentText::parse("The printer shows error E-42 after the toner change").unwrap();
+        add_comment(
+            &pool,
+            toner,
+            ann,
+            &note,
+            &DeviceNo::parse("").unwrap(),
+            JAN_2026 + 1,
+        )
+        .await
+        .unwrap();
+        let found = |text: &str, requester: Option<i64>| {
+            let f = TicketFilter {
+                text: Some(text.into()),
+                requested_by: requester,
+                ..Default::default()
+            };
+            let pool = pool.clone();
+            async move {
+                let page = page(&pool, &f, PageAt::First, 25).await.unwrap();
+                assert!(page.ranked);
+                page.tickets
+                    .into_iter()
+                    .map(|t| (t.id, t.snippet.unwrap_or_default()))
+                    .collect::<Vec<_>>()
+            }
+        };
+        // A subject match ranks above a comment-only match; prefixes work as you type.
+        let hits = found("prin", Some(ann)).await;
+        assert_eq!(
+            hits.iter().map(|h| h.0).collect::<Vec<_>>(),
+            [printer, toner]
+        );
+        assert!(
+            hits[0].1.contains("\u{E000}Printer\u{E001}"),
+            "{}",
+            hits[0].1
+        );
+        assert!(
+            hits[1].1.contains("\u{E000}printer\u{E001}"),
+            "{}",
+            hits[1].1
+        );
+        // Comment words, the number and the bare sequence number.
+        assert_eq!(found("e-42", Some(ann)).await[0].0, toner);
+        assert_eq!(found("SR-2026-000002", None).await[0].0, toner);
+        assert_eq!(
+            found("3", None)
+                .await
+                .iter()
+                .map(|h| h.0)
+                .collect::<Vec<_>>(),
+            [bobs]
+        );
+        // Visibility: a requester filter (forced for users) keeps others' tickets out.
+        let everyone: Vec<_> = found("printer", None)
+            .await
+            .into_iter()
+            .map(|h| h.0)
+            .collect();
+        assert_eq!(everyone.len(), 3);
+        assert!(
+            !found("printer", Some(ann))
+                .await
+                .iter()
+                .any(|h| h.0 == bobs)
+        );
+        assert!(found("bob", Some(ann)).await.is_empty());
+        // The counts follow the search too.
+        let f = TicketFilter {
+            text: Some("toner".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            status_counts(&pool, &f).await.unwrap()[0],
+            (TicketStatus::Pending, 1)
         );
     }
 
@@ -701,25 +963,56 @@ mod tests {
         .await
         .unwrap();
         assert_eq!((added.author.as_str(), added.device_no), ("ann", None));
-        let thread = comments(&pool, id).await.unwrap();
-        let texts: Vec<_> = thread.iter().map(|c| c.comment_text.as_str()).collect();
-        assert_eq!(texts, ["Paper stuck\nin tray 2", "Still jammed"]);
-        assert_eq!(thread[0].device_no.as_deref(), Some("PC-0042"));
-
         let hr = insert_department(&pool, "HR").await;
-        set_department(&pool, id, hr).await.unwrap();
+        let by = ticket.requested_by;
+        set_department(&pool, id, hr, by, JAN_2026 + 6)
+            .await
+            .unwrap();
         assert_eq!(detail(&pool, id).await.unwrap().department, "HR");
-        let err = set_department(&pool, id, 999).await.unwrap_err();
+        let err = set_department(&pool, id, 999, by, JAN_2026 + 7)
+            .await
+            .unwrap_err();
         assert!(err.for_field("department_id").is_some());
         assert_eq!(detail(&pool, id).await.unwrap().department_id, hr);
+        // Moving to where it already is changes and records nothing.
+        set_department(&pool, id, hr, by, JAN_2026 + 8)
+            .await
+            .unwrap();
+        set_status(&pool, id, TicketStatus::Pending, by, JAN_2026 + 9)
+            .await
+            .unwrap();
+
+        let history = history(&pool, id).await.unwrap();
+        let lines: Vec<_> = history
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {} {:?}>{:?} {:?}",
+                    e.kind.as_str(),
+                    e.actor,
+                    e.from_value,
+                    e.to_value,
+                    e.comment_text
+                )
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "created ann None>Some(\"pending\") Some(\"Paper stuck\\nin tray 2\")",
+                "comment ann None>None Some(\"Still jammed\")",
+                "department ann Some(\"IT\")>Some(\"HR\") None",
+            ]
+        );
+        assert_eq!(history[0].device_no.as_deref(), Some("PC-0042"));
     }
 
     /// The plan SQLite picks for the list and the counts, one line per step.
     async fn plan(pool: &SqlitePool, f: &TicketFilter, counts: bool) -> String {
         let mut q = QueryBuilder::new(if counts {
-            "EXPLAIN QUERY PLAN SELECT t.status, COUNT(*) FROM tickets t"
+            "EXPLAIN QUERY PLAN SELECT t.status, COUNT(*) FROM tickets t WHERE 1 = 1"
         } else {
-            "EXPLAIN QUERY PLAN SELECT t.id FROM tickets t"
+            "EXPLAIN QUERY PLAN SELECT t.id FROM tickets t WHERE 1 = 1"
         });
         push_filter(&mut q, f, !counts);
         q.push(if counts {
@@ -780,6 +1073,90 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn history_is_written_with_its_change_or_neither_is() {
+        let (pool, _dir) = test_pool().await;
+        let ticket = fixture(&pool).await;
+        let by = ticket.requested_by;
+        let (id, _) = create(&pool, &ticket, JAN_2026).await.unwrap();
+        set_status(&pool, id, TicketStatus::Ongoing, by, JAN_2026 + 1)
+            .await
+            .unwrap();
+        set_status(&pool, id, TicketStatus::Completed, by, JAN_2026 + 2)
+            .await
+            .unwrap();
+        let steps = |h: Vec<HistoryEntry>| -> Vec<String> {
+            h.into_iter()
+                .map(|e| format!("{}:{:?}>{:?}", e.kind.as_str(), e.from_value, e.to_value))
+                .collect()
+        };
+        let before = steps(history(&pool, id).await.unwrap());
+        assert_eq!(
+            before,
+            [
+                "created:None>Some(\"pending\")",
+                "status:Some(\"pending\")>Some(\"ongoing\")",
+                "status:Some(\"ongoing\")>Some(\"completed\")",
+            ]
+        );
+
+        // History that cannot be written takes its change down with it.
+        sqlx::query(
+            "CREATE TRIGGER fail_history BEFORE INSERT ON ticket_events
+             BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let other = insert_department(&pool, "HR").await;
+        assert!(
+            set_status(&pool, id, TicketStatus::Pending, by, JAN_2026 + 3)
+                .await
+                .is_err()
+        );
+        assert!(
+            set_department(&pool, id, other, by, JAN_2026 + 3)
+                .await
+                .is_err()
+        );
+        let text = CommentText::parse("lost").unwrap();
+        let none = DeviceNo::parse("").unwrap();
+        assert!(
+            add_comment(&pool, id, by, &text, &none, JAN_2026 + 3)
+                .await
+                .is_err()
+        );
+        assert!(create(&pool, &ticket, JAN_2026 + 3).await.is_err());
+        let after = detail(&pool, id).await.unwrap();
+        assert_eq!(
+            (after.status, after.date_finished, after.department),
+            (
+                TicketStatus::Completed,
+                Some(JAN_2026 + 2),
+                "IT".to_string()
+            )
+        );
+        let counts: (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM ticket_comments),
+                    (SELECT last FROM ticket_sequences)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(counts, (1, 1, 1), "no ticket, comment or number was kept");
+        sqlx::query("DROP TRIGGER fail_history")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(steps(history(&pool, id).await.unwrap()), before);
+
+        // And history is append-only in the database itself.
+        let edit = sqlx::query("UPDATE ticket_events SET to_value = 'pending'")
+            .execute(&pool)
+            .await;
+        assert!(edit.unwrap_err().to_string().contains("append-only"));
+    }
+
+    #[tokio::test]
     async fn completing_sets_the_finished_date_and_reopening_clears_it() {
         let (pool, _dir) = test_pool().await;
         let ticket = fixture(&pool).await;
@@ -793,28 +1170,52 @@ mod tests {
             .await
             .unwrap()
         };
-        set_status(&pool, id, TicketStatus::Ongoing, JAN_2026 + 1)
-            .await
-            .unwrap();
+        set_status(
+            &pool,
+            id,
+            TicketStatus::Ongoing,
+            ticket.requested_by,
+            JAN_2026 + 1,
+        )
+        .await
+        .unwrap();
         assert_eq!(finished(pool.clone()).await, ("ongoing".into(), None));
-        set_status(&pool, id, TicketStatus::Completed, JAN_2026 + 2)
-            .await
-            .unwrap();
+        set_status(
+            &pool,
+            id,
+            TicketStatus::Completed,
+            ticket.requested_by,
+            JAN_2026 + 2,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             finished(pool.clone()).await,
             ("completed".into(), Some(JAN_2026 + 2))
         );
         // Completing again keeps the first finish time.
-        set_status(&pool, id, TicketStatus::Completed, JAN_2026 + 3)
-            .await
-            .unwrap();
+        set_status(
+            &pool,
+            id,
+            TicketStatus::Completed,
+            ticket.requested_by,
+            JAN_2026 + 3,
+        )
+        .await
+        .unwrap();
         assert_eq!(finished(pool.clone()).await.1, Some(JAN_2026 + 2));
-        set_status(&pool, id, TicketStatus::Pending, JAN_2026 + 4)
-            .await
-            .unwrap();
+        set_status(
+            &pool,
+            id,
+            TicketStatus::Pending,
+            ticket.requested_by,
+            JAN_2026 + 4,
+        )
+        .await
+        .unwrap();
         assert_eq!(finished(pool.clone()).await, ("pending".into(), None));
         assert_eq!(
-            set_status(&pool, 999, TicketStatus::Ongoing, 0).await,
+            set_status(&pool, 999, TicketStatus::Ongoing, ticket.requested_by, 0).await,
             Err(AppError::NotFound)
         );
     }

@@ -52,6 +52,8 @@ pub struct TicketSummary {
     pub date_started: i64,
     pub date_finished: Option<i64>,
     pub comment_count: i64,
+    /// Where a text search matched, matched words between `MARK_START` and `MARK_END`.
+    pub snippet: Option<String>,
 }
 
 impl TryFrom<String> for TicketStatus {
@@ -70,7 +72,7 @@ pub struct TicketFilter {
     pub statuses: Vec<TicketStatus>,
     pub department_id: Option<i64>,
     pub request_type_id: Option<i64>,
-    /// Matches part of the service request number or the subject, ignoring case.
+    /// Words to find in the number, the subject or the comments (full-text, prefixes).
     pub text: Option<String>,
     pub oldest_first: bool,
 }
@@ -99,10 +101,20 @@ pub struct TicketPage {
     pub prev: Option<Cursor>,
     pub next: Option<Cursor>,
     pub counts: Vec<(TicketStatus, i64)>,
+    /// A text search: best matches first, up to `SEARCH_LIMIT`, no further pages.
+    pub ranked: bool,
 }
 
 /// Tickets per page.
 pub const PAGE_SIZE: i64 = 25;
+
+/// The most results a text search shows (ranked; refine the words to see others).
+pub const SEARCH_LIMIT: i64 = 50;
+
+/// Marks around the matched words in a search snippet: private-use characters, which nobody
+/// types, so the page can turn them into `<mark>` without treating ticket text as HTML.
+pub const MARK_START: char = '\u{E000}';
+pub const MARK_END: char = '\u{E001}';
 
 impl Cursor {
     /// `1767225600000.42`: compact and URL-safe.
@@ -244,6 +256,57 @@ pub struct Comment {
     /// Staff answers are marked in the thread.
     pub author_is_admin: bool,
     pub comment_text: String,
+    pub device_no: Option<String>,
+    pub created_at: i64,
+}
+
+/// What a history entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    Created,
+    Status,
+    Department,
+    Comment,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Status => "status",
+            Self::Department => "department",
+            Self::Comment => "comment",
+        }
+    }
+}
+
+impl TryFrom<String> for EventKind {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        [Self::Created, Self::Status, Self::Department, Self::Comment]
+            .into_iter()
+            .find(|k| k.as_str() == value)
+            .ok_or_else(|| format!("unknown history entry kind {value:?}"))
+    }
+}
+
+/// One entry of a ticket's history: who did what when, with the comment it added (the
+/// description, for `Created`). Read-only: no server function changes history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct HistoryEntry {
+    pub id: i64,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub kind: EventKind,
+    pub actor: String,
+    pub actor_avatar: Option<String>,
+    pub actor_is_admin: bool,
+    /// Status values or department names, before and after.
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+    pub comment_text: Option<String>,
     pub device_no: Option<String>,
     pub created_at: i64,
 }

@@ -5,9 +5,9 @@ use super::{
     super::{
         api::{
             AddComment, SetTicketDepartment, SetTicketStatus, get_ticket, ticket_choices,
-            ticket_comments,
+            ticket_history,
         },
-        model::{Comment, TicketDetail, TicketOptions, TicketStatus},
+        model::{EventKind, HistoryEntry, TicketDetail, TicketOptions, TicketStatus},
     },
     StatusBadge,
 };
@@ -17,6 +17,7 @@ use crate::{
         TextArea, Time, action_error, reset_on_success, use_auth,
     },
     error::AppError,
+    live::use_live,
 };
 use leptos::{html, prelude::*};
 use leptos_meta::Title;
@@ -39,19 +40,31 @@ fn TicketView() -> impl IntoView {
     let comment = ServerAction::<AddComment>::new();
     let set_status = ServerAction::<SetTicketStatus>::new();
     let set_department = ServerAction::<SetTicketDepartment>::new();
+    // Someone else's change to this ticket arrives live and refetches it.
+    let changed = use_live().ticket(number);
     let ticket = Resource::new(
         move || {
             (
                 number(),
                 set_status.version().get(),
                 set_department.version().get(),
+                changed.get(),
             )
         },
-        |(no, _, _)| get_ticket(no),
+        |(no, ..)| get_ticket(no),
     );
-    let comments = Resource::new(
-        move || (number(), comment.version().get()),
-        |(no, _)| ticket_comments(no),
+    // Comments and triage both add to the history.
+    let history = Resource::new(
+        move || {
+            (
+                number(),
+                comment.version().get(),
+                set_status.version().get(),
+                set_department.version().get(),
+                changed.get(),
+            )
+        },
+        |(no, ..)| ticket_history(no),
     );
     // Created with the others, not inside the triage panel: a resource first made inside an
     // already-resolved Suspend is not carried from the server to the hydrating client.
@@ -63,7 +76,7 @@ fn TicketView() -> impl IntoView {
                 let admin = auth.user.await.ok().flatten().is_some_and(|u| u.is_admin);
                 match ticket.await {
                     Ok(t) => view! {
-                        <TicketBody t admin comments choices comment set_status set_department/>
+                        <TicketBody t admin history choices comment set_status set_department/>
                     }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
                     Err(e) => view! {
@@ -82,7 +95,7 @@ fn TicketView() -> impl IntoView {
 fn TicketBody(
     t: TicketDetail,
     admin: bool,
-    comments: Resource<Result<Vec<Comment>, AppError>>,
+    history: Resource<Result<Vec<HistoryEntry>, AppError>>,
     choices: Resource<Result<TicketOptions, AppError>>,
     comment: ServerAction<AddComment>,
     set_status: ServerAction<SetTicketStatus>,
@@ -102,9 +115,9 @@ fn TicketBody(
                 <div class="ticket-main">
                     <section aria-labelledby="thread-heading">
                         <h2 id="thread-heading">"Conversation"</h2>
-                        <Transition fallback=|| view! { <p>"Loading comments…"</p> }>
+                        <Transition fallback=|| view! { <p>"Loading the conversation…"</p> }>
                             {move || Suspend::new(async move {
-                                match comments.await {
+                                match history.await {
                                     Ok(list) => view! { <Thread list/> }.into_any(),
                                     Err(error) => view! { <LoadError error/> }.into_any(),
                                 }
@@ -162,27 +175,59 @@ fn TicketBody(
     }
 }
 
+/// Comments as cards and the other changes as one-line entries between them, in order.
 #[component]
-fn Thread(list: Vec<Comment>) -> impl IntoView {
+fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
+    let status_label = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|s| TicketStatus::parse(s).ok())
+            .map_or("?", TicketStatus::label)
+    };
     view! {
         <ol class="thread">
-            {list.into_iter().enumerate().map(|(i, c)| view! {
-                <li class="comment" id=format!("comment-{}", c.id)>
-                    <Avatar name=c.author.clone() url=c.author_avatar.clone()/>
-                    <article class="comment-body">
-                        <header class="comment-meta">
-                            <strong>{c.author.clone()}</strong>
-                            {c.author_is_admin.then(|| view! { <span class="tag">"Staff"</span> })}
-                            {(i == 0).then(|| view! { <span class="muted">"opened the ticket"</span> })}
-                            <Time ms=c.created_at/>
-                        </header>
-                        // Plain text: escaped by the renderer, line breaks kept by CSS.
-                        <p class="comment-text">{c.comment_text}</p>
-                        {c.device_no.map(|d| view! {
-                            <p class="comment-device"><span class="muted">"Device number: "</span>{d}</p>
-                        })}
-                    </article>
-                </li>
+            {list.into_iter().map(|e| match (e.kind, e.comment_text.clone()) {
+                (EventKind::Created | EventKind::Comment, Some(text)) => view! {
+                    <li class="comment" id=format!("event-{}", e.id)>
+                        <Avatar name=e.actor.clone() url=e.actor_avatar.clone()/>
+                        <article class="comment-body">
+                            <header class="comment-meta">
+                                <strong>{e.actor.clone()}</strong>
+                                {e.actor_is_admin.then(|| view! { <span class="tag">"Staff"</span> })}
+                                {(e.kind == EventKind::Created).then(|| view! {
+                                    <span class="muted">"opened the ticket"</span>
+                                })}
+                                <Time ms=e.created_at/>
+                            </header>
+                            // Plain text: escaped by the renderer, line breaks kept by CSS.
+                            <p class="comment-text">{text}</p>
+                            {e.device_no.clone().map(|d| view! {
+                                <p class="comment-device"><span class="muted">"Device number: "</span>{d}</p>
+                            })}
+                        </article>
+                    </li>
+                }.into_any(),
+                (kind, _) => {
+                    let what = match kind {
+                        EventKind::Status => format!(
+                            "changed the status from {} to {}",
+                            status_label(&e.from_value),
+                            status_label(&e.to_value)
+                        ),
+                        EventKind::Department => format!(
+                            "moved the ticket from {} to {}",
+                            e.from_value.clone().unwrap_or_default(),
+                            e.to_value.clone().unwrap_or_default()
+                        ),
+                        EventKind::Created => "opened the ticket".to_string(),
+                        EventKind::Comment => "added a comment".to_string(),
+                    };
+                    view! {
+                        <li class="event" id=format!("event-{}", e.id)>
+                            <span class="event-dot" aria-hidden="true"></span>
+                            <p><strong>{e.actor.clone()}</strong>" "{what}" · "<Time ms=e.created_at/></p>
+                        </li>
+                    }.into_any()
+                }
             }).collect_view()}
         </ol>
     }

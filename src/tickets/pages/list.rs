@@ -5,13 +5,17 @@
 use super::{
     super::{
         api::{list_tickets, ticket_choices},
-        model::{PageAt, TicketFilter, TicketOptions, TicketPage, TicketQuery, TicketStatus},
+        model::{
+            MARK_END, MARK_START, PageAt, SEARCH_LIMIT, TicketFilter, TicketOptions, TicketPage,
+            TicketQuery, TicketStatus,
+        },
     },
     StatusBadge,
 };
 use crate::{
     components::{Guard, LoadError, Time, use_auth},
     departments::model::Choice,
+    live::use_live,
 };
 use leptos::{html, prelude::*};
 use leptos_meta::Title;
@@ -35,7 +39,12 @@ fn TicketList() -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
     let current = Memo::new(move |_| TicketQuery::from_params(&query.read()));
-    let page = Resource::new(move || current.get(), |q| list_tickets(q.filter, q.page));
+    // Refetched when the URL changes and when a visible ticket changes anywhere (live).
+    let live = use_live();
+    let page = Resource::new(
+        move || (current.get(), live.any()),
+        |(q, _)| list_tickets(q.filter, q.page),
+    );
     let choices = Resource::new(|| (), |_| ticket_choices(true));
 
     view! {
@@ -236,7 +245,7 @@ fn FilterBar(current: Memo<TicketQuery>, choices: TicketOptions, admin: bool) ->
                 <label for="filter-q">"Search"</label>
                 <input id="filter-q" type="search" name="q" node_ref=search
                     value=f.text.clone().unwrap_or_default()
-                    placeholder="Number or subject" autocomplete="off" maxlength="200"
+                    placeholder="Words, a number, part of a comment" autocomplete="off" maxlength="200"
                     on:input=on_search/>
             </div>
             <fieldset class="field filter-status">
@@ -263,6 +272,23 @@ fn FilterBar(current: Memo<TicketQuery>, choices: TicketOptions, admin: bool) ->
             </div>
         </form>
     }
+}
+
+/// A search snippet with its matched words marked. The text stays text: the marks are split
+/// out here, never interpreted as HTML.
+#[component]
+fn Snippet(text: String) -> impl IntoView {
+    let mut parts = Vec::new();
+    for (i, chunk) in text.split(MARK_START).enumerate() {
+        match chunk.split_once(MARK_END) {
+            Some((hit, rest)) if i > 0 => {
+                parts.push(view! { <mark>{hit.to_string()}</mark> }.into_any());
+                parts.push(rest.to_string().into_any());
+            }
+            _ => parts.push(chunk.replace(MARK_END, "").into_any()),
+        }
+    }
+    view! { <span class="snippet">{parts}</span> }
 }
 
 /// Counts, the table and the pager for one page of results.
@@ -315,10 +341,23 @@ fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView
         };
         format!("/tickets{}", q.to_query_string())
     };
+    let ranked = page.ranked.then(|| {
+        let full = page.tickets.len() as i64 >= SEARCH_LIMIT;
+        view! {
+            <p class="hint">
+                {if full {
+                    format!("The {SEARCH_LIMIT} best matches, best first. Add words to narrow the search.")
+                } else {
+                    "Best matches first.".to_string()
+                }}
+            </p>
+        }
+    });
     let prev = page.prev.map(|c| link(PageAt::Before(c)));
     let next = page.next.map(|c| link(PageAt::After(c)));
     view! {
         {counts}
+        {ranked}
         <div class="table-wrap" role="region" aria-label="Ticket list" tabindex="0">
             <table class="tickets">
                 <thead>
@@ -341,7 +380,10 @@ fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView
                             <td class="nowrap cell-no" data-label="Number">
                                 <a href=format!("/tickets/{}", t.service_request_no)>{t.service_request_no.clone()}</a>
                             </td>
-                            <td class="subject" data-label="Subject">{t.subject}</td>
+                            <td class="subject" data-label="Subject">
+                                {t.subject}
+                                {t.snippet.map(|text| view! { <Snippet text/> })}
+                            </td>
                             <td data-label="Type">{t.request_type}</td>
                             <td data-label="Department">{t.department}</td>
                             {admin.then(|| view! { <td data-label="Requested by">{t.requester}</td> })}

@@ -1,0 +1,58 @@
+//! Live updates. Whenever a ticket is created, commented on or triaged, the server pushes a
+//! small event to every open browser allowed to see that ticket, over Server-Sent Events
+//! (`GET /api/events`); the pages then refetch what the event touches.
+//!
+//! Why SSE rather than a WebSocket: the traffic is one-way (the browser never sends on
+//! this channel: its writes are ordinary server functions), `EventSource` reconnects by
+//! itself, it is plain HTTP that every reverse proxy passes, and axum serves it as a stream
+//! with no extra protocol crate on either side.
+
+use serde::{Deserialize, Serialize};
+
+mod client;
+#[cfg(feature = "ssr")]
+pub mod hub;
+
+pub use client::{Live, LiveIndicator, LiveState, provide_live, use_live};
+
+/// What happened to a ticket: enough for a page to know whether to refetch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketChange {
+    pub service_request_no: String,
+    /// The requester: only they and the admins hear about the ticket.
+    pub requested_by: i64,
+    pub kind: ChangeKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Created,
+    Comment,
+    Status,
+    Department,
+}
+
+impl TicketChange {
+    /// The one rule of the fan-out: admins see every ticket, anyone else only their own.
+    pub fn visible_to(&self, user_id: i64, is_admin: bool) -> bool {
+        is_admin || self.requested_by == user_id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_requester_and_admins_see_a_change() {
+        let change = TicketChange {
+            service_request_no: "SR-2026-000001".into(),
+            requested_by: 7,
+            kind: ChangeKind::Comment,
+        };
+        assert!(change.visible_to(7, false));
+        assert!(!change.visible_to(8, false));
+        assert!(change.visible_to(8, true));
+    }
+}

@@ -1,0 +1,184 @@
+//! The live-update stream over real HTTP: each user's stream carries only the tickets that
+//! user may see, and a deactivated user's stream ends.
+
+mod common;
+
+use common::{TestApp, spawn_app};
+use helpdesk::users::model::Role;
+use reqwest::{Client, StatusCode};
+use std::time::Duration;
+
+/// One browser's event stream, read as the server writes it.
+struct Stream {
+    res: reqwest::Response,
+    buffer: String,
+}
+
+impl Stream {
+    async fn open(app: &TestApp, client: &Client) -> Stream {
+        let res = client
+            .get(format!("{}/api/events", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let mut stream = Stream {
+            res,
+            buffer: String::new(),
+        };
+        assert_eq!(stream.next().await.unwrap().0, "ready");
+        stream
+    }
+
+    /// The next event as (name, data); None when the server closed the stream. A guard,
+    /// not a wait: every event a test expects is already on its way.
+    async fn next(&mut self) -> Option<(String, String)> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+                };
+                // As in a browser: a block without data (a heartbeat comment, or an event with
+                // empty data) dispatches nothing.
+                match (field("event:"), field("data:").filter(|d| !d.is_empty())) {
+                    (Some(event), Some(data)) => return Some((event, data)),
+                    _ => continue,
+                }
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.res.chunk())
+                .await
+                .unwrap_or_else(|_| panic!("the stream went quiet; unread: {:?}", self.buffer))
+                .ok()??;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Ticket events up to and including the first one about `number`.
+    async fn until(&mut self, number: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        while let Some((event, data)) = self.next().await {
+            if event == "ticket" {
+                let change: serde_json::Value = serde_json::from_str(&data).unwrap();
+                let line = format!(
+                    "{} {}",
+                    change["service_request_no"].as_str().unwrap(),
+                    change["kind"].as_str().unwrap()
+                );
+                let done = line.starts_with(number);
+                seen.push(line);
+                if done {
+                    return seen;
+                }
+            }
+        }
+        panic!("stream ended before {number}: {seen:?}");
+    }
+}
+
+async fn file(app: &TestApp, client: &Client, dept: &str) -> String {
+    let reply = app
+        .call(
+            client,
+            "create_ticket",
+            &[
+                ("request_type_id", "1"),
+                ("department_id", dept),
+                ("subject", "Live"),
+                ("description", "Watch this"),
+                ("device_no", ""),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    serde_json::from_str(&reply.body).unwrap()
+}
+
+#[tokio::test]
+async fn each_stream_carries_only_what_its_user_may_see() {
+    let app = spawn_app().await;
+    let dept: i64 = sqlx::query_scalar(
+        "INSERT INTO departments (name, created_at) VALUES ('IT', 0) RETURNING id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let dept = dept.to_string();
+    let admin = app.signed_in("boss", &[Role::Admin]).await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let bob = app.signed_in("bob", &[Role::User]).await;
+    let anonymous = app.client();
+    let res = anonymous
+        .get(format!("{}/api/events", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    let mut admin_stream = Stream::open(&app, &admin).await;
+    let mut ann_stream = Stream::open(&app, &ann).await;
+    let mut bob_stream = Stream::open(&app, &bob).await;
+
+    let anns = file(&app, &ann, &dept).await;
+    let reply = app
+        .call(
+            &admin,
+            "add_comment",
+            &[
+                ("service_request_no", &anns),
+                ("comment_text", "Seen"),
+                ("device_no", ""),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let reply = app
+        .call(
+            &admin,
+            "set_ticket_status",
+            &[("service_request_no", &anns), ("status", "ongoing")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    // Bob's own ticket comes after all of Ann's changes: when his stream shows it, anything
+    // about Ann's ticket would have come before it.
+    let bobs = file(&app, &bob, &dept).await;
+
+    assert_eq!(
+        admin_stream.until(&bobs).await,
+        [
+            format!("{anns} created"),
+            format!("{anns} comment"),
+            format!("{anns} status"),
+            format!("{bobs} created"),
+        ]
+    );
+    assert_eq!(ann_stream.until(&anns).await, [format!("{anns} created")]);
+    assert_eq!(
+        bob_stream.until(&bobs).await,
+        [format!("{bobs} created")],
+        "nothing of Ann's"
+    );
+
+    // Deactivated: the next change Bob would have seen closes his stream instead.
+    sqlx::query("UPDATE users SET status = 'inactive' WHERE username = 'bob'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let reply = app
+        .call(
+            &admin,
+            "add_comment",
+            &[
+                ("service_request_no", &bobs),
+                ("comment_text", "Bye"),
+                ("device_no", ""),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(bob_stream.next().await, None, "the stream ended");
+    assert_eq!(admin_stream.until(&bobs).await, [format!("{bobs} comment")]);
+}
