@@ -72,6 +72,9 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await expectAccessible(page, 'ticket after triage');
       await page.goto('/tickets?status=pending&status=completed&sort=oldest');
       await expectAccessible(page, 'ticket list');
+      await page.goto('/tickets?q=checked');
+      await expect(page.locator('mark').first()).toBeVisible();
+      await expectAccessible(page, 'search results with highlights');
       await page.goto('/tickets?q=nothing-matches-this');
       await expectAccessible(page, 'empty ticket list');
 

@@ -439,10 +439,21 @@ pub async fn search(
     words: &str,
     limit: i64,
 ) -> Result<Vec<TicketSummary>, AppError> {
-    let mut q = QueryBuilder::new(SUMMARY.replace(
-        "{snippet}",
-        "snippet(ticket_search, -1, char(57344), char(57345), '…', 12)",
-    ));
+    // The subject is shown whole with its matches marked; from the comments only a snippet,
+    // and only when the words matched there.
+    let mut q = QueryBuilder::new(
+        SUMMARY
+            .replace(
+                "t.subject,",
+                "highlight(ticket_search, 1, char(57344), char(57345)) AS subject,",
+            )
+            .replace(
+                "{snippet}",
+                "CASE WHEN instr(snippet(ticket_search, 2, char(57344), char(57345), '…', 12),
+                                 char(57344)) > 0
+                      THEN snippet(ticket_search, 2, char(57344), char(57345), '…', 12) END",
+            ),
+    );
     q.push(" FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid")
         .push(SUMMARY_JOINS)
         .push(" WHERE ticket_search MATCH ")
@@ -605,13 +616,18 @@ mod tests {
         let err = create(&pool, &ticket, JAN_2026).await.unwrap_err();
         assert!(err.for_field("request_type_id").is_some());
         assert!(err.for_field("department_id").is_some());
-        let (tickets, sequences): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM ticket_sequences)",
+        let (tickets, sequences, events): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM ticket_sequences),
+                    (SELECT COUNT(*) FROM ticket_events)",
         )
         .fetch_one(&pool)
         .await
         .unwrap();
-        assert_eq!((tickets, sequences), (0, 0));
+        assert_eq!(
+            (tickets, sequences, events),
+            (0, 0, 0),
+            "a refused change writes no history"
+        );
     }
 
     /// Tickets over two departments, two types, two requesters and all statuses, several
@@ -803,7 +819,12 @@ mod tests {
                 assert!(page.ranked);
                 page.tickets
                     .into_iter()
-                    .map(|t| (t.id, t.snippet.unwrap_or_default()))
+                    .map(|t| {
+                        (
+                            t.id,
+                            format!("{} | {}", t.subject, t.snippet.unwrap_or_default()),
+                        )
+                    })
                     .collect::<Vec<_>>()
             }
         };
@@ -813,13 +834,16 @@ mod tests {
             hits.iter().map(|h| h.0).collect::<Vec<_>>(),
             [printer, toner]
         );
-        assert!(
-            hits[0].1.contains("\u{E000}Printer\u{E001}"),
-            "{}",
-            hits[0].1
+        // The subject comes marked; a comment snippet only where the comments matched.
+        assert_eq!(
+            hits[0].1,
+            "\u{E000}Printer\u{E001} on floor 2 is offline | "
         );
         assert!(
-            hits[1].1.contains("\u{E000}printer\u{E001}"),
+            hits[1].1.starts_with("Toner | ")
+                && hits[1]
+                    .1
+                    .contains("The \u{E000}printer\u{E001} shows error"),
             "{}",
             hits[1].1
         );

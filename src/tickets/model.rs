@@ -52,7 +52,8 @@ pub struct TicketSummary {
     pub date_started: i64,
     pub date_finished: Option<i64>,
     pub comment_count: i64,
-    /// Where a text search matched, matched words between `MARK_START` and `MARK_END`.
+    /// Where a text search matched in the comments, the matched words between `MARK_START`
+    /// and `MARK_END` (which a search also puts around matches in `subject`).
     pub snippet: Option<String>,
 }
 

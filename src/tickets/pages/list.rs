@@ -274,10 +274,10 @@ fn FilterBar(current: Memo<TicketQuery>, choices: TicketOptions, admin: bool) ->
     }
 }
 
-/// A search snippet with its matched words marked. The text stays text: the marks are split
+/// Text with the words a search matched marked. The text stays text: the marks are split
 /// out here, never interpreted as HTML.
 #[component]
-fn Snippet(text: String) -> impl IntoView {
+fn Marked(text: String) -> impl IntoView {
     let mut parts = Vec::new();
     for (i, chunk) in text.split(MARK_START).enumerate() {
         match chunk.split_once(MARK_END) {
@@ -288,7 +288,7 @@ fn Snippet(text: String) -> impl IntoView {
             _ => parts.push(chunk.replace(MARK_END, "").into_any()),
         }
     }
-    view! { <span class="snippet">{parts}</span> }
+    parts
 }
 
 /// Counts, the table and the pager for one page of results.
@@ -381,8 +381,10 @@ fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView
                                 <a href=format!("/tickets/{}", t.service_request_no)>{t.service_request_no.clone()}</a>
                             </td>
                             <td class="subject" data-label="Subject">
-                                {t.subject}
-                                {t.snippet.map(|text| view! { <Snippet text/> })}
+                                <Marked text=t.subject/>
+                                {t.snippet.map(|text| view! {
+                                    <span class="snippet"><Marked text/></span>
+                                })}
                             </td>
                             <td data-label="Type">{t.request_type}</td>
                             <td data-label="Department">{t.department}</td>
