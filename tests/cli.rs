@@ -131,3 +131,94 @@ fn create_admin_refuses_bad_input_and_stores_nothing() {
     );
     assert!(out.status.success(), "{}", text(&out));
 }
+
+/// SIGTERM (what systemd sends) while a live-update stream is open: the stream ends, the
+/// process finishes and exits 0 instead of waiting for the browser forever.
+#[tokio::test]
+async fn sigterm_ends_live_streams_and_exits_cleanly() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let out = helpdesk(
+        dir.path(),
+        &[
+            "create-admin",
+            "--username",
+            "root",
+            "--email",
+            "root@example.com",
+        ],
+        "a-long-password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("LEPTOS_SITE_ADDR")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Ready when it says so (no polling).
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let wait = std::time::Duration::from_secs(20);
+    while !lines
+        .recv_timeout(wait)
+        .expect("server output")
+        .contains("listening on")
+    {}
+
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = client
+        .post(format!("{base}/api/login"))
+        .header("accept", "application/json")
+        .form(&[("username", "root"), ("password", "a-long-password")])
+        .send()
+        .await
+        .unwrap();
+    assert!(login.status().is_success());
+    let mut stream = client
+        .get(format!("{base}/api/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let first = stream.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: ready"));
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let end = tokio::time::timeout(wait, stream.chunk())
+        .await
+        .expect("the stream ended on shutdown");
+    assert!(
+        matches!(end, Ok(None) | Err(_)),
+        "stream still open: {end:?}"
+    );
+    let (done_tx, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait());
+    });
+    let status = done.recv_timeout(wait).expect("exited").unwrap();
+    assert!(status.success(), "exit status {status}");
+}

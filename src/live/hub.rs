@@ -12,8 +12,8 @@ use axum::{
     },
 };
 use sqlx::SqlitePool;
-use std::{convert::Infallible, time::Duration};
-use tokio::sync::broadcast;
+use std::{convert::Infallible, sync::Arc, time::Duration};
+use tokio::sync::{broadcast, watch};
 use tower_sessions::Session;
 
 /// Changes kept for subscribers that fall behind. The channel is the only buffer: a
@@ -25,27 +25,41 @@ const BACKLOG: usize = 1024;
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
 #[derive(Clone)]
-pub struct Hub(broadcast::Sender<TicketChange>);
+pub struct Hub {
+    changes: broadcast::Sender<TicketChange>,
+    /// Set once on shutdown: every stream ends, so a graceful shutdown (which waits for open
+    /// requests) is not held up by browsers that would keep listening forever.
+    closing: Arc<watch::Sender<bool>>,
+}
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub(broadcast::channel(BACKLOG).0)
+        Hub {
+            changes: broadcast::channel(BACKLOG).0,
+            closing: Arc::new(watch::channel(false).0),
+        }
     }
 }
 
 impl Hub {
     /// Announces a committed change. Nobody listening is fine.
     pub fn publish(&self, change: TicketChange) {
-        let _ = self.0.send(change);
+        let _ = self.changes.send(change);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<TicketChange> {
-        self.0.subscribe()
+        self.changes.subscribe()
+    }
+
+    /// Ends every open stream (browsers reconnect to the next server).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 }
 
 struct Feed {
     changes: broadcast::Receiver<TicketChange>,
+    closing: watch::Receiver<bool>,
     pool: SqlitePool,
     user_id: i64,
     is_admin: bool,
@@ -79,26 +93,33 @@ impl Feed {
             );
         }
         loop {
-            tokio::select! {
-                change = self.changes.recv() => match change {
-                    Ok(change) => {
-                        if !change.visible_to(self.user_id, self.is_admin) {
-                            continue;
-                        }
-                        if !self.still_allowed().await {
-                            return None;
-                        }
-                        if change.visible_to(self.user_id, self.is_admin) {
-                            return Event::default().event("ticket").json_data(&change).ok();
-                        }
+            // Only decide here; act below, once the borrows of the select are gone.
+            let woken = tokio::select! {
+                change = self.changes.recv() => Wake::Change(change),
+                _ = self.closing.wait_for(|closing| *closing) => Wake::Closing,
+                _ = self.beat.tick() => Wake::Beat,
+            };
+            match woken {
+                Wake::Change(Ok(change)) => {
+                    if !change.visible_to(self.user_id, self.is_admin) {
+                        continue;
                     }
-                    // Missed some: the page refetches everything instead.
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        return Some(Event::default().event("resync").data("1"));
+                    if !self.still_allowed().await {
+                        return None;
                     }
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                },
-                _ = self.beat.tick() => {
+                    // Checked again: the user may have lost the admin role meanwhile.
+                    if change.visible_to(self.user_id, self.is_admin) {
+                        return Event::default().event("ticket").json_data(&change).ok();
+                    }
+                }
+                // Missed some: the page refetches everything instead.
+                Wake::Change(Err(broadcast::error::RecvError::Lagged(_))) => {
+                    return Some(Event::default().event("resync").data("1"));
+                }
+                Wake::Change(Err(broadcast::error::RecvError::Closed)) | Wake::Closing => {
+                    return None;
+                }
+                Wake::Beat => {
                     if !self.still_allowed().await {
                         return None;
                     }
@@ -107,6 +128,12 @@ impl Feed {
             }
         }
     }
+}
+
+enum Wake {
+    Change(Result<TicketChange, broadcast::error::RecvError>),
+    Closing,
+    Beat,
 }
 
 /// `GET /api/events`: the signed-in user's stream of ticket changes.
@@ -120,6 +147,7 @@ pub async fn events(State(state): State<AppState>, session: Session) -> Response
     beat.reset(); // the first tick one period from now, not at once
     let feed = Feed {
         changes: state.hub.subscribe(),
+        closing: state.hub.closing.subscribe(),
         pool: state.pool.clone(),
         user_id: user.id,
         is_admin: user.is_admin,
