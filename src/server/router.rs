@@ -6,7 +6,7 @@ use axum::{
     Router,
     body::Body,
     extract::{Request, State},
-    http::{Method, header},
+    http::{HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
     routing::get,
@@ -14,10 +14,16 @@ use axum::{
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use std::sync::Arc;
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
+};
 use tower_sessions::{
     Expiry, Session, SessionManagerLayer, cookie::SameSite, cookie::time::Duration,
 };
 use tower_sessions_sqlx_store::SqliteStore;
+use tracing::Level;
 
 pub type BootError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -52,6 +58,8 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
 
     let routes = generate_route_list(App);
     let router = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
         // Live updates (SSE); more specific than the server functions' wildcard below.
         .route("/api/events", get(crate::live::hub::events))
         .route(
@@ -82,8 +90,64 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
         ))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate))
         .layer(sessions)
+        // Forms are small (a comment is at most 10,000 characters).
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    let router = SECURITY_HEADERS
+        .into_iter()
+        .fold(router, |router, (name, value)| {
+            router.layer(SetResponseHeaderLayer::if_not_present(
+                name,
+                HeaderValue::from_static(value),
+            ))
+        })
+        // One line per request with its status and latency.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .with_state(state);
     Ok(router)
+}
+
+/// Largest request body accepted (413 beyond).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The security headers every response carries unless a handler set its own. The CSP
+/// allows our own scripts, the WebAssembly they load ('wasm-unsafe-eval') and the inline
+/// scripts Leptos writes for hydration ('unsafe-inline'; nonces would be the next step),
+/// avatars from any https address, and no framing at all.
+const SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; connect-src 'self'; \
+         frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "same-origin"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
+
+/// Ready when the database answers and every migration this binary carries is applied.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let expected = sqlx::migrate!().iter().count() as i64;
+    let applied: Result<i64, _> =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&state.pool)
+            .await;
+    match applied {
+        Ok(n) if n >= expected => (StatusCode::OK, "ready").into_response(),
+        Ok(n) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{n} of {expected} migrations applied"),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
 }
 
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
@@ -101,6 +165,8 @@ async fn sign_in_gate(
     let path = req.uri().path();
     let is_page = req.method() == Method::GET
         && !path.starts_with("/api/")
+        && path != "/healthz"
+        && path != "/readyz"
         && !path.starts_with("/pkg/")
         && !path.rsplit('/').next().unwrap_or("").contains('.');
     if !is_page {
