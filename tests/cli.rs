@@ -136,7 +136,6 @@ fn create_admin_refuses_bad_input_and_stores_nothing() {
 /// process finishes and exits 0 instead of waiting for the browser forever.
 #[tokio::test]
 async fn sigterm_ends_live_streams_and_exits_cleanly() {
-    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let out = helpdesk(
         dir.path(),
@@ -150,37 +149,8 @@ async fn sigterm_ends_live_streams_and_exits_cleanly() {
         "a-long-password\n",
     );
     assert!(out.status.success(), "{}", text(&out));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .current_dir(dir.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("LEPTOS_SITE_ADDR")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Ready when it says so (no polling).
-    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = lines_tx.send(line);
-        }
-    });
+    let (mut child, port) = start_server(dir.path());
     let wait = std::time::Duration::from_secs(20);
-    while !lines
-        .recv_timeout(wait)
-        .expect("server output")
-        .contains("listening on")
-    {}
-
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -221,4 +191,241 @@ async fn sigterm_ends_live_streams_and_exits_cleanly() {
     });
     let status = done.recv_timeout(wait).expect("exited").unwrap();
     assert!(status.success(), "exit status {status}");
+}
+
+/// `helpdesk serve` on a free port in `dir`, returned once it says it is listening.
+fn start_server(dir: &std::path::Path) -> (std::process::Child, u16) {
+    use std::io::BufRead;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("LEPTOS_SITE_ADDR")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Ready when it says so (no polling); the rest of its output is drained.
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let wait = std::time::Duration::from_secs(20);
+    while !lines
+        .recv_timeout(wait)
+        .expect("server output")
+        .contains("listening on")
+    {}
+    (child, port)
+}
+
+/// The ticket ids in a database file, read through a connection of its own.
+async fn ticket_ids(path: &std::path::Path) -> Vec<i64> {
+    use sqlx::{ConnectOptions, Connection};
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .connect()
+        .await
+        .unwrap();
+    let ids = sqlx::query_scalar("SELECT id FROM tickets ORDER BY id")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    ids
+}
+
+/// A backup taken while tickets are being written holds every ticket committed before it
+/// started and passes the integrity check; `check` reports it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_while_writing_is_consistent_and_complete() {
+    use helpdesk::tickets::{db, model::*};
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("helpdesk.db");
+    let url = format!("sqlite://{}", db_path.display());
+    let pool = helpdesk::server::db::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO users (id, username, email, password_hash, created_at, updated_at)
+         VALUES (1, 'ann', 'ann@example.com', 'x', 0, 0);
+         INSERT INTO departments (id, name, created_at) VALUES (1, 'IT', 0);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let ticket = std::sync::Arc::new(db::NewTicket {
+        requested_by: 1,
+        request_type_id: 1,
+        department_id: 1,
+        subject: Subject::parse("Busy").unwrap(),
+        description: CommentText::parse("Written during the backup").unwrap(),
+        device_no: DeviceNo::parse("").unwrap(),
+    });
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (pool, ticket, stop) = (pool.clone(), ticket.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                db::create(&pool, &ticket, 1_767_225_600_000).await.unwrap();
+                n += 1;
+            }
+            n
+        })
+    };
+    // Let some tickets commit, note them, back up while the writer keeps going.
+    while ticket_ids(&db_path).await.len() < 20 {
+        tokio::task::yield_now().await;
+    }
+    let before = ticket_ids(&db_path).await;
+    let backup_path = dir.path().join("backup.db");
+    let (base, target) = (dir.path().to_path_buf(), backup_path.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        helpdesk(&base, &["backup", "--to", target.to_str().unwrap()], "")
+    })
+    .await
+    .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.await.unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("integrity ok"), "{}", text(&out));
+
+    let saved = ticket_ids(&backup_path).await;
+    assert!(
+        before.iter().all(|id| saved.contains(id)),
+        "every ticket committed before the backup is in it ({} before, {} saved, {written} written)",
+        before.len(),
+        saved.len()
+    );
+    let out = helpdesk(
+        dir.path(),
+        &["check", "--database-url", backup_path.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("integrity: ok"));
+    assert!(text(&out).contains(&format!("{} tickets", saved.len())));
+    // An existing file is never overwritten.
+    let out = helpdesk(
+        dir.path(),
+        &["backup", "--to", backup_path.to_str().unwrap()],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("exists already"));
+}
+
+/// Restore checks the backup first and refuses while a server holds the database.
+#[tokio::test]
+async fn restore_refuses_a_corrupt_file_and_a_database_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = helpdesk(
+        dir.path(),
+        &[
+            "create-admin",
+            "--username",
+            "root",
+            "--email",
+            "root@example.com",
+        ],
+        "a-long-password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let backup = dir.path().join("good.db");
+    let out = helpdesk(
+        dir.path(),
+        &["backup", "--to", backup.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // Something happens after the backup: a second admin.
+    let out = helpdesk(
+        dir.path(),
+        &[
+            "create-admin",
+            "--username",
+            "later",
+            "--email",
+            "later@example.com",
+        ],
+        "a-long-password\n",
+    );
+    assert!(out.status.success());
+
+    let corrupt = dir.path().join("corrupt.db");
+    let mut bytes = std::fs::read(&backup).unwrap();
+    let half = bytes.len() / 2;
+    bytes.truncate(half);
+    bytes.extend(std::iter::repeat_n(0xA5, half));
+    std::fs::write(&corrupt, bytes).unwrap();
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, "not a database at all").unwrap();
+    for bad in [&corrupt, &garbage] {
+        let out = helpdesk(
+            dir.path(),
+            &["restore", "--from", bad.to_str().unwrap()],
+            "",
+        );
+        assert!(!out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("refusing to restore"), "{}", text(&out));
+    }
+
+    let (mut server, _) = start_server(dir.path());
+    let out = helpdesk(
+        dir.path(),
+        &["restore", "--from", backup.to_str().unwrap()],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("stop the server first"),
+        "{}",
+        text(&out)
+    );
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(server.wait().unwrap().success());
+
+    // Nothing was replaced so far: both admins exist. Then the restore goes through.
+    let out = helpdesk(dir.path(), &["check"], "");
+    assert!(text(&out).contains("2 users"), "{}", text(&out));
+    let out = helpdesk(
+        dir.path(),
+        &["restore", "--from", backup.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = helpdesk(dir.path(), &["check"], "");
+    assert!(
+        text(&out).contains("1 users") && text(&out).contains("integrity: ok"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn version_and_migrate_say_what_they_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = helpdesk(dir.path(), &["version"], "");
+    assert!(text(&out).starts_with(&format!("helpdesk {}", env!("CARGO_PKG_VERSION"))));
+    let out = helpdesk(dir.path(), &["migrate"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Database is up to date: 3 migrations"),
+        "{}",
+        text(&out)
+    );
+    assert!(dir.path().join("helpdesk.db").exists());
 }

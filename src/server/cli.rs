@@ -61,6 +61,23 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Apply the database migrations this binary carries, then exit.
+    Migrate,
+    /// Check the database's integrity and print what it holds; exits 1 if it is damaged.
+    Check,
+    /// Write a consistent copy of the database to FILE, also while the server runs.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup, after checking the backup. Refused while a
+    /// server is using the database.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
+    /// Print the version of this binary and of the database schema it carries.
+    Version,
 }
 
 impl Cli {
@@ -87,12 +104,31 @@ pub async fn run() -> Result<(), BootError> {
         Some(Command::CreateAdmin { username, email }) => {
             create_admin(config, &username, &email).await
         }
+        Some(Command::Migrate) => {
+            let pool = super::db::connect(&config.database_url).await?;
+            let (applied, latest) = super::ops::schema_version(&pool).await?;
+            println!("Database is up to date: {applied} migrations, the latest “{latest}”.");
+            Ok(())
+        }
+        Some(Command::Check) => super::ops::check(&config.database_url).await,
+        Some(Command::Backup { to }) => super::ops::backup(&config.database_url, &to).await,
+        Some(Command::Restore { from }) => super::ops::restore(&config.database_url, &from).await,
+        Some(Command::Version) => {
+            println!(
+                "helpdesk {} (database schema: {} migrations)",
+                env!("CARGO_PKG_VERSION"),
+                sqlx::migrate!().iter().count()
+            );
+            Ok(())
+        }
     }
 }
 
 const CREATE_ADMIN_HINT: &str = "No active admin exists yet. Create one with: helpdesk create-admin --username NAME --email EMAIL";
 
 async fn serve(config: Config) -> Result<(), BootError> {
+    // Held while serving: `restore` refuses to replace a database a server is using.
+    let _in_use = super::ops::hold_database(&config.database_url)?;
     let state = router::state(config).await?;
     if crate::auth::db::active_admin_count(&state.pool).await? == 0 {
         tracing::warn!("{CREATE_ADMIN_HINT}");

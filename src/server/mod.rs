@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod ops;
 pub mod router;
 
 use crate::error::AppError;

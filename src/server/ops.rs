@@ -1,0 +1,186 @@
+//! Operator commands on the database file: check, backup, restore, and the lock that keeps
+//! `restore` away from a database a server is using.
+
+use super::router::BootError;
+use sqlx::{
+    ConnectOptions, Connection, SqliteConnection, SqlitePool, sqlite::SqliteConnectOptions,
+};
+use std::{
+    fs::File,
+    path::{Path, PathBuf},
+    str::FromStr,
+};
+
+/// The database file behind a `sqlite:` URL (or a bare path).
+pub fn database_path(database_url: &str) -> Result<PathBuf, BootError> {
+    let rest = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .unwrap_or(database_url);
+    let path = rest.split('?').next().unwrap_or("");
+    if path.is_empty() || path == ":memory:" {
+        return Err(format!("{database_url} is not a database file").into());
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// Takes the database's lock file for as long as the returned file is kept open.
+pub fn hold_database(database_url: &str) -> Result<Option<File>, BootError> {
+    let Ok(path) = database_path(database_url) else {
+        return Ok(None); // in-memory: nothing to protect
+    };
+    let lock_path = lock_path(&path);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "another helpdesk process is using {} (its lock {} is held)",
+            path.display(),
+            lock_path.display()
+        )
+        .into()),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(format!("cannot lock {}: {e}", lock_path.display()).into())
+        }
+    }
+}
+
+fn lock_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// How many migrations are applied, and the latest one's description.
+pub async fn schema_version(pool: &SqlitePool) -> Result<(i64, String), BootError> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(MAX(description), '') FROM _sqlx_migrations WHERE success",
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+/// `PRAGMA integrity_check` on a database file opened read-only.
+async fn integrity(path: &Path) -> Result<Vec<String>, BootError> {
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .connect()
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_all(&mut conn)
+        .await
+        .map_err(|e| format!("{} is not a readable SQLite database: {e}", path.display()))?;
+    let ours: Option<i64> = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('_sqlx_migrations', 'tickets')",
+    )
+    .fetch_optional(&mut conn)
+    .await?;
+    conn.close().await?;
+    if ours != Some(2) {
+        return Err(format!("{} is not a helpdesk database", path.display()).into());
+    }
+    Ok(rows)
+}
+
+pub async fn check(database_url: &str) -> Result<(), BootError> {
+    let path = database_path(database_url)?;
+    let report = integrity(&path).await?;
+    let pool = super::db::connect(database_url).await?;
+    let counts: (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM departments),
+                (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM ticket_comments),
+                (SELECT COUNT(*) FROM ticket_events)",
+    )
+    .fetch_one(&pool)
+    .await?;
+    let (migrations, _) = schema_version(&pool).await?;
+    println!(
+        "{}: {} users, {} departments, {} tickets, {} comments, {} history entries; {} migrations",
+        path.display(),
+        counts.0,
+        counts.1,
+        counts.2,
+        counts.3,
+        counts.4,
+        migrations
+    );
+    if report == ["ok"] {
+        println!("integrity: ok");
+        Ok(())
+    } else {
+        Err(format!("integrity check failed: {}", report.join("; ")).into())
+    }
+}
+
+/// A consistent snapshot with `VACUUM INTO`: it reads inside one transaction, so writes that
+/// commit meanwhile (WAL) neither block it nor tear it.
+pub async fn backup(database_url: &str, to: &Path) -> Result<(), BootError> {
+    let from = database_path(database_url)?;
+    if to.exists() {
+        return Err(format!("{} exists already; choose a new file", to.display()).into());
+    }
+    let mut conn = SqliteConnection::connect_with(
+        &SqliteConnectOptions::from_str(&format!("sqlite://{}", from.display()))?
+            .busy_timeout(std::time::Duration::from_secs(30)),
+    )
+    .await
+    .map_err(|e| format!("cannot open {}: {e}", from.display()))?;
+    sqlx::query("VACUUM INTO ?")
+        .bind(to.to_string_lossy().as_ref())
+        .execute(&mut conn)
+        .await
+        .map_err(|e| format!("backup to {} failed: {e}", to.display()))?;
+    conn.close().await?;
+    let report = integrity(to).await?;
+    if report != ["ok"] {
+        return Err(format!(
+            "the backup failed its integrity check: {}",
+            report.join("; ")
+        )
+        .into());
+    }
+    let size = std::fs::metadata(to)?.len();
+    println!(
+        "Backed up {} to {} ({size} bytes, integrity ok).",
+        from.display(),
+        to.display()
+    );
+    Ok(())
+}
+
+/// Replaces the database with `from` once `from` passes the integrity check and no server
+/// holds the database.
+pub async fn restore(database_url: &str, from: &Path) -> Result<(), BootError> {
+    let to = database_path(database_url)?;
+    let report = integrity(from)
+        .await
+        .map_err(|e| format!("refusing to restore: {e}"))?;
+    if report != ["ok"] {
+        return Err(format!(
+            "refusing to restore: {} fails its integrity check: {}",
+            from.display(),
+            report.join("; ")
+        )
+        .into());
+    }
+    let _held = hold_database(database_url)
+        .map_err(|e| format!("refusing to restore: {e}; stop the server first"))?;
+    // The old write-ahead log belongs to the old database.
+    for suffix in ["-wal", "-shm"] {
+        let mut side = to.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(side));
+    }
+    let staged = to.with_extension("restoring");
+    std::fs::copy(from, &staged)?;
+    std::fs::rename(&staged, &to)?;
+    println!("Restored {} from {}.", to.display(), from.display());
+    Ok(())
+}
