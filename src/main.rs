@@ -1,13 +1,6 @@
-use tracing_subscriber::EnvFilter;
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // Logging starts inside `run`, once the settings (including the log format) are known.
     match helpdesk::server::cli::run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -429,3 +429,146 @@ fn version_and_migrate_say_what_they_did() {
     );
     assert!(dir.path().join("helpdesk.db").exists());
 }
+
+/// `helpdesk config` in `dir` with exactly these variables set (the settings' own variables
+/// are cleared first, so the machine's environment cannot leak in).
+fn config_output(dir: &std::path::Path, vars: &[(&str, String)], args: &[&str]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_helpdesk"));
+    command.arg("config").args(args).current_dir(dir);
+    for var in [
+        "HELPDESK_CONFIG",
+        "LEPTOS_SITE_ADDR",
+        "DATABASE_URL",
+        "LEPTOS_SITE_ROOT",
+        "HELPDESK_SECURE_COOKIES",
+        "HELPDESK_LOG_FORMAT",
+    ] {
+        command.env_remove(var).env_remove(format!("{var}_FILE"));
+    }
+    for (var, value) in vars {
+        command.env(var, value);
+    }
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    text(&out)
+}
+
+#[test]
+fn each_setting_comes_from_flag_then_env_then_file_then_default() {
+    // (key, flag, variable, default, file value, env value, flag value), as printed.
+    let cases = [
+        (
+            "listen",
+            "--listen",
+            "LEPTOS_SITE_ADDR",
+            "127.0.0.1:3000",
+            "10.0.0.1:1",
+            "10.0.0.2:2",
+            "10.0.0.3:3",
+        ),
+        (
+            "database_url",
+            "--database-url",
+            "DATABASE_URL",
+            "sqlite://helpdesk.db",
+            "sqlite://file.db",
+            "sqlite://env.db",
+            "sqlite://flag.db",
+        ),
+        (
+            "site_root",
+            "--site-root",
+            "LEPTOS_SITE_ROOT",
+            "target/site",
+            "file-site",
+            "env-site",
+            "flag-site",
+        ),
+        (
+            "secure_cookies",
+            "--secure-cookies",
+            "HELPDESK_SECURE_COOKIES",
+            "false",
+            "true",
+            "false",
+            "true",
+        ),
+        (
+            "log_format",
+            "--log-format",
+            "HELPDESK_LOG_FORMAT",
+            "human",
+            "json",
+            "human",
+            "json",
+        ),
+    ];
+    for (key, flag, var, default, in_file, in_env, in_flag) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let line = |out: &str| {
+            out.lines()
+                .find(|l| l.starts_with(&format!("{key} = ")))
+                .unwrap()
+                .to_string()
+        };
+        let out = config_output(dir.path(), &[], &[]);
+        assert_eq!(line(&out), format!("{key} = {default}  (default)"));
+        let quoted = if matches!(key, "secure_cookies") {
+            in_file.to_string()
+        } else {
+            format!("{in_file:?}")
+        };
+        std::fs::write(
+            dir.path().join("Leptos.toml"),
+            format!("{key} = {quoted}\n"),
+        )
+        .unwrap();
+        let out = config_output(dir.path(), &[], &[]);
+        assert_eq!(line(&out), format!("{key} = {in_file}  (file)"));
+        let env = [(var, in_env.to_string())];
+        let out = config_output(dir.path(), &env, &[]);
+        assert_eq!(line(&out), format!("{key} = {in_env}  (env)"));
+        let out = config_output(dir.path(), &env, &[flag, in_flag]);
+        assert_eq!(line(&out), format!("{key} = {in_flag}  (flag)"));
+        // A secret can come from a file named by NAME_FILE.
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, format!("{in_env}\n")).unwrap();
+        let from_file = [(&*format!("{var}_FILE"), secret.display().to_string())];
+        let from_file: Vec<(&str, String)> =
+            from_file.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let out = config_output(dir.path(), &from_file, &[]);
+        assert_eq!(line(&out), format!("{key} = {in_env}  (env file)"));
+    }
+    // The config file itself can be chosen by flag or variable.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("other.toml"), "listen = \"10.9.9.9:9\"\n").unwrap();
+    let out = config_output(dir.path(), &[("HELPDESK_CONFIG", "other.toml".into())], &[]);
+    assert!(out.contains("listen = 10.9.9.9:9  (file)"), "{out}");
+}
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // A serve whose port is taken: it logs (no admin yet) in JSON, then fails to bind.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
+        .args(["--log-format", "json", "serve", "--listen", &listen])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("LEPTOS_SITE_ADDR")
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let logs: Vec<&str> = stderr.lines().filter(|l| l.starts_with('{')).collect();
+    assert!(!logs.is_empty(), "{stderr}");
+    for line in logs {
+        let value: serde_json::Value = serde_json::from_str(line).expect(line);
+        assert!(
+            value["level"].is_string() && value["timestamp"].is_string(),
+            "{line}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 
 use super::{
     Config,
-    config::{FileConfig, Overrides},
+    config::{FileConfig, LogFormat, Overrides},
     router::{self, BootError},
 };
 use crate::{
@@ -17,6 +17,7 @@ use std::{
     io::{BufRead, IsTerminal},
     path::PathBuf,
 };
+use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,9 +46,31 @@ pub struct Cli {
         value_name = "BOOL"
     )]
     secure_cookies: Option<bool>,
+    /// Log lines for people (human) or one JSON object per line (json).
+    #[arg(
+        long,
+        global = true,
+        env = "HELPDESK_LOG_FORMAT",
+        value_name = "FORMAT"
+    )]
+    log_format: Option<LogFormat>,
     #[command(subcommand)]
     command: Option<Command>,
 }
+
+/// Where each setting came from: (setting, "flag" | "env" | "env file" | "" for file/default).
+type Sources = Vec<(&'static str, &'static str)>;
+
+/// The settings, each with the environment variable that can also give it. `NAME_FILE`
+/// may name a file holding the value instead (for secrets managers and container secrets).
+const SETTINGS: [(&str, &str); 6] = [
+    ("config", "HELPDESK_CONFIG"),
+    ("listen", "LEPTOS_SITE_ADDR"),
+    ("database_url", "DATABASE_URL"),
+    ("site_root", "LEPTOS_SITE_ROOT"),
+    ("secure_cookies", "HELPDESK_SECURE_COOKIES"),
+    ("log_format", "HELPDESK_LOG_FORMAT"),
+];
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -78,27 +101,82 @@ enum Command {
     },
     /// Print the version of this binary and of the database schema it carries.
     Version,
+    /// Print the settings in effect and where each came from (flag, env, file, default).
+    Config,
 }
 
 impl Cli {
-    fn config(&self) -> Result<Config, BootError> {
-        let file = match &self.config {
+    /// Parses the command line; a setting given by neither flag nor variable may come from
+    /// the file named by its `NAME_FILE` variable. Returns where each setting came from.
+    fn parse_with_sources() -> Result<(Cli, Sources), BootError> {
+        use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
+        let mut sources = Vec::new();
+        for (id, var) in SETTINGS {
+            let source = match matches.value_source(id) {
+                Some(ValueSource::CommandLine) => "flag",
+                Some(ValueSource::EnvVariable) => "env",
+                _ => match std::env::var_os(format!("{var}_FILE")) {
+                    Some(path) => {
+                        let value = std::fs::read_to_string(&path).map_err(|e| {
+                            format!("{var}_FILE: cannot read {}: {e}", path.to_string_lossy())
+                        })?;
+                        cli.set_from_file(id, value.trim_end_matches(['\r', '\n']))
+                            .map_err(|e| format!("{var}_FILE: {e}"))?;
+                        "env file"
+                    }
+                    None => "",
+                },
+            };
+            sources.push((id, source));
+        }
+        Ok((cli, sources))
+    }
+
+    fn set_from_file(&mut self, id: &str, value: &str) -> Result<(), String> {
+        let text = || Some(value.to_string());
+        match id {
+            "config" => self.config = Some(PathBuf::from(value)),
+            "listen" => self.listen = text(),
+            "database_url" => self.database_url = text(),
+            "site_root" => self.site_root = text(),
+            "secure_cookies" => {
+                self.secure_cookies = Some(value.parse().map_err(|_| "true or false")?)
+            }
+            "log_format" => {
+                self.log_format =
+                    Some(clap::ValueEnum::from_str(value, true).map_err(|_| "human or json")?)
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn file_settings(&self) -> Result<FileConfig, BootError> {
+        Ok(match &self.config {
             Some(path) => FileConfig::load(path, true)?,
             None => FileConfig::load(std::path::Path::new("Leptos.toml"), false)?,
-        };
+        })
+    }
+
+    fn config(&self) -> Result<Config, BootError> {
+        let file = self.file_settings()?;
         let overrides = Overrides {
             listen: self.listen.clone(),
             database_url: self.database_url.clone(),
             site_root: self.site_root.clone(),
             secure_cookies: self.secure_cookies,
+            log_format: self.log_format,
         };
         Ok(Config::resolve(file, overrides)?)
     }
 }
 
 pub async fn run() -> Result<(), BootError> {
-    let cli = Cli::parse();
+    let (cli, sources) = Cli::parse_with_sources()?;
     let config = cli.config()?;
+    init_logging(config.log_format);
     match cli.command {
         None | Some(Command::Serve) => serve(config).await,
         Some(Command::CreateAdmin { username, email }) => {
@@ -113,6 +191,44 @@ pub async fn run() -> Result<(), BootError> {
         Some(Command::Check) => super::ops::check(&config.database_url).await,
         Some(Command::Backup { to }) => super::ops::backup(&config.database_url, &to).await,
         Some(Command::Restore { from }) => super::ops::restore(&config.database_url, &from).await,
+        Some(Command::Config) => {
+            let file = cli.file_settings()?;
+            let source = |id: &str, in_file: bool| {
+                let from = sources.iter().find(|(s, _)| *s == id).map_or("", |s| s.1);
+                match (from, in_file) {
+                    ("", true) => "file",
+                    ("", false) => "default",
+                    (from, _) => from,
+                }
+            };
+            let rows = [
+                ("listen", config.listen.to_string(), file.listen.is_some()),
+                (
+                    "database_url",
+                    config.database_url.clone(),
+                    file.database_url.is_some(),
+                ),
+                (
+                    "site_root",
+                    config.site_root.clone(),
+                    file.site_root.is_some(),
+                ),
+                (
+                    "secure_cookies",
+                    config.secure_cookies.to_string(),
+                    file.secure_cookies.is_some(),
+                ),
+                (
+                    "log_format",
+                    format!("{:?}", config.log_format).to_lowercase(),
+                    file.log_format.is_some(),
+                ),
+            ];
+            for (id, value, in_file) in rows {
+                println!("{id} = {value}  ({})", source(id, in_file));
+            }
+            Ok(())
+        }
         Some(Command::Version) => {
             println!(
                 "helpdesk {} (database schema: {} migrations)",
@@ -206,4 +322,17 @@ async fn create_admin(config: Config, username: &str, email: &str) -> Result<(),
     let user = users_db::create(&pool, &input, &hash).await?;
     println!("Created admin {} <{}>.", user.username, user.email);
     Ok(())
+}
+
+/// Logs go to standard error: readable (coloured on a terminal) or JSON lines. `RUST_LOG`
+/// picks the levels (default: info).
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => logs.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => logs.json().flatten_event(true).try_init(),
+    };
 }

@@ -11,6 +11,17 @@ pub struct Config {
     pub site_root: String,
     /// Mark the session cookie `Secure`: turn on when users reach the app over https.
     pub secure_cookies: bool,
+    pub log_format: LogFormat,
+}
+
+/// How the server logs: readable lines for a terminal, or one JSON object per line for a
+/// log collector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Human,
+    Json,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
@@ -25,6 +36,7 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub site_root: Option<String>,
     pub secure_cookies: Option<bool>,
+    pub log_format: Option<LogFormat>,
 }
 
 /// Values that came from flags or the environment (clap merges those two, flag first).
@@ -34,6 +46,7 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub site_root: Option<String>,
     pub secure_cookies: Option<bool>,
+    pub log_format: Option<LogFormat>,
 }
 
 impl FileConfig {
@@ -70,6 +83,7 @@ impl Config {
                 .or(file.site_root)
                 .unwrap_or_else(|| DEFAULT_SITE_ROOT.into()),
             secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            log_format: over.log_format.or(file.log_format).unwrap_or_default(),
         })
     }
 }

@@ -34,6 +34,7 @@ pub async fn spawn_app_in(dir: TempDir) -> TestApp {
         database_url: format!("sqlite://{}", dir.path().join("helpdesk.db").display()),
         site_root: "target/site".into(),
         secure_cookies: false,
+        log_format: Default::default(),
     };
     let state = state(config).await.expect("state");
     let pool = state.pool.clone();
