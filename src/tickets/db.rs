@@ -1,8 +1,9 @@
 //! Ticket queries. A ticket, its number and its first comment are written in one transaction.
 
 use super::model::{
-    Comment, CommentText, Cursor, DeviceNo, EventKind, HistoryEntry, PageAt, SEARCH_LIMIT, Subject,
-    TicketDetail, TicketFilter, TicketPage, TicketStatus, TicketSummary, service_request_no,
+    Comment, CommentText, Cursor, DeviceNo, EventKind, HistoryEntry, MARK_START, PageAt,
+    SEARCH_LIMIT, Subject, TicketDetail, TicketFilter, TicketPage, TicketStatus, TicketSummary,
+    service_request_no,
 };
 use crate::{error::AppError, server::db::begin_write, time::utc_year};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -407,12 +408,17 @@ fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter, with_s
     }
 }
 
-/// The columns of a list row; `{snippet}` is the search snippet or NULL.
-const SUMMARY: &str = "SELECT t.id, t.service_request_no, t.subject, rt.name AS request_type,
-        d.name AS department, u.username AS requester, t.status, t.date_started,
-        t.date_finished,
-        (SELECT COUNT(*) FROM ticket_comments c WHERE c.ticket_id = t.id) AS comment_count,
-        {snippet} AS snippet";
+/// The columns of a list row, with the expressions for the shown subject and the snippet.
+fn summary_columns(subject: &str, snippet: &str) -> String {
+    format!(
+        "SELECT t.id, t.service_request_no, {subject} AS subject, rt.name AS request_type,
+                d.name AS department, u.username AS requester, t.status, t.date_started,
+                t.date_finished,
+                (SELECT COUNT(*) FROM ticket_comments c WHERE c.ticket_id = t.id)
+                    AS comment_count,
+                {snippet} AS snippet"
+    )
+}
 
 const SUMMARY_JOINS: &str = " JOIN request_types rt ON rt.id = t.request_type_id
    JOIN departments d ON d.id = t.department_id
@@ -439,21 +445,11 @@ pub async fn search(
     words: &str,
     limit: i64,
 ) -> Result<Vec<TicketSummary>, AppError> {
-    // The subject is shown whole with its matches marked; from the comments only a snippet,
-    // and only when the words matched there.
-    let mut q = QueryBuilder::new(
-        SUMMARY
-            .replace(
-                "t.subject,",
-                "highlight(ticket_search, 1, char(57344), char(57345)) AS subject,",
-            )
-            .replace(
-                "{snippet}",
-                "CASE WHEN instr(snippet(ticket_search, 2, char(57344), char(57345), '…', 12),
-                                 char(57344)) > 0
-                      THEN snippet(ticket_search, 2, char(57344), char(57345), '…', 12) END",
-            ),
-    );
+    // The subject is shown whole with its matches marked; from the comments a snippet.
+    let mut q = QueryBuilder::new(summary_columns(
+        "highlight(ticket_search, 1, char(57344), char(57345))",
+        "snippet(ticket_search, 2, char(57344), char(57345), '…', 12)",
+    ));
     q.push(" FROM ticket_search JOIN tickets t ON t.id = ticket_search.rowid")
         .push(SUMMARY_JOINS)
         .push(" WHERE ticket_search MATCH ")
@@ -465,7 +461,12 @@ pub async fn search(
     push_filter(&mut q, &without_text, true);
     q.push(" ORDER BY bm25(ticket_search, 10.0, 5.0, 1.0), t.date_started DESC, t.id DESC LIMIT ")
         .push_bind(limit);
-    Ok(q.build_query_as().fetch_all(pool).await?)
+    let mut rows: Vec<TicketSummary> = q.build_query_as().fetch_all(pool).await?;
+    // A snippet without a mark is just the start of the comments: only show where they matched.
+    for row in &mut rows {
+        row.snippet.take_if(|s| !s.contains(MARK_START));
+    }
+    Ok(rows)
 }
 
 /// One page of tickets matching `f`, newest (or oldest) first, starting after `after`.
@@ -475,7 +476,7 @@ pub async fn list(
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<Vec<TicketSummary>, AppError> {
-    let mut q = QueryBuilder::new(SUMMARY.replace("{snippet}", "NULL"));
+    let mut q = QueryBuilder::new(summary_columns("t.subject", "NULL"));
     q.push(" FROM tickets t")
         .push(SUMMARY_JOINS)
         .push(" WHERE 1 = 1");
