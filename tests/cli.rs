@@ -1,36 +1,12 @@
 //! The `helpdesk` binary as an operator uses it.
 
-use std::{
-    io::Write,
-    process::{Command, Output, Stdio},
-};
+mod common;
+
+use common::process::{self, text};
+use std::process::Output;
 
 fn helpdesk(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("LEPTOS_SITE_ADDR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run helpdesk");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    process::run(&process::debug_bin(), dir, args, stdin)
 }
 
 #[test]
@@ -57,8 +33,8 @@ fn create_admin_reads_the_password_from_stdin_and_refuses_duplicates() {
     let out = helpdesk(dir.path(), &args, "a-long-password\n");
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("Created admin root <root@example.com>"));
-    // The default database is helpdesk.db in the working directory.
-    assert!(dir.path().join("helpdesk.db").exists());
+    // The default database is data/helpdesk.db in the working directory, folder created.
+    assert!(dir.path().join("data/helpdesk.db").exists());
 
     let out = helpdesk(dir.path(), &args, "a-long-password\n");
     assert!(!out.status.success());
@@ -132,40 +108,34 @@ fn create_admin_refuses_bad_input_and_stores_nothing() {
     assert!(out.status.success(), "{}", text(&out));
 }
 
-/// SIGTERM (what systemd sends) while a live-update stream is open: the stream ends, the
-/// process finishes and exits 0 instead of waiting for the browser forever.
-#[tokio::test]
-async fn sigterm_ends_live_streams_and_exits_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = helpdesk(
-        dir.path(),
-        &[
-            "create-admin",
-            "--username",
-            "root",
-            "--email",
-            "root@example.com",
-        ],
-        "a-long-password\n",
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let (mut child, port) = start_server(dir.path());
-    let wait = std::time::Duration::from_secs(20);
-    let base = format!("http://127.0.0.1:{port}");
+/// A signed-in client of `server`.
+async fn signed_in(server: &process::Server) -> reqwest::Client {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .unwrap();
     let login = client
-        .post(format!("{base}/api/login"))
+        .post(format!("{}/api/login", server.base()))
         .header("accept", "application/json")
         .form(&[("username", "root"), ("password", "a-long-password")])
         .send()
         .await
         .unwrap();
     assert!(login.status().is_success());
+    client
+}
+
+/// SIGTERM (what systemd sends) while a live-update stream is open: the stream ends, the
+/// process finishes and exits 0 instead of waiting for the browser forever.
+#[tokio::test]
+async fn sigterm_ends_live_streams_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = process::debug_bin();
+    process::create_admin(&bin, dir.path(), "root", "a-long-password");
+    let server = process::start(&bin, dir.path(), &[], &[]);
+    let client = signed_in(&server).await;
     let mut stream = client
-        .get(format!("{base}/api/events"))
+        .get(format!("{}/api/events", server.base()))
         .send()
         .await
         .unwrap();
@@ -173,60 +143,53 @@ async fn sigterm_ends_live_streams_and_exits_cleanly() {
     let first = stream.chunk().await.unwrap().unwrap();
     assert!(String::from_utf8_lossy(&first).contains("event: ready"));
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let end = tokio::time::timeout(wait, stream.chunk())
+    server.terminate();
+    let end = tokio::time::timeout(process::WAIT, stream.chunk())
         .await
         .expect("the stream ended on shutdown");
     assert!(
         matches!(end, Ok(None) | Err(_)),
         "stream still open: {end:?}"
     );
-    let (done_tx, done) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_tx.send(child.wait());
-    });
-    let status = done.recv_timeout(wait).expect("exited").unwrap();
+    let status = server.exit_status();
     assert!(status.success(), "exit status {status}");
 }
 
-/// `helpdesk serve` on a free port in `dir`, returned once it says it is listening.
-fn start_server(dir: &std::path::Path) -> (std::process::Child, u16) {
-    use std::io::BufRead;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("LEPTOS_SITE_ADDR")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Ready when it says so (no polling); the rest of its output is drained.
-    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = lines_tx.send(line);
-        }
-    });
-    let wait = std::time::Duration::from_secs(20);
-    while !lines
-        .recv_timeout(wait)
-        .expect("server output")
-        .contains("listening on")
-    {}
-    (child, port)
+/// SIGTERM while a request is half sent: the server stops taking new connections but
+/// finishes that request (the sign-in answers and sets its cookie), then exits 0.
+#[test]
+fn sigterm_finishes_the_requests_in_flight() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let bin = process::debug_bin();
+    process::create_admin(&bin, dir.path(), "root", "a-long-password");
+    // Request starts are logged at debug level: that line says the request is in flight.
+    let debug = [("RUST_LOG", "info,tower_http=debug")];
+    let server = process::start(&bin, dir.path(), &[], &debug);
+    let body = "username=root&password=a-long-password";
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    conn.set_read_timeout(Some(process::WAIT)).unwrap();
+    write!(
+        conn,
+        "POST /api/login HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    conn.flush().unwrap();
+    // The request has started (its log line is written once the headers are read).
+    server.wait_for_log("started processing request");
+
+    server.terminate();
+    server.wait_for_log("shutting down");
+    conn.write_all(&body.as_bytes()[10..]).unwrap();
+    let mut reply = String::new();
+    conn.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains("helpdesk_session="), "{reply}");
+    let status = server.exit_status();
+    assert!(status.success(), "exit status {status}");
 }
 
 /// The ticket ids in a database file, read through a connection of its own.
@@ -252,7 +215,7 @@ async fn ticket_ids(path: &std::path::Path) -> Vec<i64> {
 async fn backup_while_writing_is_consistent_and_complete() {
     use helpdesk::tickets::{db, model::*};
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("helpdesk.db");
+    let db_path = dir.path().join("data/helpdesk.db");
     let url = format!("sqlite://{}", db_path.display());
     let pool = helpdesk::server::db::connect(&url).await.unwrap();
     sqlx::query(
@@ -380,7 +343,7 @@ async fn restore_refuses_a_corrupt_file_and_a_database_in_use() {
         assert!(text(&out).contains("refusing to restore"), "{}", text(&out));
     }
 
-    let (mut server, _) = start_server(dir.path());
+    let server = process::start(&process::debug_bin(), dir.path(), &[], &[]);
     let out = helpdesk(
         dir.path(),
         &["restore", "--from", backup.to_str().unwrap()],
@@ -392,11 +355,8 @@ async fn restore_refuses_a_corrupt_file_and_a_database_in_use() {
         "{}",
         text(&out)
     );
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(server.wait().unwrap().success());
+    server.terminate();
+    assert!(server.exit_status().success());
 
     // Nothing was replaced so far: both admins exist. Then the restore goes through.
     let out = helpdesk(dir.path(), &["check"], "");
@@ -427,24 +387,15 @@ fn version_and_migrate_say_what_they_did() {
         "{}",
         text(&out)
     );
-    assert!(dir.path().join("helpdesk.db").exists());
+    assert!(dir.path().join("data/helpdesk.db").exists());
 }
 
 /// `helpdesk config` in `dir` with exactly these variables set (the settings' own variables
 /// are cleared first, so the machine's environment cannot leak in).
 fn config_output(dir: &std::path::Path, vars: &[(&str, String)], args: &[&str]) -> String {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_helpdesk"));
-    command.arg("config").args(args).current_dir(dir);
-    for var in [
-        "HELPDESK_CONFIG",
-        "LEPTOS_SITE_ADDR",
-        "DATABASE_URL",
-        "LEPTOS_SITE_ROOT",
-        "HELPDESK_SECURE_COOKIES",
-        "HELPDESK_LOG_FORMAT",
-    ] {
-        command.env_remove(var).env_remove(format!("{var}_FILE"));
-    }
+    let mut all = vec!["config"];
+    all.extend_from_slice(args);
+    let mut command = process::command(&process::debug_bin(), dir, &all);
     for (var, value) in vars {
         command.env(var, value);
     }
@@ -467,10 +418,19 @@ fn each_setting_comes_from_flag_then_env_then_file_then_default() {
             "10.0.0.3:3",
         ),
         (
+            "data_dir",
+            "--data-dir",
+            "HELPDESK_DATA_DIR",
+            "data",
+            "file-data",
+            "env-data",
+            "flag-data",
+        ),
+        (
             "database_url",
             "--database-url",
             "DATABASE_URL",
-            "sqlite://helpdesk.db",
+            "sqlite://data/helpdesk.db",
             "sqlite://file.db",
             "sqlite://env.db",
             "sqlite://flag.db",
@@ -488,6 +448,15 @@ fn each_setting_comes_from_flag_then_env_then_file_then_default() {
             "secure_cookies",
             "--secure-cookies",
             "HELPDESK_SECURE_COOKIES",
+            "false",
+            "true",
+            "false",
+            "true",
+        ),
+        (
+            "behind_proxy",
+            "--behind-proxy",
+            "HELPDESK_BEHIND_PROXY",
             "false",
             "true",
             "false",
@@ -513,7 +482,7 @@ fn each_setting_comes_from_flag_then_env_then_file_then_default() {
         };
         let out = config_output(dir.path(), &[], &[]);
         assert_eq!(line(&out), format!("{key} = {default}  (default)"));
-        let quoted = if matches!(key, "secure_cookies") {
+        let quoted = if matches!(key, "secure_cookies" | "behind_proxy") {
             in_file.to_string()
         } else {
             format!("{in_file:?}")
@@ -528,7 +497,7 @@ fn each_setting_comes_from_flag_then_env_then_file_then_default() {
         let env = [(var, in_env.to_string())];
         let out = config_output(dir.path(), &env, &[]);
         assert_eq!(line(&out), format!("{key} = {in_env}  (env)"));
-        let out = config_output(dir.path(), &env, &[flag, in_flag]);
+        let out = config_output(dir.path(), &env, &[&format!("{flag}={in_flag}")]);
         assert_eq!(line(&out), format!("{key} = {in_flag}  (flag)"));
         // A secret can come from a file named by NAME_FILE.
         let secret = dir.path().join("secret");
@@ -544,6 +513,17 @@ fn each_setting_comes_from_flag_then_env_then_file_then_default() {
     std::fs::write(dir.path().join("other.toml"), "listen = \"10.9.9.9:9\"\n").unwrap();
     let out = config_output(dir.path(), &[("HELPDESK_CONFIG", "other.toml".into())], &[]);
     assert!(out.contains("listen = 10.9.9.9:9  (file)"), "{out}");
+    // A yes/no flag on its own means yes; the database follows the data folder.
+    let out = config_output(
+        dir.path(),
+        &[],
+        &["--behind-proxy", "--data-dir", "/srv/hd"],
+    );
+    assert!(out.contains("behind_proxy = true  (flag)"), "{out}");
+    assert!(
+        out.contains("database_url = sqlite:///srv/hd/helpdesk.db  (default)"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -552,11 +532,8 @@ fn json_logs_are_one_object_per_line() {
     // A serve whose port is taken: it logs (no admin yet) in JSON, then fails to bind.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let listen = taken.local_addr().unwrap().to_string();
-    let out = Command::new(env!("CARGO_BIN_EXE_helpdesk"))
-        .args(["--log-format", "json", "serve", "--listen", &listen])
-        .current_dir(dir.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("LEPTOS_SITE_ADDR")
+    let args = ["--log-format", "json", "serve", "--listen", &listen];
+    let out = process::command(&process::debug_bin(), dir.path(), &args)
         .env("RUST_LOG", "info")
         .output()
         .unwrap();
@@ -570,5 +547,38 @@ fn json_logs_are_one_object_per_line() {
             value["level"].is_string() && value["timestamp"].is_string(),
             "{line}"
         );
+    }
+}
+
+/// With --behind-proxy the request log names the client the proxy reports (the address it
+/// added last to X-Forwarded-For) and a sign-in over https gets a Secure cookie; without it
+/// those headers are ignored, since anyone could send them.
+#[tokio::test]
+async fn behind_proxy_trusts_the_forwarded_headers_and_only_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = process::debug_bin();
+    process::create_admin(&bin, dir.path(), "root", "a-long-password");
+    for (args, client, secure) in [
+        (&[][..], "client=127.0.0.1", false),
+        (&["--behind-proxy"][..], "client=203.0.113.7", true),
+    ] {
+        let server = process::start(&bin, dir.path(), args, &[]);
+        let login = reqwest::Client::new()
+            .post(format!("{}/api/login", server.base()))
+            .header("accept", "application/json")
+            .header("x-forwarded-for", "198.51.100.1, 203.0.113.7")
+            .header("x-forwarded-proto", "https")
+            .form(&[("username", "root"), ("password", "a-long-password")])
+            .send()
+            .await
+            .unwrap();
+        assert!(login.status().is_success());
+        let cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(cookie.starts_with("helpdesk_session="), "{cookie}");
+        assert_eq!(cookie.contains("; Secure"), secure, "{args:?}: {cookie}");
+        let line = server.wait_for_log("uri=/api/login");
+        assert!(line.contains(client), "{args:?}: {line}");
+        server.terminate();
+        assert!(server.exit_status().success());
     }
 }

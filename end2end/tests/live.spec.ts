@@ -1,12 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
-import { ChildProcess, execFileSync, spawn } from 'child_process';
-import * as fs from 'fs';
-import * as net from 'net';
-import * as os from 'os';
-import * as path from 'path';
+import { OwnServer } from './own-server';
 import { addDepartment, addUser, adminPage, api, signIn, signedIn, waitForHydration, watchErrors } from './helpers';
-
-const BIN = '../target/debug/helpdesk';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -150,62 +144,3 @@ test('after a server restart the page reconnects and catches up on what it misse
     await server.stop();
   }
 });
-
-/** The debug server binary on a free port and its own database, as start-server.sh runs it. */
-class OwnServer {
-  private process: ChildProcess | undefined;
-
-  private constructor(
-    readonly port: number,
-    private readonly env: NodeJS.ProcessEnv,
-  ) {}
-
-  get url() {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  static async start(): Promise<OwnServer> {
-    const port = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-live-'));
-    const env = { ...process.env, DATABASE_URL: `sqlite://${dir}/helpdesk.db` };
-    execFileSync(BIN, ['create-admin', '--username', 'admin', '--email', 'admin@example.com'], {
-      env,
-      input: 'admin-password-1\n',
-    });
-    const server = new OwnServer(port, env);
-    await server.restart();
-    return server;
-  }
-
-  async restart() {
-    this.process = spawn(BIN, ['serve', '--listen', `127.0.0.1:${this.port}`, '--site-root', '../target/site'], {
-      env: this.env,
-      stdio: 'ignore',
-    });
-    await expect
-      .poll(
-        async () => {
-          try {
-            return (await fetch(`${this.url}/login`)).status;
-          } catch {
-            return 0;
-          }
-        },
-        { timeout: 20_000 },
-      )
-      .toBe(200);
-  }
-
-  async stop() {
-    const running = this.process;
-    if (!running || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGTERM');
-    await exited;
-  }
-}

@@ -32,20 +32,24 @@ pub struct Cli {
     /// Address to listen on, e.g. 127.0.0.1:3000.
     #[arg(long, global = true, env = "LEPTOS_SITE_ADDR", value_name = "IP:PORT")]
     listen: Option<String>,
-    /// SQLite database, e.g. sqlite://helpdesk.db (created if missing).
+    /// Folder for the database, created if missing [default: data].
+    #[arg(long, global = true, env = "HELPDESK_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<String>,
+    /// SQLite database [default: sqlite://DATA_DIR/helpdesk.db] (created if missing).
     #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL")]
     database_url: Option<String>,
-    /// Folder with the compiled site (WASM, JS, CSS).
+    /// Serve the compiled site (WASM, JS, CSS) from this folder instead of the built-in copy.
     #[arg(long, global = true, env = "LEPTOS_SITE_ROOT", value_name = "DIR")]
     site_root: Option<String>,
     /// Mark the session cookie Secure (set this when the app is reached over https).
-    #[arg(
-        long,
-        global = true,
-        env = "HELPDESK_SECURE_COOKIES",
-        value_name = "BOOL"
-    )]
+    #[arg(long, global = true, env = "HELPDESK_SECURE_COOKIES", value_name = "BOOL",
+          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     secure_cookies: Option<bool>,
+    /// Behind a reverse proxy: take the client address from X-Forwarded-For and https from
+    /// X-Forwarded-Proto (only set this when the proxy is the only way in).
+    #[arg(long, global = true, env = "HELPDESK_BEHIND_PROXY", value_name = "BOOL",
+          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    behind_proxy: Option<bool>,
     /// Log lines for people (human) or one JSON object per line (json).
     #[arg(
         long,
@@ -63,12 +67,14 @@ type Sources = Vec<(&'static str, &'static str)>;
 
 /// The settings, each with the environment variable that can also give it. `NAME_FILE`
 /// may name a file holding the value instead (for secrets managers and container secrets).
-const SETTINGS: [(&str, &str); 6] = [
+const SETTINGS: [(&str, &str); 8] = [
     ("config", "HELPDESK_CONFIG"),
     ("listen", "LEPTOS_SITE_ADDR"),
+    ("data_dir", "HELPDESK_DATA_DIR"),
     ("database_url", "DATABASE_URL"),
     ("site_root", "LEPTOS_SITE_ROOT"),
     ("secure_cookies", "HELPDESK_SECURE_COOKIES"),
+    ("behind_proxy", "HELPDESK_BEHIND_PROXY"),
     ("log_format", "HELPDESK_LOG_FORMAT"),
 ];
 
@@ -139,11 +145,13 @@ impl Cli {
         match id {
             "config" => self.config = Some(PathBuf::from(value)),
             "listen" => self.listen = text(),
+            "data_dir" => self.data_dir = text(),
             "database_url" => self.database_url = text(),
             "site_root" => self.site_root = text(),
             "secure_cookies" => {
                 self.secure_cookies = Some(value.parse().map_err(|_| "true or false")?)
             }
+            "behind_proxy" => self.behind_proxy = Some(value.parse().map_err(|_| "true or false")?),
             "log_format" => {
                 self.log_format =
                     Some(clap::ValueEnum::from_str(value, true).map_err(|_| "human or json")?)
@@ -164,9 +172,11 @@ impl Cli {
         let file = self.file_settings()?;
         let overrides = Overrides {
             listen: self.listen.clone(),
+            data_dir: self.data_dir.clone(),
             database_url: self.database_url.clone(),
             site_root: self.site_root.clone(),
             secure_cookies: self.secure_cookies,
+            behind_proxy: self.behind_proxy,
             log_format: self.log_format,
         };
         Ok(Config::resolve(file, overrides)?)
@@ -203,6 +213,7 @@ pub async fn run() -> Result<(), BootError> {
             };
             let rows = [
                 ("listen", config.listen.to_string(), file.listen.is_some()),
+                ("data_dir", config.data_dir.clone(), file.data_dir.is_some()),
                 (
                     "database_url",
                     config.database_url.clone(),
@@ -210,13 +221,21 @@ pub async fn run() -> Result<(), BootError> {
                 ),
                 (
                     "site_root",
-                    config.site_root.clone(),
+                    match &config.site_root {
+                        Some(dir) => dir.clone(),
+                        None => super::site::built_in().into(),
+                    },
                     file.site_root.is_some(),
                 ),
                 (
                     "secure_cookies",
                     config.secure_cookies.to_string(),
                     file.secure_cookies.is_some(),
+                ),
+                (
+                    "behind_proxy",
+                    config.behind_proxy.to_string(),
+                    file.behind_proxy.is_some(),
                 ),
                 (
                     "log_format",
@@ -256,6 +275,9 @@ async fn serve(config: Config) -> Result<(), BootError> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("helpdesk listening on http://{}", listener.local_addr()?);
+    // The peer address feeds the request log (and is replaced by the proxy's word for it
+    // with --behind-proxy).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;

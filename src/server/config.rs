@@ -6,11 +6,15 @@ use std::{net::SocketAddr, path::Path};
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Folder for the database (and whatever else the helpdesk keeps); created if missing.
+    pub data_dir: String,
     pub database_url: String,
-    /// Where cargo-leptos put the compiled site (WASM, JS, CSS, public files).
-    pub site_root: String,
+    /// A folder with the compiled site to serve instead of the one built into the binary.
+    pub site_root: Option<String>,
     /// Mark the session cookie `Secure`: turn on when users reach the app over https.
     pub secure_cookies: bool,
+    /// Trust X-Forwarded-For / X-Forwarded-Proto from the reverse proxy in front.
+    pub behind_proxy: bool,
     pub log_format: LogFormat,
 }
 
@@ -25,7 +29,10 @@ pub enum LogFormat {
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://helpdesk.db";
+pub const DEFAULT_DATA_DIR: &str = "data";
+/// The database file inside the data directory, unless `database_url` says otherwise.
+pub const DATABASE_FILE: &str = "helpdesk.db";
+/// Where `cargo leptos build` puts the site: served by a binary that has none built in.
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
 
 /// The keys the config file may hold; anything else is refused so typos do not pass silently.
@@ -33,9 +40,11 @@ pub const DEFAULT_SITE_ROOT: &str = "target/site";
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub listen: Option<String>,
+    pub data_dir: Option<String>,
     pub database_url: Option<String>,
     pub site_root: Option<String>,
     pub secure_cookies: Option<bool>,
+    pub behind_proxy: Option<bool>,
     pub log_format: Option<LogFormat>,
 }
 
@@ -43,9 +52,11 @@ pub struct FileConfig {
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
     pub listen: Option<String>,
+    pub data_dir: Option<String>,
     pub database_url: Option<String>,
     pub site_root: Option<String>,
     pub secure_cookies: Option<bool>,
+    pub behind_proxy: Option<bool>,
     pub log_format: Option<LogFormat>,
 }
 
@@ -72,17 +83,21 @@ impl Config {
         let listen = listen
             .parse()
             .map_err(|_| format!("listen address {listen:?} is not of the form IP:PORT"))?;
+        let data_dir = over
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
+        let database_url = over.database_url.or(file.database_url).unwrap_or_else(|| {
+            let path = Path::new(&data_dir).join(DATABASE_FILE);
+            format!("sqlite://{}", path.display())
+        });
         Ok(Config {
             listen,
-            database_url: over
-                .database_url
-                .or(file.database_url)
-                .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
-            site_root: over
-                .site_root
-                .or(file.site_root)
-                .unwrap_or_else(|| DEFAULT_SITE_ROOT.into()),
+            data_dir,
+            database_url,
+            site_root: over.site_root.or(file.site_root),
             secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            behind_proxy: over.behind_proxy.or(file.behind_proxy).unwrap_or(false),
             log_format: over.log_format.or(file.log_format).unwrap_or_default(),
         })
     }
@@ -106,8 +121,30 @@ mod tests {
         let config = Config::resolve(file, over).unwrap();
         assert_eq!(config.listen.to_string(), "0.0.0.0:8080");
         assert_eq!(config.database_url, "sqlite://flag.db");
-        assert_eq!(config.site_root, DEFAULT_SITE_ROOT);
+        assert_eq!(config.site_root, None);
         assert!(!config.secure_cookies);
+        assert!(!config.behind_proxy);
+    }
+
+    #[test]
+    fn the_database_lives_in_the_data_directory_unless_given() {
+        let config = Config::resolve(FileConfig::default(), Overrides::default()).unwrap();
+        assert_eq!(config.database_url, "sqlite://data/helpdesk.db");
+        let over = Overrides {
+            data_dir: Some("/var/lib/helpdesk".into()),
+            ..Default::default()
+        };
+        let config = Config::resolve(FileConfig::default(), over.clone()).unwrap();
+        assert_eq!(
+            config.database_url,
+            "sqlite:///var/lib/helpdesk/helpdesk.db"
+        );
+        let over = Overrides {
+            database_url: Some("sqlite://elsewhere.db".into()),
+            ..over
+        };
+        let config = Config::resolve(FileConfig::default(), over).unwrap();
+        assert_eq!(config.database_url, "sqlite://elsewhere.db");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod ops;
 pub mod router;
+pub mod site;
 
 use crate::error::AppError;
 use axum::{extract::FromRef, http};
@@ -21,6 +22,8 @@ pub struct AppState {
     pub config: std::sync::Arc<Config>,
     /// Fan-out of ticket changes to the open live-update streams.
     pub hub: crate::live::hub::Hub,
+    /// The compiled site's files, served from memory.
+    pub site: std::sync::Arc<site::Site>,
 }
 
 /// The state, from inside a server function or a server-side render.

@@ -24,11 +24,24 @@ pub fn database_path(database_url: &str) -> Result<PathBuf, BootError> {
     Ok(PathBuf::from(path))
 }
 
+/// Creates the folder the database file goes in (the data directory on a first run).
+pub fn make_database_folder(database_url: &str) -> Result<(), BootError> {
+    let Ok(path) = database_path(database_url) else {
+        return Ok(()); // in-memory
+    };
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the data folder {}: {e}", dir.display()).into()),
+        _ => Ok(()),
+    }
+}
+
 /// Takes the database's lock file for as long as the returned file is kept open.
 pub fn hold_database(database_url: &str) -> Result<Option<File>, BootError> {
     let Ok(path) = database_path(database_url) else {
         return Ok(None); // in-memory: nothing to protect
     };
+    make_database_folder(database_url)?;
     let lock_path = lock_path(&path);
     let file = File::options()
         .create(true)

@@ -1,11 +1,14 @@
 //! Builds the axum router: Leptos pages, server functions, static files, sessions.
 
-use super::{AppState, Config, db};
+use super::{
+    AppState, Config, db,
+    site::{Origin, Site},
+};
 use crate::{app::App, app::shell, auth};
 use axum::{
     Router,
     body::Body,
-    extract::{Request, State},
+    extract::{ConnectInfo, Request, State},
     http::{HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
@@ -13,11 +16,12 @@ use axum::{
 };
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 use tower_http::{
+    compression::{CompressionLayer, DefaultPredicate, Predicate},
     limit::RequestBodyLimitLayer,
     set_header::SetResponseHeaderLayer,
-    trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer},
+    trace::{DefaultOnResponse, TraceLayer},
 };
 use tower_sessions::{
     Expiry, Session, SessionManagerLayer, cookie::SameSite, cookie::time::Duration,
@@ -27,12 +31,23 @@ use tracing::Level;
 
 pub type BootError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Opens (creating and migrating) the database and builds the state.
+/// Opens (creating and migrating) the database, loads the site and builds the state.
 pub async fn state(config: Config) -> Result<AppState, BootError> {
     let pool = db::connect(&config.database_url).await?;
+    let site = Site::load(config.site_root.as_deref())
+        .map_err(|e| format!("cannot read the site folder: {e}"))?;
+    match &site.origin {
+        Origin::Embedded => {
+            tracing::info!(files = site.len(), "serving the site built into the binary")
+        }
+        Origin::Folder(dir) => {
+            tracing::info!(files = site.len(), folder = %dir.display(), "serving the site from a folder")
+        }
+    }
     let leptos_options = LeptosOptions::builder()
-        .output_name("helpdesk")
-        .site_root(config.site_root.as_str())
+        // Pages link the app's JS, WASM and CSS under this versioned name (see site.rs).
+        .output_name(site.output_name())
+        .site_root(config.site_root.as_deref().unwrap_or(""))
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
@@ -41,6 +56,7 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
         leptos_options,
         config: Arc::new(config),
         hub: Default::default(),
+        site: Arc::new(site),
     })
 }
 
@@ -78,16 +94,7 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(
-            {
-                let state = state.clone();
-                move || provide_context(state.clone())
-            },
-            shell,
-        ))
+        .fallback(files_or_not_found)
         .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate))
         .layer(sessions)
         // Forms are small (a comment is at most 10,000 characters).
@@ -100,12 +107,33 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
                 HeaderValue::from_static(value),
             ))
         })
-        // One line per request with its status and latency.
+        // Pages and server-function answers (the site's files come precompressed; the
+        // default predicate leaves the live-update stream alone).
+        // Files with an ETag are the site's own: compressing them on the fly would give two
+        // bodies one strong ETag.
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                |_: StatusCode,
+                 _: axum::http::Version,
+                 h: &axum::http::HeaderMap,
+                 _: &axum::http::Extensions| { !h.contains_key(header::ETAG) },
+            )),
+        )
+        // One line per request with its status, latency and client address.
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(|req: &Request| {
+                    let client = req.extensions().get::<Client>();
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        uri = %req.uri(),
+                        client = %client.map(|c| c.ip.to_string()).unwrap_or_default(),
+                    )
+                })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        .layer(middleware::from_fn_with_state(state.clone(), client_info))
         .with_state(state);
     Ok(router)
 }
@@ -146,6 +174,90 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Err(e) => {
             tracing::warn!(error = %e, "readiness check: database unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+/// A file of the compiled site, or else the app's own "page not found".
+async fn files_or_not_found(State(state): State<AppState>, req: Request<Body>) -> Response {
+    if let Some(res) = state
+        .site
+        .respond(req.method(), req.uri().path(), req.headers())
+    {
+        return res;
+    }
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_async_with_context(
+        move || provide_context(state.clone()),
+        move || shell(options.clone()),
+    );
+    render(req).await
+}
+
+/// Who sent a request: the peer, or with `--behind-proxy` what the proxy says of the client.
+#[derive(Debug, Clone, Copy)]
+pub struct Client {
+    pub ip: std::net::IpAddr,
+    pub https: bool,
+}
+
+/// Records the client in the request (for the request log) and, when the proxy says the
+/// browser came over https, marks the session cookie `Secure`.
+async fn client_info(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+        .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+    let client = if state.config.behind_proxy {
+        forwarded_client(req.headers(), peer)
+    } else {
+        Client {
+            ip: peer,
+            https: false,
+        }
+    };
+    req.extensions_mut().insert(client);
+    let mut res = next.run(req).await;
+    if client.https && !state.config.secure_cookies {
+        secure_cookies(res.headers_mut());
+    }
+    res
+}
+
+/// The client a single reverse proxy reports: the last X-Forwarded-For entry is the one the
+/// proxy added itself (earlier ones come from the browser and may be made up).
+fn forwarded_client(headers: &axum::http::HeaderMap, peer: std::net::IpAddr) -> Client {
+    let ip = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|ip| ip.trim().parse().ok())
+        .next_back()
+        .unwrap_or(peer);
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
+    Client { ip, https }
+}
+
+fn secure_cookies(headers: &mut axum::http::HeaderMap) {
+    let cookies: Vec<HeaderValue> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|cookie| match cookie.to_str() {
+            Ok(text) if !text.to_ascii_lowercase().contains("; secure") => {
+                HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(cookie.clone())
+            }
+            _ => cookie.clone(),
+        })
+        .collect();
+    if !cookies.is_empty() {
+        headers.remove(header::SET_COOKIE);
+        for cookie in cookies {
+            headers.append(header::SET_COOKIE, cookie);
         }
     }
 }

@@ -1,10 +1,13 @@
 //! Boots the real router on a free port with a fresh database, and talks to it over HTTP.
 #![allow(dead_code)]
 
+pub mod process;
+
 use helpdesk::{
     auth::password,
     server::{
         Config,
+        config::{FileConfig, Overrides},
         router::{router, state},
     },
     users::{
@@ -29,18 +32,28 @@ pub async fn spawn_app() -> TestApp {
 
 /// Boots a server on the database in `dir` (a second server on the same folder is a restart).
 pub async fn spawn_app_in(dir: TempDir) -> TestApp {
-    let config = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: format!("sqlite://{}", dir.path().join("helpdesk.db").display()),
-        site_root: "target/site".into(),
-        secure_cookies: false,
-        log_format: Default::default(),
-    };
+    // Server logs when RUST_LOG asks for them (e.g. RUST_LOG=debug cargo test ...).
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
+    let config = Config::resolve(
+        FileConfig::default(),
+        Overrides {
+            listen: Some("127.0.0.1:0".into()),
+            data_dir: Some(dir.path().display().to_string()),
+            ..Default::default()
+        },
+    )
+    .expect("config");
     let state = state(config).await.expect("state");
     let pool = state.pool.clone();
     let app = router(state).await.expect("router");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     TestApp { base, pool, dir }
 }

@@ -1,0 +1,149 @@
+//! The `helpdesk` binary run as an operator runs it: a command, or a server on a free port.
+
+use std::{
+    io::{BufRead, Write},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    sync::mpsc::{Receiver, channel},
+    time::Duration,
+};
+
+/// The variables the binary reads its settings from: cleared so the machine's environment
+/// cannot leak into a test.
+pub const SETTING_VARS: [&str; 8] = [
+    "HELPDESK_CONFIG",
+    "LEPTOS_SITE_ADDR",
+    "HELPDESK_DATA_DIR",
+    "DATABASE_URL",
+    "LEPTOS_SITE_ROOT",
+    "HELPDESK_SECURE_COOKIES",
+    "HELPDESK_BEHIND_PROXY",
+    "HELPDESK_LOG_FORMAT",
+];
+
+/// The debug binary cargo built for these tests.
+pub fn debug_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_helpdesk"))
+}
+
+/// `bin args...` run in `dir`, with a clean environment for its settings.
+pub fn command(bin: &Path, dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(bin);
+    command.args(args).current_dir(dir);
+    for var in SETTING_VARS {
+        command.env_remove(var).env_remove(format!("{var}_FILE"));
+    }
+    command
+}
+
+/// Runs a command to its end, `stdin` as its input.
+pub fn run(bin: &Path, dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = command(bin, dir, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run helpdesk");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Standard output and error together.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+    /// The server's log lines after "listening on", as they come.
+    pub logs: Receiver<String>,
+}
+
+impl Server {
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Waits for a log line containing `needle` (no polling: lines arrive as written).
+    pub fn wait_for_log(&self, needle: &str) -> String {
+        loop {
+            let line = self.logs.recv_timeout(WAIT).expect("server log line");
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    pub fn terminate(&self) {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+    }
+
+    /// Waits for the process to end, at most `WAIT`.
+    pub fn exit_status(self) -> std::process::ExitStatus {
+        let mut child = self.child;
+        let (done_tx, done) = channel();
+        std::thread::spawn(move || {
+            let _ = done_tx.send(child.wait());
+        });
+        done.recv_timeout(WAIT).expect("exited").unwrap()
+    }
+}
+
+/// `bin serve` on a free port in `dir` (with these extra arguments and variables), returned
+/// once it says it is listening.
+pub fn start(bin: &Path, dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut all = vec!["serve", "--listen", &listen];
+    all.extend_from_slice(args);
+    let mut child = command(bin, dir, &all)
+        .envs(vars.iter().copied())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, logs) = channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let server = Server { child, port, logs };
+    server.wait_for_log("listening on");
+    server
+}
+
+/// A first admin, made the way the README says.
+pub fn create_admin(bin: &Path, dir: &Path, username: &str, password: &str) {
+    let email = format!("{username}@example.com");
+    let out = run(
+        bin,
+        dir,
+        &["create-admin", "--username", username, "--email", &email],
+        &format!("{password}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}
