@@ -91,11 +91,16 @@ impl Site {
     fn embedded_or_default() -> std::io::Result<Site> {
         let files = Embedded::iter().filter_map(|path| {
             let file = Embedded::get(&path)?;
+            // Hashed at compile time: starting up never reads the (1.5 MB) files themselves.
+            let hash: String = file.metadata.sha256_hash()[..16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
             let data = match file.data {
                 std::borrow::Cow::Borrowed(bytes) => Bytes::from_static(bytes),
                 std::borrow::Cow::Owned(bytes) => Bytes::from(bytes),
             };
-            Some((path.into_owned(), data))
+            Some((path.into_owned(), data, Some(hash)))
         });
         Ok(Site::from_files(files, Origin::Embedded))
     }
@@ -126,15 +131,19 @@ impl Site {
             tracing::warn!(folder = %dir.display(), "no compiled site in this folder: pages will not become interactive");
         }
         Ok(Site::from_files(
-            files.into_iter().map(|(path, data, _)| (path, data)),
+            files.into_iter().map(|(path, data, _)| (path, data, None)),
             Origin::Folder(dir.to_path_buf()),
         ))
     }
 
-    fn from_files(files: impl Iterator<Item = (String, Bytes)>, origin: Origin) -> Site {
+    /// Builds the site from (path, content, content hash if known) triples.
+    fn from_files(
+        files: impl Iterator<Item = (String, Bytes, Option<String>)>,
+        origin: Origin,
+    ) -> Site {
         let mut plain = HashMap::new();
         let mut variants = Vec::new();
-        for (path, data) in files {
+        for (path, data, hash) in files {
             if path
                 .trim_end_matches(".br")
                 .trim_end_matches(".gz")
@@ -146,13 +155,13 @@ impl Site {
                 (Some(base), _) => variants.push((base.to_string(), Encoding::Brotli, data)),
                 (_, Some(base)) => variants.push((base.to_string(), Encoding::Gzip, data)),
                 _ => {
-                    plain.insert(path, data);
+                    plain.insert(path, (data, hash));
                 }
             }
         }
         let mut site: HashMap<String, Asset> = plain
             .into_iter()
-            .map(|(path, identity)| {
+            .map(|(path, (identity, hash))| {
                 let content_type = mime_guess::from_path(&path)
                     .first_raw()
                     .unwrap_or("application/octet-stream");
@@ -167,7 +176,7 @@ impl Site {
                 let asset = Asset {
                     content_type: HeaderValue::from_str(&content_type)
                         .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-                    hash: hex_hash(&[&identity]),
+                    hash: hash.unwrap_or_else(|| hex_hash(&[&identity])),
                     identity,
                     brotli: None,
                     gzip: None,
@@ -384,7 +393,7 @@ mod tests {
         Site::from_files(
             files
                 .into_iter()
-                .map(|(p, d)| (p.to_string(), Bytes::from_static(d.as_bytes()))),
+                .map(|(p, d)| (p.to_string(), Bytes::from_static(d.as_bytes()), None)),
             Origin::Embedded,
         )
     }
@@ -508,7 +517,7 @@ mod tests {
                 ("pkg/helpdesk.css", "css"),
             ]
             .into_iter()
-            .map(|(p, d)| (p.to_string(), Bytes::from_static(d.as_bytes()))),
+            .map(|(p, d)| (p.to_string(), Bytes::from_static(d.as_bytes()), None)),
             Origin::Embedded,
         );
         assert_ne!(a.output_name(), b.output_name());
