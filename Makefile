@@ -36,12 +36,8 @@ release-test: release
 
 # The same compile-time environment as `cargo leptos build` (debug) gives the server, so the
 # two share one set of compiled dependencies in target/debug instead of rebuilding each other's.
-# One test at a time: each #[tokio::test] has its own runtime, and with several servers on
-# several runtimes in one process a page render now and then waits forever (about 1 run in
-# 15 of tests/tickets.rs under load; never with one runtime, as in production). Serial costs
-# a few seconds.
 unit:
-	LEPTOS_OUTPUT_NAME=helpdesk RUSTFLAGS="--cfg erase_components" cargo test --features ssr -- --test-threads=1
+	LEPTOS_OUTPUT_NAME=helpdesk RUSTFLAGS="--cfg erase_components" cargo test --features ssr
 
 # A debug build compiles faster and skips wasm-opt; the tests start their own server.
 e2e:

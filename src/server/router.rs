@@ -15,7 +15,9 @@ use axum::{
     routing::get,
 };
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context,
+};
 use std::{net::SocketAddr, sync::Arc};
 use tower_http::{
     compression::{CompressionLayer, DefaultPredicate, Predicate},
@@ -72,7 +74,7 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
         .with_secure(state.config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(Duration::days(14)));
 
-    let routes = generate_route_list(App);
+    let routes = routes();
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -136,6 +138,15 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
         .layer(middleware::from_fn_with_state(state.clone(), client_info))
         .with_state(state);
     Ok(router)
+}
+
+/// The app's routes, worked out once per process. Leptos renders the app to find them with a
+/// process-wide switch that stops every Resource from loading (leptos-rs/leptos#4773): a page
+/// rendering meanwhile, for another server in the same process (integration tests boot
+/// one per test), would wait forever. Once per process, no render can overlap it.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Largest request body accepted (413 beyond).
