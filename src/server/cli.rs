@@ -67,7 +67,7 @@ type Sources = Vec<(&'static str, &'static str)>;
 
 /// The settings, each with the environment variable that can also give it. `NAME_FILE`
 /// may name a file holding the value instead (for secrets managers and container secrets).
-const SETTINGS: [(&str, &str); 8] = [
+pub const SETTINGS: [(&str, &str); 8] = [
     ("config", "HELPDESK_CONFIG"),
     ("listen", "LEPTOS_SITE_ADDR"),
     ("data_dir", "HELPDESK_DATA_DIR"),

@@ -184,27 +184,12 @@ impl Site {
                 (path, asset)
             })
             .collect();
-        // A `.br`/`.gz` file without its original is served as itself (a plain download).
+        // A `.br`/`.gz` without its original has nothing to stand for: left out.
         for (base, encoding, data) in variants {
-            match site.get_mut(&base) {
-                Some(asset) if encoding == Encoding::Brotli => asset.brotli = Some(data),
-                Some(asset) => asset.gzip = Some(data),
-                None => {
-                    let ext = if encoding == Encoding::Brotli {
-                        "br"
-                    } else {
-                        "gz"
-                    };
-                    site.insert(
-                        format!("{base}.{ext}"),
-                        Asset {
-                            content_type: HeaderValue::from_static("application/octet-stream"),
-                            hash: hex_hash(&[&data]),
-                            identity: data,
-                            brotli: None,
-                            gzip: None,
-                        },
-                    );
+            if let Some(asset) = site.get_mut(&base) {
+                match encoding {
+                    Encoding::Brotli => asset.brotli = Some(data),
+                    _ => asset.gzip = Some(data),
                 }
             }
         }

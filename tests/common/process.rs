@@ -8,18 +8,13 @@ use std::{
     time::Duration,
 };
 
-/// The variables the binary reads its settings from: cleared so the machine's environment
-/// cannot leak into a test.
-pub const SETTING_VARS: [&str; 8] = [
-    "HELPDESK_CONFIG",
-    "LEPTOS_SITE_ADDR",
-    "HELPDESK_DATA_DIR",
-    "DATABASE_URL",
-    "LEPTOS_SITE_ROOT",
-    "HELPDESK_SECURE_COOKIES",
-    "HELPDESK_BEHIND_PROXY",
-    "HELPDESK_LOG_FORMAT",
-];
+/// The variables the binary reads its settings from (cleared so the machine's environment
+/// cannot leak into a test).
+fn setting_vars() -> impl Iterator<Item = &'static str> {
+    helpdesk::server::cli::SETTINGS
+        .into_iter()
+        .map(|(_, var)| var)
+}
 
 /// The debug binary cargo built for these tests.
 pub fn debug_bin() -> PathBuf {
@@ -30,7 +25,7 @@ pub fn debug_bin() -> PathBuf {
 pub fn command(bin: &Path, dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(bin);
     command.args(args).current_dir(dir);
-    for var in SETTING_VARS {
+    for var in setting_vars() {
         command.env_remove(var).env_remove(format!("{var}_FILE"));
     }
     command
