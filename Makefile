@@ -7,6 +7,11 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
+# The same compile-time environment as `cargo leptos build` (debug) gives the server, so the
+# two (and clippy's build scripts and proc macros) share one set of compiled dependencies in
+# target/debug instead of rebuilding each other's.
+SSR_ENV := LEPTOS_OUTPUT_NAME=helpdesk RUSTFLAGS="--cfg erase_components"
+
 .PHONY: run test setup setup-e2e release release-test unit e2e lint fmt
 
 run: release
@@ -29,15 +34,13 @@ setup-e2e:
 	@scripts/setup.sh --e2e
 
 # The release binary copied alone into an empty folder: serves everything, compressed and
-# cached right (tests/release.rs), and hydrates in Chromium (end2end/tests/release.spec.ts,
+# cached right (tests/integration/release.rs), and hydrates in Chromium (end2end/tests/release.spec.ts,
 # run with the other journeys).
 release-test: release
-	LEPTOS_OUTPUT_NAME=helpdesk RUSTFLAGS="--cfg erase_components" cargo test --features ssr --test release -- --ignored
+	$(SSR_ENV) cargo test --features ssr --test integration release:: -- --ignored
 
-# The same compile-time environment as `cargo leptos build` (debug) gives the server, so the
-# two share one set of compiled dependencies in target/debug instead of rebuilding each other's.
 unit:
-	LEPTOS_OUTPUT_NAME=helpdesk RUSTFLAGS="--cfg erase_components" cargo test --features ssr
+	$(SSR_ENV) cargo test --features ssr
 
 # A debug build compiles faster and skips wasm-opt; the tests start their own server.
 e2e:
@@ -46,7 +49,7 @@ e2e:
 
 lint:
 	cargo fmt --check
-	cargo clippy --features ssr --all-targets -- -D warnings
+	$(SSR_ENV) cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 fmt:

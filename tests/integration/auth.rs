@@ -1,6 +1,6 @@
 //! Sign-in over real HTTP against the real router.
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, spawn_app_in};
 use helpdesk::users::model::{Role, UserStatus};

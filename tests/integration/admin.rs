@@ -1,7 +1,7 @@
 //! Every admin server function, called over HTTP by an anonymous visitor, a user, a
 //! deactivated user and an admin; and the admin flows end to end through the API.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, spawn_app};
 use helpdesk::users::model::{Role, UserStatus};

@@ -1,7 +1,7 @@
 //! The live-update stream over real HTTP: each user's stream carries only the tickets that
 //! user may see, and a deactivated user's stream ends.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, spawn_app};
 use helpdesk::users::model::Role;

@@ -1,7 +1,7 @@
 //! Ticket server functions over HTTP: who may read, comment on and change which ticket, and
 //! that every bad input is refused with its message and stores nothing.
 
-mod common;
+use crate::common;
 
 use common::{Reply, TestApp, spawn_app};
 use helpdesk::users::model::Role;

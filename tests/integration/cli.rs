@@ -1,6 +1,6 @@
 //! The `helpdesk` binary as an operator uses it.
 
-mod common;
+use crate::common;
 
 use common::process::{self, text};
 use std::process::Output;

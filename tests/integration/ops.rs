@@ -1,6 +1,6 @@
 //! What an operator and a browser's security checks see: health endpoints, headers, limits.
 
-mod common;
+use crate::common;
 
 use common::spawn_app;
 use reqwest::StatusCode;

@@ -1,5 +1,4 @@
 //! Boots the real router on a free port with a fresh database, and talks to it over HTTP.
-#![allow(dead_code)]
 
 pub mod process;
 

@@ -5,7 +5,7 @@
 //! `HELPDESK_RELEASE_BIN`), so it is skipped by a plain `cargo test`; `make test` builds the
 //! release binary and runs it (`make release-test`).
 
-mod common;
+use crate::common;
 
 use common::process;
 use reqwest::{Client, StatusCode, header};

@@ -1,0 +1,14 @@
+//! Integration tests: the real server over HTTP and the real binary as a process.
+//!
+//! One test binary instead of one per file: each links the whole app (hundreds of MB with
+//! debug info), so separate binaries cost minutes of linking and gigabytes of disk in CI.
+
+mod common;
+
+mod admin;
+mod auth;
+mod cli;
+mod live;
+mod ops;
+mod release;
+mod tickets;
