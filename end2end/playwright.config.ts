@@ -37,6 +37,8 @@ export default defineConfig({
     url: `${baseURL}/login`,
     reuseExistingServer: false,
     timeout: 60_000,
+    // SIGTERM rather than SIGKILL, so start-server.sh removes its temporary database.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
     stdout: 'pipe',
     stderr: 'pipe',
   },

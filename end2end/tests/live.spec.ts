@@ -141,6 +141,6 @@ test('after a server restart the page reconnects and catches up on what it misse
     expect(await sameDocument(page)).toBe(true);
     await Promise.all([context.close(), other.close()]);
   } finally {
-    await server.stop();
+    await server.close();
   }
 });

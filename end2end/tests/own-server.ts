@@ -32,6 +32,7 @@ export class OwnServer {
     private readonly args: string[],
     private readonly cwd: string,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly dir: string,
   ) {}
 
   get url() {
@@ -69,7 +70,7 @@ export class OwnServer {
       env,
       input: 'admin-password-1\n',
     });
-    const server = new OwnServer(port, bin, args, cwd, env);
+    const server = new OwnServer(port, bin, args, cwd, env, dir);
     await server.restart();
     return server;
   }
@@ -100,5 +101,11 @@ export class OwnServer {
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGTERM');
     await exited;
+  }
+
+  /** Stops the server and removes its folder (database, copied binary). */
+  async close() {
+    await this.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

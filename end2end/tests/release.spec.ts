@@ -36,6 +36,6 @@ test('the release binary alone serves an app that hydrates, signs in and navigat
     expect(errors).toEqual([]);
     await context.close();
   } finally {
-    await server.stop();
+    await server.close();
   }
 });
