@@ -16,6 +16,14 @@ fn set_status(_code: u16) {
 /// Renders `children` for a signed-in user (an admin, with `admin`); anyone else gets a
 /// "not allowed" page (403) or a "please sign in" page (401). The server functions behind the
 /// page check again: this only decides what to show.
+///
+/// Make a page's resources *before* its `<Guard>` and pass them in, never inside `children`:
+/// while rendering on the server, Leptos re-runs a Suspense's children closure (its
+/// `dry_resolve` walk) up to three times, and each run would create the resources again
+/// under new ids. The hydrating browser creates them once and takes the first ids' data,
+/// which may be a dropped run's (its server function failed once its owner was gone):
+/// the page then failed to hydrate (about one load in 40), and the server ran every query
+/// up to three times.
 #[component]
 pub fn Guard(#[prop(optional)] admin: bool, children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();

@@ -2,25 +2,17 @@ use super::api::{CreateDepartment, DeleteDepartment, RenameDepartment, list_depa
 use crate::components::{
     FormWrap, Guard, NamedListAdmin, NamedRow, Nouns, action_error, reset_on_success, table_outcome,
 };
+use crate::error::AppError;
 use leptos::{html, prelude::*};
 use leptos_meta::Title;
 use std::sync::Arc;
 
 #[component]
 pub fn DepartmentsPage() -> impl IntoView {
-    view! {
-        <Title text="Departments"/>
-        <Guard admin=true>
-            <DepartmentsAdmin/>
-        </Guard>
-    }
-}
-
-#[component]
-fn DepartmentsAdmin() -> impl IntoView {
     let create = ServerAction::<CreateDepartment>::new();
     let rename = ServerAction::<RenameDepartment>::new();
     let delete = ServerAction::<DeleteDepartment>::new();
+    // Made outside the Guard: see `Guard` for why.
     let rows = Resource::new(
         move || {
             (
@@ -41,6 +33,21 @@ fn DepartmentsAdmin() -> impl IntoView {
                 .collect())
         },
     );
+    view! {
+        <Title text="Departments"/>
+        <Guard admin=true>
+            <DepartmentsAdmin create rename delete rows/>
+        </Guard>
+    }
+}
+
+#[component]
+fn DepartmentsAdmin(
+    create: ServerAction<CreateDepartment>,
+    rename: ServerAction<RenameDepartment>,
+    delete: ServerAction<DeleteDepartment>,
+    rows: Resource<Result<Vec<NamedRow>, AppError>>,
+) -> impl IntoView {
     let form = NodeRef::<html::Form>::new();
     reset_on_success(create, form);
     let created = Signal::derive(move || match create.value().get() {

@@ -2,25 +2,17 @@ use super::api::{CreateRequestType, DeleteRequestType, RenameRequestType, list_r
 use crate::components::{
     FormWrap, Guard, NamedListAdmin, NamedRow, Nouns, action_error, reset_on_success, table_outcome,
 };
+use crate::error::AppError;
 use leptos::{html, prelude::*};
 use leptos_meta::Title;
 use std::sync::Arc;
 
 #[component]
 pub fn RequestTypesPage() -> impl IntoView {
-    view! {
-        <Title text="Request types"/>
-        <Guard admin=true>
-            <RequestTypesAdmin/>
-        </Guard>
-    }
-}
-
-#[component]
-fn RequestTypesAdmin() -> impl IntoView {
     let create = ServerAction::<CreateRequestType>::new();
     let rename = ServerAction::<RenameRequestType>::new();
     let delete = ServerAction::<DeleteRequestType>::new();
+    // Made outside the Guard: see `Guard` for why.
     let rows = Resource::new(
         move || {
             (
@@ -41,6 +33,21 @@ fn RequestTypesAdmin() -> impl IntoView {
                 .collect())
         },
     );
+    view! {
+        <Title text="Request types"/>
+        <Guard admin=true>
+            <RequestTypesAdmin create rename delete rows/>
+        </Guard>
+    }
+}
+
+#[component]
+fn RequestTypesAdmin(
+    create: ServerAction<CreateRequestType>,
+    rename: ServerAction<RenameRequestType>,
+    delete: ServerAction<DeleteRequestType>,
+    rows: Resource<Result<Vec<NamedRow>, AppError>>,
+) -> impl IntoView {
     let form = NodeRef::<html::Form>::new();
     reset_on_success(create, form);
     let created = Signal::derive(move || match create.value().get() {

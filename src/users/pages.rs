@@ -16,23 +16,29 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    view! {
-        <Title text="Users"/>
-        <Guard admin=true>
-            <UsersAdmin/>
-        </Guard>
-    }
-}
-
-#[component]
-fn UsersAdmin() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let set_status = ServerAction::<SetUserStatus>::new();
+    // Made outside the Guard: see `Guard` for why.
     let users = Resource::new(
         move || (create.version().get(), set_status.version().get()),
         |_| list_users(),
     );
     let departments = Resource::new(|| (), |_| list_departments());
+    view! {
+        <Title text="Users"/>
+        <Guard admin=true>
+            <UsersAdmin create set_status users departments/>
+        </Guard>
+    }
+}
+
+#[component]
+fn UsersAdmin(
+    create: ServerAction<CreateUser>,
+    set_status: ServerAction<SetUserStatus>,
+    users: Resource<Result<Vec<UserView>, AppError>>,
+    departments: Resource<Result<Vec<Department>, AppError>>,
+) -> impl IntoView {
     let create_error = action_error(create);
     let status_error = action_error(set_status);
     let form = NodeRef::<html::Form>::new();
@@ -215,20 +221,11 @@ fn UserFields(
 
 #[component]
 pub fn EditUserPage() -> impl IntoView {
-    view! {
-        <Title text="Edit user"/>
-        <Guard admin=true>
-            <EditUser/>
-        </Guard>
-    }
-}
-
-#[component]
-fn EditUser() -> impl IntoView {
     let params = use_params_map();
     let user_id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
     let update = ServerAction::<UpdateUser>::new();
     // Keyed on the id only: a failed save must not reload the form over what was typed.
+    // Made outside the Guard: see `Guard` for why.
     let user = Resource::new(user_id, |id| async move {
         match id {
             Some(id) => get_user(id).await,
@@ -236,6 +233,20 @@ fn EditUser() -> impl IntoView {
         }
     });
     let departments = Resource::new(|| (), |_| list_departments());
+    view! {
+        <Title text="Edit user"/>
+        <Guard admin=true>
+            <EditUser update user departments/>
+        </Guard>
+    }
+}
+
+#[component]
+fn EditUser(
+    update: ServerAction<UpdateUser>,
+    user: Resource<Result<UserView, AppError>>,
+    departments: Resource<Result<Vec<Department>, AppError>>,
+) -> impl IntoView {
     let error = action_error(update);
     let saved = Signal::derive(move || match update.value().get() {
         Some(Ok(u)) => Some(format!("Changes to {} saved.", u.username)),

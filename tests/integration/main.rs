@@ -10,5 +10,6 @@ mod auth;
 mod cli;
 mod live;
 mod ops;
+mod pages;
 mod release;
 mod tickets;

@@ -25,16 +25,6 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn TicketPage() -> impl IntoView {
-    view! {
-        <Guard>
-            <TicketView/>
-        </Guard>
-    }
-}
-
-#[component]
-fn TicketView() -> impl IntoView {
-    let auth = use_auth();
     let params = use_params_map();
     let number = move || params.read().get("no").unwrap_or_default();
     let comment = ServerAction::<AddComment>::new();
@@ -66,10 +56,25 @@ fn TicketView() -> impl IntoView {
         },
         |(no, ..)| ticket_history(no),
     );
-    // Created with the others, not inside the triage panel: a resource first made inside an
-    // already-resolved Suspend is not carried from the server to the hydrating client.
     let choices = Resource::new(|| (), |_| ticket_choices(false));
+    // The resources are made here, outside the Guard: see `Guard` for why.
+    view! {
+        <Guard>
+            <TicketView ticket history choices comment set_status set_department/>
+        </Guard>
+    }
+}
 
+#[component]
+fn TicketView(
+    ticket: Resource<Result<TicketDetail, AppError>>,
+    history: Resource<Result<Vec<HistoryEntry>, AppError>>,
+    choices: Resource<Result<TicketOptions, AppError>>,
+    comment: ServerAction<AddComment>,
+    set_status: ServerAction<SetTicketStatus>,
+    set_department: ServerAction<SetTicketDepartment>,
+) -> impl IntoView {
+    let auth = use_auth();
     view! {
         <Transition fallback=|| view! { <main id="main" tabindex="-1" class="page"><p>"Loading…"</p></main> }>
             {move || Suspend::new(async move {

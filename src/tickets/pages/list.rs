@@ -15,6 +15,7 @@ use super::{
 use crate::{
     components::{Guard, LoadError, Time, use_auth},
     departments::model::Choice,
+    error::AppError,
     live::use_live,
 };
 use leptos::{html, prelude::*};
@@ -27,25 +28,30 @@ use std::time::Duration;
 
 #[component]
 pub fn TicketsPage() -> impl IntoView {
-    view! {
-        <Guard>
-            <TicketList/>
-        </Guard>
-    }
-}
-
-#[component]
-fn TicketList() -> impl IntoView {
-    let auth = use_auth();
     let query = use_query_map();
     let current = Memo::new(move |_| TicketQuery::from_params(&query.read()));
     // Refetched when the URL changes and when a visible ticket changes anywhere (live).
+    // Made outside the Guard: see `Guard` for why.
     let live = use_live();
     let page = Resource::new(
         move || (current.get(), live.any()),
         |(q, _)| list_tickets(q.filter, q.page),
     );
     let choices = Resource::new(|| (), |_| ticket_choices(true));
+    view! {
+        <Guard>
+            <TicketList current page choices/>
+        </Guard>
+    }
+}
+
+#[component]
+fn TicketList(
+    current: Memo<TicketQuery>,
+    page: Resource<Result<TicketPage, AppError>>,
+    choices: Resource<Result<TicketOptions, AppError>>,
+) -> impl IntoView {
+    let auth = use_auth();
 
     view! {
         <main id="main" tabindex="-1" class="page">

@@ -1,24 +1,29 @@
-use super::super::{api::CreateTicket, api::ticket_choices};
+use super::super::{api::CreateTicket, api::ticket_choices, model::TicketOptions};
 use crate::components::{Field, FormAlert, Guard, LoadError, SelectField, TextArea, action_error};
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn NewTicketPage() -> impl IntoView {
+    // Created here, inside the routes, so a no-JavaScript post gets its errors back.
+    let create = ServerAction::<CreateTicket>::new();
+    // Made outside the Guard: see `Guard` for why.
+    let choices = Resource::new(|| (), |_| ticket_choices(false));
     view! {
         <Title text="New ticket"/>
         <Guard>
-            <NewTicket/>
+            <NewTicket create choices/>
         </Guard>
     }
 }
 
 #[component]
-fn NewTicket() -> impl IntoView {
-    // Created here, inside the routes, so a no-JavaScript post gets its errors back.
-    let create = ServerAction::<CreateTicket>::new();
+fn NewTicket(
+    create: ServerAction<CreateTicket>,
+    choices: Resource<Result<TicketOptions, AppError>>,
+) -> impl IntoView {
     let error = action_error(create);
-    let choices = Resource::new(|| (), |_| ticket_choices(false));
     view! {
         <main id="main" tabindex="-1" class="page narrow-form">
             <p class="crumbs"><a href="/tickets">"← Tickets"</a></p>
