@@ -43,8 +43,12 @@ unit:
 	$(SSR_ENV) cargo test --features ssr
 
 # A debug build compiles faster and skips wasm-opt; the tests start their own server.
+# cargo-leptos builds the site; the server is the binary `cargo test` builds for the
+# integration tests: `cargo leptos build` would build it again with other features on the
+# dependencies (cargo unifies dev-dependencies' features only for tests), 4 more minutes.
 e2e:
-	cargo leptos build
+	cargo leptos build --frontend-only
+	$(SSR_ENV) cargo test --features ssr --no-run
 	cd end2end && E2E_PORT=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') npx playwright test
 
 lint:
