@@ -158,5 +158,7 @@ pub async fn events(State(state): State<AppState>, session: Session) -> Response
         let event = feed.next().await?;
         Some((Ok::<_, Infallible>(event), feed))
     });
-    Sse::new(stream).into_response()
+    // nginx buffers proxied responses by default, which would hold events back until the
+    // buffer fills; this header turns that off for the stream alone, with no proxy setting.
+    ([("x-accel-buffering", "no")], Sse::new(stream)).into_response()
 }

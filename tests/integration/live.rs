@@ -22,6 +22,12 @@ impl Stream {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
+        let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(header("content-type"), Some("text/event-stream"));
+        assert_eq!(header("cache-control"), Some("no-cache"));
+        // Neither nginx (buffering) nor the compression layer may hold events back.
+        assert_eq!(header("x-accel-buffering"), Some("no"));
+        assert_eq!(header("content-encoding"), None);
         let mut stream = Stream {
             res,
             buffer: String::new(),
