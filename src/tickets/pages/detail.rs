@@ -32,56 +32,65 @@ pub fn TicketPage() -> impl IntoView {
     let set_department = ServerAction::<SetTicketDepartment>::new();
     // Someone else's change to this ticket arrives live and refetches it.
     let changed = use_live().ticket(number);
-    let ticket = Resource::new(
-        move || {
-            (
-                number(),
-                set_status.version().get(),
-                set_department.version().get(),
-                changed.get(),
-            )
-        },
-        |(no, ..)| get_ticket(no),
-    );
-    // Comments and triage both add to the history.
-    let history = Resource::new(
-        move || {
-            (
-                number(),
-                comment.version().get(),
-                set_status.version().get(),
-                set_department.version().get(),
-                changed.get(),
-            )
-        },
-        |(no, ..)| ticket_history(no),
-    );
-    let choices = Resource::new(|| (), |_| ticket_choices(false));
-    // The resources are made here, outside the Guard: see `Guard` for why.
+    let data = TicketData {
+        ticket: Resource::new(
+            move || {
+                (
+                    number(),
+                    set_status.version().get(),
+                    set_department.version().get(),
+                    changed.get(),
+                )
+            },
+            |(no, ..)| get_ticket(no),
+        ),
+        // Comments and triage both add to the history.
+        history: Resource::new(
+            move || {
+                (
+                    number(),
+                    comment.version().get(),
+                    set_status.version().get(),
+                    set_department.version().get(),
+                    changed.get(),
+                )
+            },
+            |(no, ..)| ticket_history(no),
+        ),
+        choices: Resource::new(|| (), |_| ticket_choices(false)),
+        comment,
+        set_status,
+        set_department,
+    };
     view! {
         <Guard>
-            <TicketView ticket history choices comment set_status set_department/>
+            <TicketView data/>
         </Guard>
     }
 }
 
-#[component]
-fn TicketView(
+/// The page's data and actions, made once by `TicketPage`, outside the Guard (see `Guard`
+/// for why), and handed down.
+#[derive(Clone, Copy)]
+struct TicketData {
     ticket: Resource<Result<TicketDetail, AppError>>,
     history: Resource<Result<Vec<HistoryEntry>, AppError>>,
     choices: Resource<Result<TicketOptions, AppError>>,
     comment: ServerAction<AddComment>,
     set_status: ServerAction<SetTicketStatus>,
     set_department: ServerAction<SetTicketDepartment>,
-) -> impl IntoView {
+}
+
+#[component]
+fn TicketView(data: TicketData) -> impl IntoView {
     let auth = use_auth();
     view! {
         <Transition fallback=|| view! { <main id="main" tabindex="-1" class="page"><p>"Loading…"</p></main> }>
             {move || Suspend::new(async move {
                 let admin = auth.user.await.ok().flatten().is_some_and(|u| u.is_admin);
-                match ticket.await {
+                match data.ticket.await {
                     Ok(t) => view! {
-                        <TicketBody t admin history choices comment set_status set_department/>
+                        <TicketBody t admin data/>
                     }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
                     Err(e) => view! {
@@ -97,15 +106,7 @@ fn TicketView(
 }
 
 #[component]
-fn TicketBody(
-    t: TicketDetail,
-    admin: bool,
-    history: Resource<Result<Vec<HistoryEntry>, AppError>>,
-    choices: Resource<Result<TicketOptions, AppError>>,
-    comment: ServerAction<AddComment>,
-    set_status: ServerAction<SetTicketStatus>,
-    set_department: ServerAction<SetTicketDepartment>,
-) -> impl IntoView {
+fn TicketBody(t: TicketDetail, admin: bool, data: TicketData) -> impl IntoView {
     let number = t.service_request_no.clone();
     view! {
         <Title text=format!("{} · {}", t.service_request_no, t.subject)/>
@@ -122,14 +123,14 @@ fn TicketBody(
                         <h2 id="thread-heading">"Conversation"</h2>
                         <Transition fallback=|| view! { <p>"Loading the conversation…"</p> }>
                             {move || Suspend::new(async move {
-                                match history.await {
+                                match data.history.await {
                                     Ok(list) => view! { <Thread list/> }.into_any(),
                                     Err(error) => view! { <LoadError error/> }.into_any(),
                                 }
                             })}
                         </Transition>
                     </section>
-                    <CommentForm number=number.clone() action=comment/>
+                    <CommentForm number=number.clone() action=data.comment/>
                 </div>
                 <div class="ticket-side">
                     <section class="card" aria-labelledby="details-heading">
@@ -173,7 +174,7 @@ fn TicketBody(
                             }}
                         </ol>
                     </section>
-                    {admin.then(|| view! { <Triage t=t.clone() choices set_status set_department/> })}
+                    {admin.then(|| view! { <Triage t=t.clone() data/> })}
                 </div>
             </div>
         </main>
@@ -268,12 +269,13 @@ fn CommentForm(number: String, action: ServerAction<AddComment>) -> impl IntoVie
 
 /// Status and department changes, for admins.
 #[component]
-fn Triage(
-    t: TicketDetail,
-    choices: Resource<Result<TicketOptions, AppError>>,
-    set_status: ServerAction<SetTicketStatus>,
-    set_department: ServerAction<SetTicketDepartment>,
-) -> impl IntoView {
+fn Triage(t: TicketDetail, data: TicketData) -> impl IntoView {
+    let TicketData {
+        choices,
+        set_status,
+        set_department,
+        ..
+    } = data;
     let status_error = action_error(set_status);
     let department_error = action_error(set_department);
     let note =
