@@ -14,9 +14,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # 0.3.11 needs rustc 1.96; no_downloads: a missing tool is an error, not a failing download.
+# Its own release profile (fat LTO, one codegen unit, opt-level 3) took 22-25 minutes here;
+# opt-level 1 without LTO took 16.5 minutes while another build shared the two cores, and
+# its work (CSS, JS minifying, brotli of the site) stays a few seconds (bench/README.md).
 if ! cargo leptos --version 2>/dev/null | grep -q ' 0\.3\.10'; then
-    say "installing cargo-leptos 0.3.10 (about 25 minutes on 2 cores, once)"
-    cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
+    say "installing cargo-leptos 0.3.10 (about 15 minutes on 2 cores, once)"
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false \
+        CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=false \
+        cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
 fi
 
 # The CLI must match the wasm-bindgen crate in Cargo.lock exactly.

@@ -105,6 +105,29 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
     },
+    /// Fill the database with realistic demo data: departments, request types, users and
+    /// tickets with comments and history over the last two years. Refused while a server
+    /// uses the database, and on a database that already holds tickets unless --force.
+    Seed {
+        /// How many tickets.
+        #[arg(long, default_value_t = 10_000)]
+        tickets: u64,
+        /// Average comments per ticket, the description included.
+        #[arg(long, default_value_t = 5)]
+        comments: u64,
+        /// How many users (one in a hundred an admin).
+        #[arg(long, default_value_t = 1_000)]
+        users: u64,
+        /// The seeded users' password [default: a random one, printed at the end].
+        #[arg(long)]
+        password: Option<String>,
+        /// Add the demo data even though the database already holds tickets.
+        #[arg(long)]
+        force: bool,
+        /// Random seed: the same seed on an empty database makes the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Print the version of this binary and of the database schema it carries.
     Version,
     /// Print the settings in effect and where each came from (flag, env, file, default).
@@ -201,6 +224,31 @@ pub async fn run() -> Result<(), BootError> {
         Some(Command::Check) => super::ops::check(&config.database_url).await,
         Some(Command::Backup { to }) => super::ops::backup(&config.database_url, &to).await,
         Some(Command::Restore { from }) => super::ops::restore(&config.database_url, &from).await,
+        Some(Command::Seed {
+            tickets,
+            comments,
+            users,
+            password,
+            force,
+            seed,
+        }) => {
+            let random = password.is_none();
+            let password = password.unwrap_or_else(|| {
+                let mut rng = fastrand::Rng::new();
+                (0..16).map(|_| rng.alphanumeric()).collect()
+            });
+            Password::parse(&password).map_err(|m| format!("password: {m}"))?;
+            let plan = super::seed::SeedPlan {
+                tickets,
+                comments_per_ticket: comments,
+                users,
+                password: password.clone(),
+                force,
+                seed,
+                progress: std::io::stderr().is_terminal(),
+            };
+            seed_command(&config, &plan, random).await
+        }
         Some(Command::Config) => {
             let file = cli.file_settings()?;
             let source = |id: &str, in_file: bool| {
@@ -343,6 +391,33 @@ async fn create_admin(config: Config, username: &str, email: &str) -> Result<(),
     let hash = password::hash(&password).await?;
     let user = users_db::create(&pool, &input, &hash).await?;
     println!("Created admin {} <{}>.", user.username, user.email);
+    Ok(())
+}
+
+async fn seed_command(
+    config: &Config,
+    plan: &super::seed::SeedPlan,
+    random_password: bool,
+) -> Result<(), BootError> {
+    // Numbers and ids are worked out up front: no server may write meanwhile.
+    let _in_use = super::ops::hold_database(&config.database_url)?;
+    let pool = super::db::connect(&config.database_url).await?;
+    let started = std::time::Instant::now();
+    let done = super::seed::seed(&pool, plan, super::db::now_ms()).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "Seeded {} users, {} tickets, {} comments and {} history entries in {seconds:.1} s.",
+        done.users, done.tickets, done.comments, done.events
+    );
+    println!("Admins: {}", done.admins.join(", "));
+    if let Some(user) = &done.sample_user {
+        println!("A user: {user}");
+    }
+    if random_password {
+        println!("Their password: {}", plan.password);
+    } else {
+        println!("Their password is the one given with --password.");
+    }
     Ok(())
 }
 

@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod ops;
 pub mod router;
+pub mod seed;
 pub mod site;
 
 use crate::error::AppError;

@@ -1,0 +1,749 @@
+//! `helpdesk seed`: a realistic demo database (and the benchmark's), written through the
+//! app's own schema, triggers and numbering so the app goes on from it as from real use.
+//!
+//! Speed comes from writing in large transactions with one statement per table and batch:
+//! rows travel as one JSON array through `json_each`, so a million tickets are a few hundred
+//! statements instead of twelve million. Ids are taken after the current maximum under the
+//! write lock, which lets comments and history refer to each other without round trips.
+
+use super::{db::begin_write, router::BootError};
+use crate::{auth::password, tickets::model::service_request_no, time::utc_year};
+use fastrand::Rng;
+use sqlx::SqlitePool;
+use std::{collections::HashSet, time::Instant};
+
+/// What to make.
+#[derive(Debug, Clone)]
+pub struct SeedPlan {
+    pub tickets: u64,
+    /// Average comments per ticket, the description (first comment) included.
+    pub comments_per_ticket: u64,
+    pub users: u64,
+    /// Every seeded user's password.
+    pub password: String,
+    /// Add to a database that already holds tickets.
+    pub force: bool,
+    /// The random seed: the same seed on an empty database makes the same data.
+    pub seed: u64,
+    pub progress: bool,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedSummary {
+    pub users: u64,
+    pub admins: Vec<String>,
+    pub sample_user: Option<String>,
+    pub tickets: u64,
+    pub comments: u64,
+    pub events: u64,
+}
+
+const DEPARTMENTS: [&str; 12] = [
+    "IT",
+    "Finance",
+    "Human Resources",
+    "Sales",
+    "Marketing",
+    "Operations",
+    "Legal",
+    "Facilities",
+    "Customer Support",
+    "Engineering",
+    "Procurement",
+    "Warehouse",
+];
+const REQUEST_TYPES: [&str; 3] = ["Printing", "Email", "Building access"];
+const FIRST: [&str; 40] = [
+    "alice", "bruno", "chen", "dana", "emil", "fatima", "gita", "hugo", "ines", "jonas", "kemal",
+    "lena", "mateo", "nora", "omar", "priya", "quinn", "rosa", "sven", "tariq", "uma", "victor",
+    "wanda", "xavier", "yara", "zoltan", "amir", "beatriz", "carl", "dmitri", "elena", "farid",
+    "greta", "hana", "ivan", "julia", "kofi", "lucia", "mei", "nils",
+];
+const LAST: [&str; 30] = [
+    "moreno",
+    "smith",
+    "nakamura",
+    "okafor",
+    "schmidt",
+    "rossi",
+    "kowalski",
+    "dubois",
+    "silva",
+    "jensen",
+    "haddad",
+    "novak",
+    "garcia",
+    "lindqvist",
+    "murphy",
+    "tanaka",
+    "weber",
+    "costa",
+    "ivanova",
+    "khan",
+    "muller",
+    "petrov",
+    "santos",
+    "berg",
+    "rahman",
+    "fischer",
+    "lopez",
+    "kim",
+    "horvat",
+    "bauer",
+];
+/// Weighted so a few things (printers above all) come up in a large share of tickets, as in
+/// real helpdesks: "printer" is the benchmark's common word.
+const THINGS: [(&str, u32); 24] = [
+    ("printer", 34),
+    ("laptop", 20),
+    ("email", 16),
+    ("monitor", 10),
+    ("VPN", 10),
+    ("password", 12),
+    ("Wi-Fi", 9),
+    ("keyboard", 5),
+    ("mouse", 4),
+    ("docking station", 5),
+    ("desk phone", 5),
+    ("headset", 4),
+    ("scanner", 5),
+    ("projector", 4),
+    ("webcam", 4),
+    ("shared drive", 6),
+    ("calendar", 4),
+    ("spreadsheet", 5),
+    ("payroll system", 3),
+    ("badge reader", 3),
+    ("tablet", 3),
+    ("server", 3),
+    ("mobile phone", 5),
+    ("account", 8),
+];
+const PROBLEMS: [&str; 16] = [
+    "not working",
+    "keeps crashing",
+    "is very slow",
+    "won't turn on",
+    "shows an error",
+    "needs replacing",
+    "cannot connect",
+    "access needed",
+    "stopped syncing",
+    "makes a strange noise",
+    "is missing",
+    "needs an update",
+    "locked out",
+    "prints blank pages",
+    "freezes after login",
+    "request for a new one",
+];
+const PLACES: [&str; 14] = [
+    "on floor 2",
+    "on floor 3",
+    "in meeting room B",
+    "at reception",
+    "in the warehouse",
+    "in the north wing",
+    "for the new starter",
+    "since this morning",
+    "after the update",
+    "in room 114",
+    "at the Leeds office",
+    "for the whole team",
+    "again",
+    "urgently",
+];
+const SENTENCES: [&str; 20] = [
+    "I restarted the {thing} but it still {problem}.",
+    "Tried again this morning, same result.",
+    "Could someone come and have a look {place}?",
+    "The {thing} {problem} {place}.",
+    "We replaced the cable; please check whether the {thing} works now.",
+    "The error code on the screen is E-{n}.",
+    "This is blocking the monthly report for our team.",
+    "Thanks, that fixed it.",
+    "Still happening after the reboot.",
+    "I have ordered a replacement {thing}, it should arrive on Thursday.",
+    "Please confirm the asset tag, it should start with PC-{n}.",
+    "Escalated to the vendor, waiting for their reply.",
+    "Works again when I plug it into the other port.",
+    "The colleague next to me has the same problem with her {thing}.",
+    "Reinstalled the driver and cleared the queue.",
+    "Can you reset it remotely? I am working from home today.",
+    "Noted. We will schedule a visit {place}.",
+    "The {thing} was last serviced in spring.",
+    "Closing this as the {thing} has been swapped.",
+    "It happens only when several people print at once.",
+];
+/// Words a search finds in only a handful of tickets (the benchmark's rare word is the first).
+const RARE: [&str; 8] = [
+    "kaleidoscope",
+    "tachograph",
+    "risograph",
+    "dictaphone",
+    "theodolite",
+    "spectrometer",
+    "oscilloscope",
+    "planimeter",
+];
+
+const DAY_MS: i64 = 86_400_000;
+/// Tickets per transaction: big enough that commits are rare, small enough that the
+/// write-ahead log stays small and the progress bar moves.
+const CHUNK: usize = 5_000;
+
+fn pick<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
+    items[rng.usize(..items.len())]
+}
+
+fn weighted<'a>(rng: &mut Rng, items: &[(&'a str, u32)]) -> &'a str {
+    let total: u32 = items.iter().map(|i| i.1).sum();
+    let mut n = rng.u32(..total);
+    for (item, weight) in items {
+        if n < *weight {
+            return item;
+        }
+        n -= weight;
+    }
+    items[0].0
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn subject(rng: &mut Rng, thing: &str) -> String {
+    capitalised(&format!(
+        "{thing} {} {}",
+        pick(rng, &PROBLEMS),
+        pick(rng, &PLACES)
+    ))
+}
+
+fn comment(rng: &mut Rng, thing: &str) -> String {
+    let mut text = String::new();
+    for i in 0..rng.usize(1..=3) {
+        if i > 0 {
+            text.push(' ');
+        }
+        let template = pick(rng, &SENTENCES);
+        let other = weighted(rng, &THINGS);
+        text.push_str(
+            &template
+                .replace("{thing}", if rng.bool() { thing } else { other })
+                .replace("{problem}", pick(rng, &PROBLEMS))
+                .replace("{place}", pick(rng, &PLACES))
+                .replace("{n}", &rng.u32(1000..99_999).to_string()),
+        );
+    }
+    // About one comment in 50,000 mentions a rare word.
+    if rng.u32(..50_000) == 0 {
+        text.push_str(&format!(" Also check the {} in the lab.", pick(rng, &RARE)));
+    }
+    text
+}
+
+/// Rows of one table as a JSON array of arrays, for `INSERT ... SELECT ... FROM json_each(?)`.
+struct Batch(Vec<serde_json::Value>);
+
+impl Batch {
+    fn push(&mut self, row: serde_json::Value) {
+        self.0.push(row);
+    }
+
+    async fn insert(
+        &mut self,
+        conn: &mut sqlx::SqliteConnection,
+        sql: &str,
+    ) -> Result<(), sqlx::Error> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let rows = serde_json::Value::Array(std::mem::take(&mut self.0)).to_string();
+        sqlx::query(sql).bind(rows).execute(conn).await?;
+        Ok(())
+    }
+}
+
+const INSERT_TICKETS: &str = "INSERT INTO tickets (id, service_request_no, requested_by,
+        request_type_id, department_id, subject, status, date_started, date_finished)
+    SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6,
+           value->>7, value->>8
+      FROM json_each(?)";
+const INSERT_COMMENTS: &str = "INSERT INTO ticket_comments
+        (id, ticket_id, user_id, comment_text, device_no, created_at)
+    SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)";
+const INSERT_EVENTS: &str = "INSERT INTO ticket_events
+        (ticket_id, user_id, kind, from_value, to_value, comment_id, created_at)
+    SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6
+      FROM json_each(?)";
+
+/// Departments and request types, created if missing; returns (id, name) of each.
+async fn lists(pool: &SqlitePool, now: i64) -> Result<(Vec<(i64, String)>, Vec<i64>), BootError> {
+    for name in DEPARTMENTS {
+        sqlx::query("INSERT OR IGNORE INTO departments (name, created_at) VALUES (?, ?)")
+            .bind(name)
+            .bind(now)
+            .execute(pool)
+            .await?;
+    }
+    for name in REQUEST_TYPES {
+        sqlx::query("INSERT OR IGNORE INTO request_types (name, created_at) VALUES (?, ?)")
+            .bind(name)
+            .bind(now)
+            .execute(pool)
+            .await?;
+    }
+    let departments = sqlx::query_as("SELECT id, name FROM departments ORDER BY id")
+        .fetch_all(pool)
+        .await?;
+    let types = sqlx::query_scalar("SELECT id FROM request_types ORDER BY id")
+        .fetch_all(pool)
+        .await?;
+    Ok((departments, types))
+}
+
+/// `count` new users (1 in 100 an admin, at least one), with names not yet taken. Returns the
+/// new admins' names and one ordinary user's name.
+async fn users(
+    pool: &SqlitePool,
+    rng: &mut Rng,
+    plan: &SeedPlan,
+    departments: &[(i64, String)],
+    now: i64,
+) -> Result<(Vec<String>, Option<String>), BootError> {
+    let taken: HashSet<String> = sqlx::query_scalar("SELECT username FROM users")
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .collect();
+    // One hash for all: hashing a thousand times would take half a minute, and demo accounts
+    // sharing a password share its salt too.
+    let hash = password::hash_blocking(&plan.password)?;
+    let mut tx = begin_write(pool).await?;
+    let mut next_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM users")
+        .fetch_one(&mut *tx)
+        .await?;
+    let admins_wanted = (plan.users / 100).max(1);
+    let (mut admins, mut sample) = (Vec::new(), None);
+    let (mut rows, mut roles) = (Batch(Vec::new()), Batch(Vec::new()));
+    let mut made = 0;
+    let mut n = 0u64;
+    while made < plan.users {
+        let base = format!(
+            "{}.{}",
+            FIRST[n as usize % FIRST.len()],
+            LAST[(n as usize / FIRST.len()) % LAST.len()]
+        );
+        let round = n as usize / (FIRST.len() * LAST.len());
+        n += 1;
+        let name = if round == 0 {
+            base
+        } else {
+            format!("{base}{round}")
+        };
+        if taken.contains(&name) {
+            continue;
+        }
+        let department = &departments[rng.usize(..departments.len())];
+        rows.push(serde_json::json!([
+            next_id,
+            name,
+            format!("{name}@example.com"),
+            hash,
+            department.0,
+            now
+        ]));
+        roles.push(serde_json::json!([next_id, "user"]));
+        if made < admins_wanted {
+            roles.push(serde_json::json!([next_id, "admin"]));
+            admins.push(name);
+        } else if sample.is_none() {
+            sample = Some(name);
+        }
+        next_id += 1;
+        made += 1;
+    }
+    rows.insert(
+        &mut tx,
+        "INSERT INTO users (id, username, email, password_hash, department_id, status,
+                            created_at, updated_at)
+         SELECT value->>0, value->>1, value->>2, value->>3, value->>4, 'active', value->>5,
+                value->>5
+           FROM json_each(?)",
+    )
+    .await?;
+    roles
+        .insert(
+            &mut tx,
+            "INSERT INTO user_roles (user_id, role) SELECT value->>0, value->>1 FROM json_each(?)",
+        )
+        .await?;
+    tx.commit().await?;
+    Ok((admins, sample))
+}
+
+/// Fills the database as `plan` says. Refuses a database that already holds tickets unless
+/// `plan.force`.
+pub async fn seed(pool: &SqlitePool, plan: &SeedPlan, now: i64) -> Result<SeedSummary, BootError> {
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM tickets LIMIT 1)")
+        .fetch_one(pool)
+        .await?;
+    if existing > 0 && !plan.force {
+        return Err(
+            "the database already holds tickets; pass --force to add the demo data anyway".into(),
+        );
+    }
+    if plan.comments_per_ticket == 0 {
+        return Err(
+            "every ticket has at least its description: --comments must be 1 or more".into(),
+        );
+    }
+    let started = Instant::now();
+    let mut rng = Rng::with_seed(plan.seed);
+    let (departments, types) = lists(pool, now).await?;
+    let (admins, sample_user) = users(pool, &mut rng, plan, &departments, now).await?;
+    let people: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE status = 'active' ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+    let staff: Vec<i64> = sqlx::query_scalar(
+        "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'admin'
+          WHERE u.status = 'active' ORDER BY u.id",
+    )
+    .fetch_all(pool)
+    .await?;
+
+    // Start times over the last two years, oldest first, so numbers follow the dates.
+    let mut starts: Vec<i64> = (0..plan.tickets)
+        .map(|_| now - rng.i64(1..730 * DAY_MS))
+        .collect();
+    starts.sort_unstable();
+
+    let bar = plan.progress.then(|| {
+        let bar = indicatif::ProgressBar::new(plan.tickets);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} tickets, {per_sec}, {eta} left",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut summary = SeedSummary {
+        users: plan.users,
+        admins,
+        sample_user,
+        ..Default::default()
+    };
+    let extra = plan.comments_per_ticket - 1;
+    for chunk in starts.chunks(CHUNK) {
+        let mut tx = begin_write(pool).await?;
+        let (mut ticket_id, mut comment_id): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM tickets),
+                    (SELECT COALESCE(MAX(id), 0) FROM ticket_comments)",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut sequences: Vec<(i32, i64)> =
+            sqlx::query_as("SELECT year, last FROM ticket_sequences")
+                .fetch_all(&mut *tx)
+                .await?;
+        let (mut tickets, mut comments, mut events) =
+            (Batch(Vec::new()), Batch(Vec::new()), Batch(Vec::new()));
+        for &start in chunk {
+            ticket_id += 1;
+            let year = utc_year(start);
+            let sequence = match sequences.iter_mut().find(|s| s.0 == year) {
+                Some(s) => {
+                    s.1 += 1;
+                    s.1
+                }
+                None => {
+                    sequences.push((year, 1));
+                    1
+                }
+            };
+            // A few people file most tickets.
+            let requester = people[(rng.f64().powi(2) * people.len() as f64) as usize];
+            let admin = staff[rng.usize(..staff.len())];
+            let thing = weighted(&mut rng, &THINGS);
+            let mut department = &departments[rng.usize(..departments.len())];
+            // Old tickets are mostly done; recent ones still open.
+            let age = now - start;
+            let (p_done, p_open) = if age > 30 * DAY_MS {
+                (92, 97)
+            } else {
+                (40, 70)
+            };
+            let roll = rng.u32(..100);
+            let ongoing_at = (start + rng.i64(10 * 60_000..2 * DAY_MS)).min(now);
+            let finished =
+                (roll < p_done).then(|| (ongoing_at + rng.i64(3_600_000..7 * DAY_MS)).min(now));
+            let status = match (finished, roll < p_open) {
+                (Some(_), _) => "completed",
+                (None, true) => "ongoing",
+                (None, false) => "pending",
+            };
+            let end = finished.unwrap_or(now);
+
+            let comment_count = 1 + rng.u64(0..=2 * extra);
+            let mut times: Vec<i64> = (1..comment_count)
+                .map(|_| start + rng.i64(0..=(end - start).max(0)))
+                .collect();
+            times.sort_unstable();
+            comment_id += 1;
+            let device = (rng.u32(..3) == 0).then(|| format!("PC-{:05}", rng.u32(..100_000)));
+            comments.push(serde_json::json!([
+                comment_id,
+                ticket_id,
+                requester,
+                comment(&mut rng, thing),
+                device,
+                start
+            ]));
+            events.push(serde_json::json!([
+                ticket_id, requester, "created", null, "pending", comment_id, start
+            ]));
+            if status != "pending" {
+                events.push(serde_json::json!([
+                    ticket_id, admin, "status", "pending", "ongoing", null, ongoing_at
+                ]));
+            }
+            // One ticket in twenty was sent on to another department.
+            if rng.u32(..20) == 0 {
+                let to = &departments[rng.usize(..departments.len())];
+                if to.0 != department.0 {
+                    events.push(serde_json::json!([
+                        ticket_id,
+                        admin,
+                        "department",
+                        department.1,
+                        to.1,
+                        null,
+                        ongoing_at
+                    ]));
+                    department = to;
+                }
+            }
+            for at in times {
+                comment_id += 1;
+                let by = if rng.bool() { requester } else { admin };
+                comments.push(serde_json::json!([
+                    comment_id,
+                    ticket_id,
+                    by,
+                    comment(&mut rng, thing),
+                    null,
+                    at
+                ]));
+                events.push(serde_json::json!([
+                    ticket_id, by, "comment", null, null, comment_id, at
+                ]));
+            }
+            if let Some(at) = finished {
+                events.push(serde_json::json!([
+                    ticket_id,
+                    admin,
+                    "status",
+                    "ongoing",
+                    "completed",
+                    null,
+                    at
+                ]));
+            }
+            summary.comments += comment_count;
+            tickets.push(serde_json::json!([
+                ticket_id,
+                service_request_no(year, sequence),
+                requester,
+                types[rng.usize(..types.len())],
+                department.0,
+                subject(&mut rng, thing),
+                status,
+                start,
+                finished
+            ]));
+        }
+        summary.events += events.0.len() as u64;
+        tickets.insert(&mut tx, INSERT_TICKETS).await?;
+        comments.insert(&mut tx, INSERT_COMMENTS).await?;
+        events.insert(&mut tx, INSERT_EVENTS).await?;
+        for (year, last) in &sequences {
+            sqlx::query(
+                "INSERT INTO ticket_sequences (year, last) VALUES (?1, ?2)
+                 ON CONFLICT (year) DO UPDATE SET last = ?2",
+            )
+            .bind(year)
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        summary.tickets += chunk.len() as u64;
+        if let Some(bar) = &bar {
+            bar.inc(chunk.len() as u64);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    // Fresh statistics for the query planner, as after any bulk load.
+    sqlx::query("PRAGMA optimize").execute(pool).await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "seeded");
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::db::test_pool;
+    use crate::tickets::{
+        db as tickets_db,
+        model::{CommentText, DeviceNo, Subject, TicketFilter},
+    };
+
+    const NOW: i64 = 1_795_000_000_000; // 2026-11-18
+
+    fn plan(tickets: u64) -> SeedPlan {
+        SeedPlan {
+            tickets,
+            comments_per_ticket: 4,
+            users: 120,
+            password: "demo-password".into(),
+            force: false,
+            seed: 7,
+            progress: false,
+        }
+    }
+
+    async fn scalar(pool: &SqlitePool, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn seeds_consistent_data_the_app_goes_on_from() {
+        let (pool, _dir) = test_pool().await;
+        let started = Instant::now();
+        let done = seed(&pool, &plan(12_000), NOW).await.unwrap();
+        eprintln!("seeded in {:?}", started.elapsed());
+        assert_eq!((done.users, done.tickets), (120, 12_000));
+        assert_eq!(done.admins.len(), 1);
+        let counts = (
+            scalar(&pool, "SELECT COUNT(*) FROM users").await,
+            scalar(&pool, "SELECT COUNT(*) FROM tickets").await,
+            scalar(&pool, "SELECT COUNT(*) FROM ticket_comments").await,
+            scalar(&pool, "SELECT COUNT(*) FROM ticket_events").await,
+        );
+        assert_eq!(
+            counts,
+            (120, 12_000, done.comments as i64, done.events as i64)
+        );
+        // About the average asked for, the description included.
+        let per_ticket = done.comments as f64 / 12_000.0;
+        assert!((3.8..4.2).contains(&per_ticket), "{per_ticket}");
+
+        // Referential integrity and the schema's own invariants.
+        let broken: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+        let bad = [
+            // Each ticket starts with its description, written by its requester when filed.
+            "SELECT COUNT(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM ticket_comments c
+               WHERE c.ticket_id = t.id AND c.user_id = t.requested_by
+                 AND c.created_at = t.date_started)",
+            // ... and a 'created' history entry pointing at it; every comment has its entry.
+            "SELECT COUNT(*) FROM tickets t WHERE (SELECT COUNT(*) FROM ticket_events e
+               WHERE e.ticket_id = t.id AND e.kind = 'created') <> 1",
+            "SELECT COUNT(*) FROM ticket_comments c WHERE NOT EXISTS
+               (SELECT 1 FROM ticket_events e WHERE e.ticket_id = c.ticket_id
+                   AND e.comment_id = c.id)",
+            // The last status change in the history is the ticket's status.
+            "SELECT COUNT(*) FROM tickets t WHERE t.status <> COALESCE((SELECT e.to_value
+               FROM ticket_events e WHERE e.ticket_id = t.id AND e.kind IN ('created', 'status')
+               ORDER BY e.created_at DESC, e.id DESC LIMIT 1), '')",
+            // Nothing happens before a ticket is filed or after it is finished, or in the future.
+            "SELECT COUNT(*) FROM ticket_comments c JOIN tickets t ON t.id = c.ticket_id
+              WHERE c.created_at < t.date_started
+                 OR c.created_at > COALESCE(t.date_finished, 1795000000000)",
+            // Numbers: per year, 1..n without gaps, in the order of the dates.
+            "SELECT COUNT(*) FROM ticket_sequences s WHERE s.last <> (SELECT COUNT(*)
+               FROM tickets t WHERE substr(t.service_request_no, 4, 4) = CAST(s.year AS TEXT))",
+            "SELECT COUNT(*) FROM tickets a JOIN tickets b ON b.id = a.id + 1
+              WHERE b.date_started < a.date_started",
+            "SELECT COUNT(*) FROM ticket_search s WHERE s.rowid NOT IN (SELECT id FROM tickets)",
+        ];
+        for sql in bad {
+            assert_eq!(scalar(&pool, sql).await, 0, "{sql}");
+        }
+        let statuses: Vec<(String, i64)> =
+            sqlx::query_as("SELECT status, COUNT(*) FROM tickets GROUP BY status ORDER BY 1")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(statuses.len(), 3, "all statuses occur: {statuses:?}");
+
+        // The next ticket filed through the app gets the next number of its year.
+        let year = utc_year(NOW);
+        let last = scalar(
+            &pool,
+            &format!("SELECT last FROM ticket_sequences WHERE year = {year}"),
+        )
+        .await;
+        let requester = scalar(&pool, "SELECT MIN(id) FROM users").await;
+        let ticket = tickets_db::NewTicket {
+            requested_by: requester,
+            request_type_id: 1,
+            department_id: 1,
+            subject: Subject::parse("Printer on fire").unwrap(),
+            description: CommentText::parse("Smoke from tray 2").unwrap(),
+            device_no: DeviceNo::parse("").unwrap(),
+        };
+        let (_, number) = tickets_db::create(&pool, &ticket, NOW).await.unwrap();
+        assert_eq!(number, service_request_no(year, last + 1));
+
+        // Search has real words to find, in subjects and comments.
+        let f = TicketFilter {
+            text: Some("printer".into()),
+            ..Default::default()
+        };
+        let found = tickets_db::status_counts(&pool, &f).await.unwrap();
+        let matches: i64 = found.iter().map(|c| c.1).sum();
+        assert!(matches > 1_200, "{matches} of 12,001 mention printers");
+
+        // The seeded users can sign in with the password given.
+        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = ?")
+            .bind(&done.admins[0])
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(password::verify("demo-password".into(), Some(hash)).await);
+
+        // A second seed is refused without --force, and adds after the first with it.
+        let err = seed(&pool, &plan(10), NOW).await.unwrap_err();
+        assert!(err.to_string().contains("--force"), "{err}");
+        let more = SeedPlan {
+            force: true,
+            ..plan(10)
+        };
+        let again = seed(&pool, &more, NOW).await.unwrap();
+        assert_eq!(again.tickets, 10);
+        assert_eq!(scalar(&pool, "SELECT COUNT(*) FROM users").await, 240);
+        assert_eq!(scalar(&pool, "SELECT COUNT(*) FROM tickets").await, 12_011);
+        assert_eq!(
+            scalar(
+                &pool,
+                "SELECT COUNT(*) FROM (SELECT service_request_no FROM tickets
+                  GROUP BY 1 HAVING COUNT(*) > 1)"
+            )
+            .await,
+            0
+        );
+    }
+}
