@@ -604,7 +604,7 @@ mod tests {
     use crate::server::db::test_pool;
     use crate::tickets::{
         db as tickets_db,
-        model::{CommentText, DeviceNo, Subject, TicketFilter},
+        model::{CommentText, DeviceNo, PageAt, SEARCH_LIMIT, Subject, TicketFilter},
     };
 
     const NOW: i64 = 1_795_000_000_000; // 2026-11-18
@@ -677,7 +677,13 @@ mod tests {
                FROM tickets t WHERE substr(t.service_request_no, 4, 4) = CAST(s.year AS TEXT))",
             "SELECT COUNT(*) FROM tickets a JOIN tickets b ON b.id = a.id + 1
               WHERE b.date_started < a.date_started",
-            "SELECT COUNT(*) FROM ticket_search s WHERE s.rowid NOT IN (SELECT id FROM tickets)",
+            // Every comment is in the search index, under its own id, and nothing else is.
+            "SELECT COUNT(*) FROM ticket_comments c
+              WHERE NOT EXISTS (SELECT 1 FROM ticket_search s WHERE s.rowid = c.id)",
+            "SELECT (SELECT COUNT(*) FROM ticket_search) - (SELECT COUNT(*) FROM ticket_comments)",
+            // The maintained counts are the counts.
+            "SELECT COUNT(*) FROM (SELECT department_id, request_type_id, status, COUNT(*)
+               FROM tickets GROUP BY 1, 2, 3 EXCEPT SELECT * FROM ticket_counts WHERE n > 0)",
         ];
         for sql in bad {
             assert_eq!(scalar(&pool, sql).await, 0, "{sql}");
@@ -708,14 +714,35 @@ mod tests {
         let (_, number) = tickets_db::create(&pool, &ticket, NOW).await.unwrap();
         assert_eq!(number, service_request_no(year, last + 1));
 
-        // Search has real words to find, in subjects and comments.
-        let f = TicketFilter {
-            text: Some("printer".into()),
+        // Search has real words to find, in subjects and comments, common and rare.
+        for (word, at_least) in [("printer", SEARCH_LIMIT as usize), ("kaleidoscope", 0)] {
+            let f = TicketFilter {
+                text: Some(word.into()),
+                ..Default::default()
+            };
+            let found = tickets_db::page(&pool, &f, PageAt::First, 25)
+                .await
+                .unwrap();
+            assert!(found.ranked && found.tickets.len() >= at_least, "{word}");
+            for t in &found.tickets {
+                let text = format!("{} {}", t.subject, t.snippet.clone().unwrap_or_default());
+                assert!(text.to_lowercase().contains(word), "{word}: {text}");
+            }
+        }
+        let rare = TicketFilter {
+            text: Some("kaleidoscope".into()),
             ..Default::default()
         };
-        let found = tickets_db::status_counts(&pool, &f).await.unwrap();
-        let matches: i64 = found.iter().map(|c| c.1).sum();
-        assert!(matches > 1_200, "{matches} of 12,001 mention printers");
+        let rare_hits = tickets_db::page(&pool, &rare, PageAt::First, 25)
+            .await
+            .unwrap();
+        let rare_in_db = scalar(
+            &pool,
+            "SELECT COUNT(DISTINCT ticket_id) FROM ticket_comments
+              WHERE comment_text LIKE '%kaleidoscope%'",
+        )
+        .await;
+        assert_eq!(rare_hits.tickets.len() as i64, rare_in_db);
 
         // The seeded users can sign in with the password given.
         let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = ?")

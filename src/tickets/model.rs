@@ -104,6 +104,9 @@ pub struct TicketPage {
     pub counts: Vec<(TicketStatus, i64)>,
     /// A text search: best matches first, up to `SEARCH_LIMIT`, no further pages.
     pub ranked: bool,
+    /// A text search that stopped reading before the oldest matches (it reads a bounded
+    /// number of the newest): the counts are of the matches read.
+    pub more_matches: bool,
 }
 
 /// Tickets per page.

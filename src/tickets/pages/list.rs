@@ -309,7 +309,11 @@ fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView
     let counts = view! {
         <div class="status-counts">
             <p class="result-count">
-                {format!("{total} ticket{}", if total == 1 { "" } else { "s" })}
+                {format!(
+                    "{total}{} ticket{}",
+                    if page.more_matches { "+" } else { "" },
+                    if total == 1 && !page.more_matches { "" } else { "s" },
+                )}
             </p>
             <ul aria-label="Tickets by status">
                 {page.counts.iter().map(|(status, n)| view! {
@@ -351,7 +355,9 @@ fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView
         let full = page.tickets.len() as i64 >= SEARCH_LIMIT;
         view! {
             <p class="hint">
-                {if full {
+                {if page.more_matches {
+                    "Best matches among the most recent, best first. Add words or filters to reach further back.".to_string()
+                } else if full {
                     format!("The {SEARCH_LIMIT} best matches, best first. Add words to narrow the search.")
                 } else {
                     "Best matches first.".to_string()
