@@ -59,22 +59,15 @@ async fn visible(user: &CurrentUser, number: &str) -> Result<Visible, AppError> 
     }
 }
 
-/// The request types and departments a ticket can be filed under; with `requesters`, and
-/// for an admin only, the people a list can be filtered by.
+/// The request types and departments a ticket can be filed under (and a list filtered by).
 #[server(endpoint = "ticket_choices")]
-pub async fn ticket_choices(requesters: bool) -> Result<TicketOptions, AppError> {
+pub async fn ticket_choices() -> Result<TicketOptions, AppError> {
     respond(async move {
         let user = require_user().await?;
         let pool = app_state()?.pool;
-        let requesters = if requesters && user.is_admin {
-            crate::users::db::choices(&pool).await?
-        } else {
-            Vec::new()
-        };
         Ok(TicketOptions {
             request_types: crate::request_types::db::choices(&pool).await?,
             departments: crate::departments::db::choices(&pool).await?,
-            requesters,
             my_department: crate::users::db::department_of(&pool, user.id).await?,
         })
     })
@@ -151,9 +144,15 @@ pub async fn list_tickets(filter: TicketFilter, page: PageAt) -> Result<TicketPa
     respond(async move {
         let mut filter = filter;
         let user = require_user().await?;
-        if !user.is_admin {
-            filter.requested_by = Some(user.id);
-        }
+        let pool = app_state()?.pool;
+        filter.requested_by = if !user.is_admin {
+            Some(user.id)
+        } else if let Some(name) = &filter.requester {
+            // Nobody by that name: no tickets (id 0 is never given out).
+            Some(crate::users::db::id_of(&pool, name).await?.unwrap_or(0))
+        } else {
+            None
+        };
         if filter
             .text
             .as_ref()
@@ -161,7 +160,7 @@ pub async fn list_tickets(filter: TicketFilter, page: PageAt) -> Result<TicketPa
         {
             return Err(AppError::invalid("q", "Search for at most 200 characters."));
         }
-        db::page(&app_state()?.pool, &filter, page, PAGE_SIZE).await
+        db::page(&pool, &filter, page, PAGE_SIZE).await
     })
     .await
 }

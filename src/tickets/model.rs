@@ -68,7 +68,12 @@ impl TryFrom<String> for TicketStatus {
 /// What a ticket list shows. The server forces `requested_by` for non-admins.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketFilter {
+    /// Whose tickets: worked out on the server (from `requester`, or the caller for
+    /// non-admins), never taken from a request.
+    #[serde(skip)]
     pub requested_by: Option<i64>,
+    /// An admin's requester filter: a username, as typed (or chosen from suggestions).
+    pub requester: Option<String>,
     /// Empty: every status.
     pub statuses: Vec<TicketStatus>,
     pub department_id: Option<i64>,
@@ -136,7 +141,7 @@ impl Cursor {
 }
 
 /// A ticket list view as it lives in the URL query, so it can be bookmarked, shared and
-/// reloaded: `?q=printer&status=pending&status=ongoing&department=3&type=1&requester=7
+/// reloaded: `?q=printer&status=pending&status=ongoing&department=3&type=1&requester=ann
 /// &sort=oldest&after=1767225600000.42`. Values that do not parse are ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TicketQuery {
@@ -170,7 +175,11 @@ impl TicketQuery {
         };
         TicketQuery {
             filter: TicketFilter {
-                requested_by: id("requester"),
+                requested_by: None,
+                requester: params
+                    .get_str("requester")
+                    .map(|name| name.trim().to_lowercase())
+                    .filter(|name| !name.is_empty()),
                 statuses,
                 department_id: id("department"),
                 request_type_id: id("type"),
@@ -196,15 +205,25 @@ impl TicketQuery {
         for s in &f.statuses {
             pairs.push(("status", s.as_str().into()));
         }
-        let ids = [
-            ("department", f.department_id),
-            ("type", f.request_type_id),
-            ("requester", f.requested_by),
-        ];
+        let ids = [("department", f.department_id), ("type", f.request_type_id)];
         pairs.extend(
             ids.iter()
                 .filter_map(|(k, v)| v.map(|v| (*k, v.to_string()))),
         );
+        if let Some(name) = &f.requester {
+            // Usernames are URL-safe as they are; anything else typed gets escaped.
+            let safe = name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            pairs.push((
+                "requester",
+                if safe {
+                    name.clone()
+                } else {
+                    Url::escape(name)
+                },
+            ));
+        }
         if f.oldest_first {
             pairs.push(("sort", "oldest".into()));
         }
@@ -226,7 +245,7 @@ impl TicketQuery {
         !f.statuses.is_empty()
             || f.department_id.is_some()
             || f.request_type_id.is_some()
-            || f.requested_by.is_some()
+            || f.requester.is_some()
             || f.text.is_some()
     }
 }
@@ -320,8 +339,6 @@ pub struct HistoryEntry {
 pub struct TicketOptions {
     pub request_types: Vec<crate::departments::model::Choice>,
     pub departments: Vec<crate::departments::model::Choice>,
-    /// Everyone who can file tickets, for an admin's requester filter (empty otherwise).
-    pub requesters: Vec<crate::departments::model::Choice>,
     /// The caller's own department: the new-ticket form starts with it chosen.
     pub my_department: Option<i64>,
 }
@@ -452,7 +469,8 @@ mod tests {
         use leptos_router::params::ParamsMap;
         let view = TicketQuery {
             filter: TicketFilter {
-                requested_by: Some(7),
+                requested_by: None,
+                requester: Some("ann.o-neil".into()),
                 statuses: vec![TicketStatus::Pending, TicketStatus::Ongoing],
                 department_id: Some(3),
                 request_type_id: Some(1),
@@ -467,7 +485,7 @@ mod tests {
         let query = view.to_query_string();
         assert_eq!(
             query,
-            "?q=100%25%20a%26b&status=pending&status=ongoing&department=3&type=1&requester=7\
+            "?q=100%25%20a%26b&status=pending&status=ongoing&department=3&type=1&requester=ann.o-neil\
              &sort=oldest&after=1767225600000.42"
         );
         let mut params = ParamsMap::new();

@@ -68,6 +68,20 @@ pub async fn list_users() -> Result<Vec<UserView>, AppError> {
     .await
 }
 
+/// Usernames starting with what an admin typed, for the requester filter's suggestions.
+#[server(endpoint = "suggest_users")]
+pub async fn suggest_users(prefix: String) -> Result<Vec<String>, AppError> {
+    respond(async move {
+        require_admin().await?;
+        let prefix = prefix.trim().to_lowercase();
+        if prefix.is_empty() || prefix.chars().count() > 32 {
+            return Ok(Vec::new());
+        }
+        db::usernames_from(&app_state()?.pool, &prefix, 8).await
+    })
+    .await
+}
+
 #[server(endpoint = "get_user")]
 pub async fn get_user(id: i64) -> Result<UserView, AppError> {
     respond(async move {

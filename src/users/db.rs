@@ -3,7 +3,6 @@
 
 use super::model::{AvatarUrl, Email, Role, UserStatus, UserView, Username};
 use crate::{
-    departments::model::Choice,
     error::{AppError, FieldError},
     server::db::{begin_write, now_ms},
 };
@@ -79,11 +78,29 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<UserView>, AppError> {
     Ok(rows.into_iter().map(UserView::from).collect())
 }
 
-/// Usernames for a filter select (inactive people too: their tickets remain).
-pub async fn choices(pool: &SqlitePool) -> Result<Vec<Choice>, AppError> {
+/// Up to `limit` usernames starting with `prefix`, in order (inactive people too: their
+/// tickets remain). A range on the username index: as fast with 100,000 users as with 10.
+pub async fn usernames_from(
+    pool: &SqlitePool,
+    prefix: &str,
+    limit: i64,
+) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT username FROM users WHERE username >= ?1 AND username < ?1 || char(1114111)
+          ORDER BY username LIMIT ?2",
+    )
+    .bind(prefix)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The id of the user called `username`, if any.
+pub async fn id_of(pool: &SqlitePool, username: &str) -> Result<Option<i64>, AppError> {
     Ok(
-        sqlx::query_as("SELECT id, username AS name FROM users ORDER BY username")
-            .fetch_all(pool)
+        sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(pool)
             .await?,
     )
 }

@@ -583,30 +583,89 @@ async fn form_choices_start_from_the_callers_department_and_hide_people_from_use
         .execute(&w.app.pool)
         .await
         .unwrap();
-    let ann = json(
-        &w.app
-            .call(&w.ann, "ticket_choices", &[("requesters", "true")])
-            .await,
-    );
+    let ann = json(&w.app.call(&w.ann, "ticket_choices", &[]).await);
     assert_eq!(ann["my_department"].to_string(), w.hr);
-    assert_eq!(
-        ann["requesters"],
-        json!([]),
-        "only admins get the list of people"
-    );
     assert_eq!(ann["departments"].as_array().unwrap().len(), 2);
     assert_eq!(ann["request_types"].as_array().unwrap().len(), 5);
+    assert!(
+        ann.get("requesters").is_none(),
+        "no list of people in any page"
+    );
+    // Names are suggested to admins only, a few at a time, as they type.
+    let reply = w
+        .app
+        .call(&w.ann, "suggest_users", &[("prefix", "b")])
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let admin = json(
         &w.app
-            .call(&w.admin, "ticket_choices", &[("requesters", "true")])
+            .call(&w.admin, "suggest_users", &[("prefix", " Bo ")])
             .await,
     );
-    let people: Vec<_> = admin["requesters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(people, ["ann", "bob", "boss"]);
-    assert!(admin["my_department"].is_null());
+    assert_eq!(admin, json!(["bob", "boss"]));
+    let none = json(
+        &w.app
+            .call(&w.admin, "suggest_users", &[("prefix", "")])
+            .await,
+    );
+    assert_eq!(none, json!([]));
+}
+
+#[tokio::test]
+async fn an_admin_filters_by_requester_name_and_a_user_cannot_look_at_others() {
+    let w = world().await;
+    for who in [&w.ann, &w.bob] {
+        w.app
+            .call(
+                who,
+                "create_ticket",
+                &[
+                    ("request_type_id", "1"),
+                    ("department_id", w.it.as_str()),
+                    ("subject", "Mine"),
+                    ("description", "d"),
+                    ("device_no", ""),
+                ],
+            )
+            .await;
+    }
+    let list = |who, requester: Option<&str>| {
+        let mut filter = no_filter();
+        filter["requester"] = json!(requester);
+        // A client cannot choose whose tickets by id: the server works that out.
+        filter["requested_by"] = json!(1);
+        let app = &w.app;
+        async move {
+            let page = json(
+                &app.call_json(
+                    who,
+                    "list_tickets",
+                    json!({ "filter": filter, "page": "First" }),
+                )
+                .await,
+            );
+            page["tickets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["requester"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list(&w.admin, Some("bob")).await, ["bob"]);
+    assert_eq!(
+        list(&w.admin, Some("nobody-here")).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(list(&w.admin, None).await.len(), 2);
+    assert_eq!(
+        list(&w.ann, Some("bob")).await,
+        ["ann"],
+        "users see their own only"
+    );
+    // The page takes the name from the URL, without JavaScript.
+    let page = w.app.get(&w.admin, "/tickets?requester=bob").await;
+    let html = page.body;
+    assert!(html.contains("value=\"bob\""), "the field shows the filter");
+    assert!(!html.contains(">ann<"), "only bob's tickets");
 }

@@ -57,7 +57,7 @@ pub fn TicketPage() -> impl IntoView {
             },
             |(no, ..)| ticket_history(no),
         ),
-        choices: Resource::new(|| (), |_| ticket_choices(false)),
+        choices: Resource::new(|| (), |_| ticket_choices()),
         comment,
         set_status,
         set_department,

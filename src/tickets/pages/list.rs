@@ -17,6 +17,7 @@ use crate::{
     departments::model::Choice,
     error::AppError,
     live::use_live,
+    users::api::suggest_users,
 };
 use leptos::{html, prelude::*};
 use leptos_meta::Title;
@@ -37,7 +38,7 @@ pub fn TicketsPage() -> impl IntoView {
         move || (current.get(), live.any()),
         |(q, _)| list_tickets(q.filter, q.page),
     );
-    let choices = Resource::new(|| (), |_| ticket_choices(true));
+    let choices = Resource::new(|| (), |_| ticket_choices());
     view! {
         <Guard>
             <TicketList current page choices/>
@@ -220,15 +221,8 @@ fn FilterBar(current: Memo<TicketQuery>, choices: TicketOptions, admin: bool) ->
         |f, v| f.request_type_id = v,
     );
     let requester = admin.then(|| {
-        select(
-            "Requested by",
-            "requester",
-            "Everyone",
-            choices.requesters,
-            f.requested_by,
-            |f| f.requested_by,
-            |f, v| f.requested_by = v,
-        )
+        let go = go.clone();
+        view! { <RequesterFilter current initial=f.requester.clone() go/> }
     });
     let on_sort = {
         let go = go.clone();
@@ -277,6 +271,62 @@ fn FilterBar(current: Memo<TicketQuery>, choices: TicketOptions, admin: bool) ->
                     hidden=move || !current.with(TicketQuery::is_filtered)>"Clear filters"</a>
             </div>
         </form>
+    }
+}
+
+/// An admin's "Requested by" filter: a username field that suggests names as one types
+/// (a native datalist, filled from the server), so the page never carries the whole list
+/// of people. Without JavaScript it is a plain field of the filter form.
+#[component]
+fn RequesterFilter(
+    current: Memo<TicketQuery>,
+    initial: Option<String>,
+    go: impl Fn(&dyn Fn(&mut TicketFilter), bool) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let field = NodeRef::<html::Input>::new();
+    let suggestions = RwSignal::new(Vec::<String>::new());
+    let asked = StoredValue::new(None::<TimeoutHandle>);
+    let on_input = move |_| {
+        if let Some(handle) = asked.get_value() {
+            handle.clear();
+        }
+        let prefix = field.get().map(|i| i.value()).unwrap_or_default();
+        let fetch = move || {
+            leptos::task::spawn_local(async move {
+                suggestions.set(suggest_users(prefix).await.unwrap_or_default());
+            });
+        };
+        asked.set_value(set_timeout_with_handle(fetch, Duration::from_millis(150)).ok());
+    };
+    // `change` fires when a suggestion is picked, or on Enter or leaving the field.
+    let on_change = move |_| {
+        let name = field.get().map(|i| i.value()).unwrap_or_default();
+        let name = Some(name.trim().to_lowercase()).filter(|n| !n.is_empty());
+        go(&move |f| f.requester = name.clone(), false);
+    };
+    // Back/forward or "Clear filters": show the URL's name.
+    Effect::new(move || {
+        let name = current.with(|q| q.filter.requester.clone().unwrap_or_default());
+        if let Some(input) = field.get()
+            && input.value().trim().to_lowercase() != name
+        {
+            input.set_value(&name);
+        }
+    });
+    view! {
+        <div class="field">
+            <label for="filter-requester">"Requested by"</label>
+            <input id="filter-requester" type="text" name="requester" node_ref=field
+                value=initial.unwrap_or_default() list="requester-suggestions"
+                placeholder="Anyone (type a username)" autocomplete="off" maxlength="32"
+                spellcheck="false" autocapitalize="none"
+                on:input=on_input on:change=on_change/>
+            <datalist id="requester-suggestions">
+                {move || suggestions.get().into_iter().map(|name| view! {
+                    <option value=name/>
+                }).collect_view()}
+            </datalist>
+        </div>
     }
 }
 

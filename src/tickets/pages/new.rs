@@ -9,7 +9,7 @@ pub fn NewTicketPage() -> impl IntoView {
     // Created here, inside the routes, so a no-JavaScript post gets its errors back.
     let create = ServerAction::<CreateTicket>::new();
     // Made outside the Guard: see `Guard` for why.
-    let choices = Resource::new(|| (), |_| ticket_choices(false));
+    let choices = Resource::new(|| (), |_| ticket_choices());
     view! {
         <Title text="New ticket"/>
         <Guard>
