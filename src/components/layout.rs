@@ -23,6 +23,13 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
+/// False once the request a server render belongs to is gone (the browser left mid-page):
+/// its owner tree is disposed, and a component built after an await would then panic on a
+/// missing context. Check it after awaiting, before building children.
+pub fn still_rendering() -> bool {
+    use_context::<Auth>().is_some()
+}
+
 /// The frame around every page: skip link, header with navigation and the signed-in user.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -45,9 +52,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </a>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        user.await
-                            .ok()
-                            .flatten()
+                        let user = user.await.ok().flatten();
+                        user.filter(|_| still_rendering())
                             .map(|user| view! { <UserNav user logout/> })
                     })}
                 </Transition>

@@ -1,4 +1,4 @@
-use super::use_auth;
+use super::{layout::still_rendering, use_auth};
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 
@@ -34,17 +34,21 @@ pub fn Guard(#[prop(optional)] admin: bool, children: ChildrenFn) -> impl IntoVi
                 move || {
                     let children = children.clone();
                     Suspend::new(async move {
-                        match auth.user.await {
+                        let user = auth.user.await;
+                        if !still_rendering() {
+                            return Either::Right(().into_any());
+                        }
+                        match user {
                             Ok(Some(user)) if user.is_admin || !admin => Either::Left(children()),
                             Ok(Some(_)) => Either::Right(view! {
                                 <MessagePage status=403 title="Not allowed"
                                     text="This page is for admins. If you need access, ask an admin of your helpdesk."
                                     link=("/", "Back to the home page")/>
-                            }),
+                            }.into_any()),
                             _ => Either::Right(view! {
                                 <MessagePage status=401 title="Please sign in"
                                     text="Your session has ended." link=("/login", "Sign in")/>
-                            }),
+                            }.into_any()),
                         }
                     })
                 }

@@ -1,10 +1,10 @@
 //! Ticket queries. A ticket, its number and its first comment are written in one transaction.
 
 use super::model::{
-    Comment, CommentText, Cursor, DeviceNo, EventKind, HistoryEntry, MARK_START, PageAt,
-    SEARCH_LIMIT, Subject, TicketDetail, TicketFilter, TicketPage, TicketStatus, TicketSummary,
-    service_request_no,
+    Comment, CommentText, Cursor, DeviceNo, EventKind, HistoryEntry, PageAt, SEARCH_LIMIT, Subject,
+    TicketDetail, TicketFilter, TicketPage, TicketStatus, TicketSummary, service_request_no,
 };
+use super::search::{self, Word};
 use crate::{error::AppError, server::db::begin_write, time::utc_year};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
@@ -426,36 +426,12 @@ const SUMMARY_JOINS: &str = " CROSS JOIN request_types rt ON rt.id = t.request_t
    CROSS JOIN departments d ON d.id = t.department_id
    CROSS JOIN users u ON u.id = t.requested_by";
 
-/// The full-text words from what someone typed: every word must match (in the number, the
-/// subject or the comment), each as a prefix so "prin" finds "printer"; a single letter
-/// only as itself, since every word starting with it would be most of the index.
-/// Punctuation only separates words, so nothing typed can be FTS5 syntax. None when there
-/// is no word.
-pub fn search_terms(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(16)
-        .map(|w| {
-            let word = w.to_lowercase();
-            if word.chars().count() == 1 {
-                format!("\"{word}\"")
-            } else {
-                format!("\"{word}\"*")
-            }
-        })
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
-}
-
-/// The FTS5 query for `f`'s words, limited to the requester's own rows when it names one.
-fn search_query(f: &TicketFilter) -> Option<String> {
-    let words = search_terms(f.text.as_deref()?)?;
-    let mut query = format!("{{number subject body}} : ({words})");
-    if let Some(user) = f.requested_by {
-        query.push_str(&format!(" AND {{owner}} : \"u{user}\""));
-    }
-    Some(query)
+/// The search words of `f`, and its FTS5 query (limited to the requester's own rows when it
+/// names one); None without words.
+fn search_query(f: &TicketFilter) -> Option<(Vec<Word>, String)> {
+    let words = search::words(f.text.as_deref()?);
+    let query = search::fts_query(&words, f.requested_by)?;
+    Some((words, query))
 }
 
 /// How many matching comments one round of a search reads, newest first, and how many
@@ -470,22 +446,31 @@ struct Found {
     more_matches: bool,
 }
 
-/// The best match of one ticket among the comments read.
+/// How well a ticket matches: all the words in its number, else all in its subject, else
+/// (only) in a comment; lower is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    Number,
+    Subject,
+    Comment,
+}
+
+/// One ticket found: its rank, the newest comment that matched, what sorts it.
 struct Hit {
+    rank: Rank,
     comment_id: i64,
-    score: f64,
     status: TicketStatus,
     date_started: i64,
 }
 
-/// Tickets matching `f` by the FTS5 `query`, best first: the number weighs most, then the
-/// subject, then the comment. Reads the newest matches in rounds of `SEARCH_WINDOW`, so the
-/// cost is bounded; ranks the tickets found by their best comment; returns at most `limit`,
-/// each with its matches marked in the subject and a snippet of the comment that matched.
+/// Tickets matching `f`'s words, best first: those with every word in the number, then in
+/// the subject, then the others, newest first within each. Reads the newest matching
+/// comments in rounds of `SEARCH_WINDOW`, so the cost is bounded; returns at most `limit`,
+/// the subject marked and a snippet of the newest comment that matched.
 async fn search(
     pool: &SqlitePool,
     f: &TicketFilter,
-    query: &str,
+    (words, query): &(Vec<Word>, String),
     limit: i64,
 ) -> Result<Found, AppError> {
     use std::collections::{HashMap, hash_map::Entry};
@@ -493,7 +478,7 @@ async fn search(
     let mut hits: HashMap<i64, Hit> = HashMap::new();
     let (mut before, mut more_matches) = (i64::MAX, false);
     for _ in 0..SEARCH_ROUNDS {
-        let rows: Vec<(i64, f64)> = sqlx::query_as(SEARCH_WINDOW_SQL)
+        let rows: Vec<i64> = sqlx::query_scalar(SEARCH_WINDOW_SQL)
             .bind(query)
             .bind(before)
             .bind(SEARCH_WINDOW)
@@ -501,30 +486,30 @@ async fn search(
             .await?;
         more_matches = rows.len() as i64 == SEARCH_WINDOW;
         let Some(last) = rows.last() else { break };
-        before = last.0;
+        before = *last;
         // Their tickets, through the filters except the statuses (the counts show them all).
-        let scores: HashMap<i64, f64> = rows.iter().copied().collect();
-        let ids = json_ids(rows.iter().map(|r| r.0));
-        let found: Vec<(i64, i64, String, i64)> = hits_query("", f, ids)
-            .build_query_as()
-            .fetch_all(&mut *conn)
-            .await?;
-        for (comment_id, ticket_id, status, date_started) in found {
-            let hit = Hit {
+        let found: Vec<(i64, i64, String, i64, String, String)> =
+            hits_query("", f, json_ids(rows.iter().copied()))
+                .build_query_as()
+                .fetch_all(&mut *conn)
+                .await?;
+        for (comment_id, ticket_id, status, date_started, number, subject) in found {
+            let Entry::Vacant(slot) = hits.entry(ticket_id) else {
+                continue; // a newer comment of this ticket came first
+            };
+            let rank = if search::has_all(&number, words) {
+                Rank::Number
+            } else if search::has_all(&subject, words) {
+                Rank::Subject
+            } else {
+                Rank::Comment
+            };
+            slot.insert(Hit {
+                rank,
                 comment_id,
-                score: scores[&comment_id],
                 status: TicketStatus::parse(&status).map_err(|_| AppError::Internal)?,
                 date_started,
-            };
-            match hits.entry(ticket_id) {
-                Entry::Vacant(e) => {
-                    e.insert(hit);
-                }
-                Entry::Occupied(mut e) if hit.score < e.get().score => {
-                    e.insert(hit);
-                }
-                Entry::Occupied(_) => {}
-            }
+            });
         }
         if !more_matches || hits.len() as i64 >= limit {
             break;
@@ -538,28 +523,34 @@ async fn search(
         .into_iter()
         .filter(|(_, h)| f.statuses.is_empty() || f.statuses.contains(&h.status))
         .collect();
-    ranked.sort_by(|a, b| {
-        a.1.score
-            .total_cmp(&b.1.score)
-            .then(b.1.date_started.cmp(&a.1.date_started))
-            .then(b.0.cmp(&a.0))
-    });
+    ranked.sort_by_key(|(id, h)| (h.rank, std::cmp::Reverse((h.date_started, *id))));
     ranked.truncate(limit.max(0) as usize);
 
-    let best = json_ids(ranked.iter().map(|(_, h)| h.comment_id));
-    let mut rows: Vec<TicketSummary> = shown_query("", query, best)
+    let mut rows: Vec<TicketSummary> = shown_query("", json_ids(ranked.iter().map(|r| r.0)))
         .build_query_as()
         .fetch_all(&mut *conn)
         .await?;
-    let order: HashMap<i64, usize> = ranked
+    let comments: HashMap<i64, String> = sqlx::query_as(
+        "SELECT c.id, c.comment_text FROM json_each(?) j
+           CROSS JOIN ticket_comments c ON c.id = j.value",
+    )
+    .bind(json_ids(ranked.iter().map(|r| r.1.comment_id)))
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let order: HashMap<i64, (usize, i64)> = ranked
         .iter()
         .enumerate()
-        .map(|(i, (id, _))| (*id, i))
+        .map(|(i, (id, h))| (*id, (i, h.comment_id)))
         .collect();
-    rows.sort_by_key(|t| order.get(&t.id).copied().unwrap_or(usize::MAX));
-    // A snippet without a mark is just the start of the comment: only show where it matched.
+    rows.sort_by_key(|t| order.get(&t.id).map_or(usize::MAX, |o| o.0));
     for row in &mut rows {
-        row.snippet.take_if(|s| !s.contains(MARK_START));
+        row.subject = search::mark(&row.subject, words);
+        row.snippet = order
+            .get(&row.id)
+            .and_then(|o| comments.get(&o.1))
+            .and_then(|text| search::snippet(text, words, 12));
     }
     Ok(Found {
         tickets: rows,
@@ -568,9 +559,10 @@ async fn search(
     })
 }
 
-/// The newest `?3` comments matching the FTS5 query `?1` below the rowid `?2`, with scores.
-const SEARCH_WINDOW_SQL: &str = "SELECT rowid, bm25(ticket_search, 10.0, 5.0, 1.0, 0.0)
-   FROM ticket_search WHERE ticket_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?";
+/// The newest `?3` comments matching the FTS5 query `?1` below the rowid `?2`: FTS5 reads
+/// its index in rowid order and stops, however many match.
+const SEARCH_WINDOW_SQL: &str = "SELECT rowid FROM ticket_search
+  WHERE ticket_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?";
 
 /// Ids as a JSON array, for `json_each`: one bound value however many ids.
 fn json_ids(ids: impl Iterator<Item = i64>) -> String {
@@ -581,7 +573,11 @@ fn json_ids(ids: impl Iterator<Item = i64>) -> String {
 /// The tickets of the comments `ids` that pass `f` (all but its statuses), after `start`.
 fn hits_query<'a>(start: &str, f: &'a TicketFilter, ids: String) -> QueryBuilder<'a, Sqlite> {
     let mut q = QueryBuilder::new(format!(
-        "{start}SELECT c.id, t.id, t.status, t.date_started FROM json_each("
+        "{start}SELECT c.id, t.id, t.status, t.date_started,
+                t.service_request_no || ' ' ||
+                    CAST(CAST(substr(t.service_request_no, 9) AS INTEGER) AS TEXT),
+                t.subject
+           FROM json_each("
     ));
     q.push_bind(ids).push(
         ") j CROSS JOIN ticket_comments c ON c.id = j.value
@@ -591,27 +587,13 @@ fn hits_query<'a>(start: &str, f: &'a TicketFilter, ids: String) -> QueryBuilder
     q
 }
 
-/// The shown rows of a search, one per comment in `ids` (each ticket's best): the subject
-/// whole with its matches marked and a snippet of the comment, after `start`.
-fn shown_query<'a>(start: &str, query: &str, ids: String) -> QueryBuilder<'a, Sqlite> {
-    let mut q = QueryBuilder::new(format!(
-        "{start}{}",
-        summary_columns(
-            "highlight(ticket_search, 1, char(57344), char(57345))",
-            "snippet(ticket_search, 2, char(57344), char(57345), '…', 12)",
-        )
-    ));
-    // From the few comment ids to their search rows (by rowid), never the other way round.
+/// The list rows of the tickets `ids`, after `start`.
+fn shown_query<'a>(start: &str, ids: String) -> QueryBuilder<'a, Sqlite> {
+    let mut q = QueryBuilder::new(format!("{start}{}", summary_columns("t.subject", "NULL")));
     q.push(" FROM json_each(")
         .push_bind(ids)
-        .push(
-            ") j CROSS JOIN ticket_search ON ticket_search.rowid = j.value
-              CROSS JOIN ticket_comments bc ON bc.id = j.value
-              CROSS JOIN tickets t ON t.id = bc.ticket_id",
-        )
-        .push(SUMMARY_JOINS)
-        .push(" WHERE ticket_search MATCH ")
-        .push_bind(query.to_string());
+        .push(") j CROSS JOIN tickets t ON t.id = j.value")
+        .push(SUMMARY_JOINS);
     q
 }
 
@@ -711,7 +693,7 @@ fn counts_query<'a>(start: &str, f: &'a TicketFilter) -> QueryBuilder<'a, Sqlite
 mod tests {
     use super::*;
     use crate::server::db::test_pool;
-    use crate::tickets::model::MARK_END;
+    use crate::tickets::model::{MARK_END, MARK_START};
     use std::collections::HashSet;
 
     const JAN_2026: i64 = 1_767_225_600_000;
@@ -1406,9 +1388,8 @@ mod tests {
             let p = plan(&pool, hits_query(ep, f, "[1,2,3]".into())).await;
             assert!(full_scans(&p).is_empty(), "search hits {f:?}:\n{p}");
         }
-        let p = plan(&pool, shown_query(ep, "\"printer\"*", "[1,2]".into())).await;
+        let p = plan(&pool, shown_query(ep, "[1,2]".into())).await;
         assert!(full_scans(&p).is_empty(), "search rows:\n{p}");
-        assert!(p.contains("VIRTUAL TABLE INDEX 0:="), "by rowid:\n{p}");
         let window: Vec<(i64, i64, i64, String)> =
             sqlx::query_as(&format!("{ep}{SEARCH_WINDOW_SQL}"))
                 .bind("\"printer\"*")
