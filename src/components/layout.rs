@@ -8,7 +8,7 @@ use crate::{
     live::{LiveIndicator, provide_live},
 };
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 /// Sign-in state for every page: who is signed in, and the sign-out action. (The sign-in
 /// action lives in the login page: a no-JavaScript error comes back in the URL, and Leptos
@@ -36,6 +36,10 @@ pub fn Layout(children: Children) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let user = Resource::new(move || logout.version().get(), |_| who_am_i());
     provide_context(Auth { logout, user });
+    // Taken now, while the router is surely there: the menu is built after an await, when
+    // a dropped request may already have taken the router's context away (router hooks
+    // then panic: "use_resolved_path outside a <Router>").
+    let path = use_location().pathname;
     provide_live(Signal::derive(move || {
         matches!(user.get(), Some(Ok(Some(_))))
     }));
@@ -54,7 +58,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     {move || Suspend::new(async move {
                         let user = user.await.ok().flatten();
                         user.filter(|_| still_rendering())
-                            .map(|user| view! { <UserNav user logout/> })
+                            .map(|user| view! { <UserNav user logout path/> })
                     })}
                 </Transition>
             </div>
@@ -63,17 +67,36 @@ pub fn Layout(children: Children) -> impl IntoView {
     }
 }
 
+/// A menu link, marked as the current page where the path is `href` (or below it, unless
+/// `exact`). A plain link: the router still handles its clicks, and reading the location
+/// with `try_get` cannot panic in a render whose request is gone.
 #[component]
-fn UserNav(user: CurrentUser, logout: ServerAction<Logout>) -> impl IntoView {
+fn NavLink(
+    path: Memo<String>,
+    href: &'static str,
+    #[prop(optional)] exact: bool,
+    children: Children,
+) -> impl IntoView {
+    let current = move || {
+        path.try_get()
+            .is_some_and(|at| at == href || (!exact && at.starts_with(&format!("{href}/"))))
+    };
+    view! { <a href=href aria-current=move || current().then_some("page")>{children()}</a> }
+}
+
+#[component]
+fn UserNav(user: CurrentUser, logout: ServerAction<Logout>, path: Memo<String>) -> impl IntoView {
     view! {
         <nav class="mainnav" aria-label="Main">
-            <A href="/" exact=true>"Home"</A>
-            <A href="/tickets" exact=true>{if user.is_admin { "Tickets" } else { "My tickets" }}</A>
-            <A href="/tickets/new">"New ticket"</A>
+            <NavLink path href="/" exact=true>"Home"</NavLink>
+            <NavLink path href="/tickets" exact=true>
+                {if user.is_admin { "Tickets" } else { "My tickets" }}
+            </NavLink>
+            <NavLink path href="/tickets/new">"New ticket"</NavLink>
             {user.is_admin.then(|| view! {
-                <A href="/admin/users">"Users"</A>
-                <A href="/admin/departments">"Departments"</A>
-                <A href="/admin/request-types">"Request types"</A>
+                <NavLink path href="/admin/users">"Users"</NavLink>
+                <NavLink path href="/admin/departments">"Departments"</NavLink>
+                <NavLink path href="/admin/request-types">"Request types"</NavLink>
             })}
         </nav>
         <div class="me">

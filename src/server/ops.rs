@@ -72,7 +72,10 @@ fn lock_path(db: &Path) -> PathBuf {
 /// How many migrations are applied, and the latest one's description.
 pub async fn schema_version(pool: &SqlitePool) -> Result<(i64, String), BootError> {
     Ok(sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(MAX(description), '') FROM _sqlx_migrations WHERE success",
+        // The latest by version: MAX(description) was the alphabetically last one.
+        "SELECT COUNT(*), COALESCE((SELECT description FROM _sqlx_migrations WHERE success
+                                     ORDER BY version DESC LIMIT 1), '')
+           FROM _sqlx_migrations WHERE success",
     )
     .fetch_one(pool)
     .await?)

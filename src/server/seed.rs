@@ -455,6 +455,8 @@ pub async fn seed(pool: &SqlitePool, plan: &SeedPlan, now: i64) -> Result<SeedSu
                 .await?;
         let (mut tickets, mut comments, mut events) =
             (Batch(Vec::new()), Batch(Vec::new()), Batch(Vec::new()));
+        // Subjects and comments, for the search vocabulary (as the app adds them).
+        let mut texts: Vec<String> = Vec::with_capacity(chunk.len() * 6);
         for &start in chunk {
             ticket_id += 1;
             let year = utc_year(start);
@@ -498,14 +500,16 @@ pub async fn seed(pool: &SqlitePool, plan: &SeedPlan, now: i64) -> Result<SeedSu
             times.sort_unstable();
             comment_id += 1;
             let device = (rng.u32(..3) == 0).then(|| format!("PC-{:05}", rng.u32(..100_000)));
+            let description = comment(&mut rng, thing);
             comments.push(serde_json::json!([
                 comment_id,
                 ticket_id,
                 requester,
-                comment(&mut rng, thing),
+                description,
                 device,
                 start
             ]));
+            texts.push(description);
             events.push(serde_json::json!([
                 ticket_id, requester, "created", null, "pending", comment_id, start
             ]));
@@ -533,14 +537,11 @@ pub async fn seed(pool: &SqlitePool, plan: &SeedPlan, now: i64) -> Result<SeedSu
             for at in times {
                 comment_id += 1;
                 let by = if rng.bool() { requester } else { admin };
+                let text = comment(&mut rng, thing);
                 comments.push(serde_json::json!([
-                    comment_id,
-                    ticket_id,
-                    by,
-                    comment(&mut rng, thing),
-                    null,
-                    at
+                    comment_id, ticket_id, by, text, null, at
                 ]));
+                texts.push(text);
                 events.push(serde_json::json!([
                     ticket_id, by, "comment", null, null, comment_id, at
                 ]));
@@ -557,22 +558,26 @@ pub async fn seed(pool: &SqlitePool, plan: &SeedPlan, now: i64) -> Result<SeedSu
                 ]));
             }
             summary.comments += comment_count;
+            let subject = subject(&mut rng, thing);
             tickets.push(serde_json::json!([
                 ticket_id,
                 service_request_no(year, sequence),
                 requester,
                 types[rng.usize(..types.len())],
                 department.0,
-                subject(&mut rng, thing),
+                subject,
                 status,
                 start,
                 finished
             ]));
+            texts.push(subject);
         }
         summary.events += events.0.len() as u64;
         tickets.insert(&mut tx, INSERT_TICKETS).await?;
         comments.insert(&mut tx, INSERT_COMMENTS).await?;
         events.insert(&mut tx, INSERT_EVENTS).await?;
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        crate::tickets::db::add_terms(&mut tx, &texts).await?;
         for (year, last) in &sequences {
             sqlx::query(
                 "INSERT INTO ticket_sequences (year, last) VALUES (?1, ?2)

@@ -77,6 +77,7 @@ pub async fn create(
     .bind(now_ms)
     .fetch_one(&mut *tx)
     .await?;
+    add_terms(&mut tx, &[t.subject.as_str(), t.description.as_str()]).await?;
     let description = insert_comment(
         &mut tx,
         id,
@@ -255,6 +256,7 @@ pub async fn add_comment(
 ) -> Result<Comment, AppError> {
     let mut tx = begin_write(pool).await?;
     let id = insert_comment(&mut tx, ticket_id, user_id, text, device_no, now_ms).await?;
+    add_terms(&mut tx, &[text.as_str()]).await?;
     let added = Event {
         ticket_id,
         by: user_id,
@@ -332,7 +334,8 @@ pub async fn page(
         date_started: t.date_started,
         id: t.id,
     };
-    if let Some(query) = search_query(f) {
+    let query = search_query(&mut *pool.acquire().await?, f).await?;
+    if let Some(query) = query {
         // Ranked results have no stable keyset: the best ones, on one page.
         let found = search(pool, f, &query, SEARCH_LIMIT).await?;
         return Ok(TicketPage {
@@ -427,11 +430,45 @@ const SUMMARY_JOINS: &str = " CROSS JOIN request_types rt ON rt.id = t.request_t
    CROSS JOIN users u ON u.id = t.requested_by";
 
 /// The search words of `f`, and its FTS5 query (limited to the requester's own rows when it
-/// names one); None without words.
-fn search_query(f: &TicketFilter) -> Option<(Vec<Word>, String)> {
-    let words = search::words(f.text.as_deref()?);
-    let query = search::fts_query(&words, f.requested_by)?;
-    Some((words, query))
+/// names one, long prefixes expanded into whole words); None without words.
+async fn search_query(
+    conn: &mut SqliteConnection,
+    f: &TicketFilter,
+) -> Result<Option<(Vec<Word>, String)>, AppError> {
+    let words = search::words(f.text.as_deref().unwrap_or_default());
+    let mut expanded = Vec::with_capacity(words.len());
+    for word in &words {
+        expanded.push(
+            if word.prefix && word.text.chars().count() > search::INDEXED_PREFIX {
+                let found: Vec<String> = sqlx::query_scalar(
+                    "SELECT term FROM search_vocabulary
+                  WHERE term >= ?1 AND term < ?1 || char(1114111) ORDER BY term LIMIT ?2",
+                )
+                .bind(&word.text)
+                .bind(search::MAX_EXPANSION as i64 + 1)
+                .fetch_all(&mut *conn)
+                .await?;
+                (found.len() <= search::MAX_EXPANSION).then_some(found)
+            } else {
+                None
+            },
+        );
+    }
+    Ok(search::fts_query(&words, &expanded, f.requested_by).map(|q| (words, q)))
+}
+
+/// Adds the words of `texts` to the vocabulary long prefixes are expanded from, inside the
+/// caller's transaction (so a word is there exactly when its row is).
+pub async fn add_terms(conn: &mut SqliteConnection, texts: &[&str]) -> Result<(), AppError> {
+    let mut all: Vec<String> = texts.iter().flat_map(|t| search::terms(t)).collect();
+    all.sort_unstable();
+    all.dedup();
+    let list = serde_json::Value::from(all).to_string();
+    sqlx::query("INSERT OR IGNORE INTO search_vocabulary (term) SELECT value FROM json_each(?)")
+        .bind(list)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// How many matching comments one round of a search reads, newest first, and how many
@@ -647,7 +684,7 @@ pub async fn status_counts(
     pool: &SqlitePool,
     f: &TicketFilter,
 ) -> Result<Vec<(TicketStatus, i64)>, AppError> {
-    if let Some(query) = search_query(f) {
+    if let Some(query) = search_query(&mut *pool.acquire().await?, f).await? {
         return Ok(search(pool, f, &query, 0).await?.counts);
     }
     let rows: Vec<(String, i64)> = counts_query("", f).build_query_as().fetch_all(pool).await?;
@@ -1058,6 +1095,22 @@ mod tests {
             "{}",
             hits[1].1
         );
+        // Long prefixes expand to the words written since (the vocabulary grows with each
+        // write); one that stands for too many words is left to FTS5 and still finds them.
+        assert_eq!(found("offli", Some(ann)).await[0].0, printer);
+        let mut tx = pool.begin().await.unwrap();
+        let many: Vec<String> = (0..70).map(|i| format!("zzword{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        add_terms(&mut tx, &many).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(found("zzwo", None).await.is_empty());
+        let none = DeviceNo::parse("").unwrap();
+        let text = CommentText::parse("see zzword42 too").unwrap();
+        add_comment(&pool, toner, 1, &text, &none, JAN_2026 + 50)
+            .await
+            .unwrap();
+        assert_eq!(found("zzwo", None).await[0].0, toner);
+        assert_eq!(found("zzword4", None).await[0].0, toner);
         // Comment words, the number and the bare sequence number.
         assert_eq!(found("e-42", Some(ann)).await[0].0, toner);
         assert_eq!(found("SR-2026-000002", None).await[0].0, toner);

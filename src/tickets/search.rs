@@ -29,16 +29,45 @@ pub fn words(typed: &str) -> Vec<Word> {
         .collect()
 }
 
-/// The FTS5 query: every word, and with `owner` only that requester's rows.
-pub fn fts_query(words: &[Word], owner: Option<i64>) -> Option<String> {
+/// Prefixes this short are answered by FTS5's own prefix indexes (`prefix = '2 3'`);
+/// longer ones are expanded into whole words from the vocabulary.
+pub const INDEXED_PREFIX: usize = 3;
+/// A prefix with more words than this is left to FTS5 (rare: long prefixes name few words).
+pub const MAX_EXPANSION: usize = 64;
+
+/// The distinct words of `text` as the index splits them (lower-cased), for the vocabulary.
+/// FTS5 also strips diacritics; a word kept with them still finds its match, because FTS5
+/// normalises the words of a query the same way.
+pub fn terms(text: &str) -> impl Iterator<Item = String> + '_ {
+    tokens(text).map(|(_, t)| t.to_lowercase())
+}
+
+/// The FTS5 query: every word, and with `owner` only that requester's rows. `expanded`
+/// gives, for a long prefix, the whole words it stands for (empty: none; None: leave the
+/// prefix to FTS5).
+pub fn fts_query(
+    words: &[Word],
+    expanded: &[Option<Vec<String>>],
+    owner: Option<i64>,
+) -> Option<String> {
     if words.is_empty() {
         return None;
     }
     let terms: Vec<String> = words
         .iter()
-        .map(|w| format!("\"{}\"{}", w.text, if w.prefix { "*" } else { "" }))
+        .enumerate()
+        .map(|(i, w)| match expanded.get(i) {
+            // No word in the index starts with it: a term that matches nothing.
+            Some(Some(list)) if list.is_empty() => format!("\"{}\"", w.text),
+            Some(Some(list)) => {
+                let any: Vec<String> = list.iter().map(|t| format!("\"{t}\"")).collect();
+                format!("({})", any.join(" OR "))
+            }
+            _ => format!("\"{}\"{}", w.text, if w.prefix { "*" } else { "" }),
+        })
         .collect();
-    let mut query = format!("{{number subject body}} : ({})", terms.join(" "));
+    // Explicit ANDs: FTS5 allows the implicit one only between plain phrases.
+    let mut query = format!("{{number subject body}} : ({})", terms.join(" AND "));
     if let Some(user) = owner {
         query.push_str(&format!(" AND owner : \"u{user}\""));
     }
@@ -131,10 +160,19 @@ mod tests {
                 ("or", true)
             ]
         );
-        assert_eq!(fts_query(&[], None), None);
+        assert_eq!(fts_query(&[], &[], None), None);
         assert_eq!(
-            fts_query(&words("printer 3"), Some(7)).unwrap(),
-            "{number subject body} : (\"printer\"* \"3\") AND owner : \"u7\""
+            fts_query(&words("printer 3"), &[], Some(7)).unwrap(),
+            "{number subject body} : (\"printer\"* AND \"3\") AND owner : \"u7\""
+        );
+        let both = Some(vec!["print".to_string(), "printer".to_string()]);
+        assert_eq!(
+            fts_query(&words("prin pr zzzz"), &[both, None, Some(vec![])], None).unwrap(),
+            "{number subject body} : ((\"print\" OR \"printer\") AND \"pr\"* AND \"zzzz\")"
+        );
+        assert_eq!(
+            terms("Printer, printer; Café 2").collect::<Vec<_>>(),
+            ["printer", "printer", "café", "2"]
         );
         let w = words("prin tray");
         assert!(has_all("Printer in Tray 2", &w));
