@@ -682,10 +682,14 @@ mod tests {
                FROM tickets t WHERE substr(t.service_request_no, 4, 4) = CAST(s.year AS TEXT))",
             "SELECT COUNT(*) FROM tickets a JOIN tickets b ON b.id = a.id + 1
               WHERE b.date_started < a.date_started",
-            // Every comment is in the search index, under its own id, and nothing else is.
+            // Every comment is in the search index under its own id, every ticket under
+            // 2^40 + its id, and nothing else is.
             "SELECT COUNT(*) FROM ticket_comments c
               WHERE NOT EXISTS (SELECT 1 FROM ticket_search s WHERE s.rowid = c.id)",
-            "SELECT (SELECT COUNT(*) FROM ticket_search) - (SELECT COUNT(*) FROM ticket_comments)",
+            "SELECT (SELECT COUNT(*) FROM ticket_search) - (SELECT COUNT(*) FROM ticket_comments)
+                    - (SELECT COUNT(*) FROM tickets)",
+            "SELECT COUNT(*) FROM tickets t
+              WHERE NOT EXISTS (SELECT 1 FROM ticket_search s WHERE s.rowid = 1099511627776 + t.id)",
             // The maintained counts are the counts.
             "SELECT COUNT(*) FROM (SELECT department_id, request_type_id, status, COUNT(*)
                FROM tickets GROUP BY 1, 2, 3 EXCEPT SELECT * FROM ticket_counts WHERE n > 0)",

@@ -492,10 +492,11 @@ enum Rank {
     Comment,
 }
 
-/// One ticket found: its rank, the newest comment that matched, what sorts it.
+/// One ticket found: its rank, the newest comment that matched (none when its ticket row
+/// did), what sorts it.
 struct Hit {
     rank: Rank,
-    comment_id: i64,
+    comment_id: Option<i64>,
     status: TicketStatus,
     date_started: i64,
 }
@@ -525,14 +526,14 @@ async fn search(
         let Some(last) = rows.last() else { break };
         before = *last;
         // Their tickets, through the filters except the statuses (the counts show them all).
-        let found: Vec<(i64, i64, String, i64, String, String)> =
+        let found: Vec<(Option<i64>, i64, String, i64, String, String)> =
             hits_query("", f, json_ids(rows.iter().copied()))
                 .build_query_as()
                 .fetch_all(&mut *conn)
                 .await?;
         for (comment_id, ticket_id, status, date_started, number, subject) in found {
             let Entry::Vacant(slot) = hits.entry(ticket_id) else {
-                continue; // a newer comment of this ticket came first
+                continue; // its ticket row or a newer comment came first
             };
             let rank = if search::has_all(&number, words) {
                 Rank::Number
@@ -571,12 +572,12 @@ async fn search(
         "SELECT c.id, c.comment_text FROM json_each(?) j
            CROSS JOIN ticket_comments c ON c.id = j.value",
     )
-    .bind(json_ids(ranked.iter().map(|r| r.1.comment_id)))
+    .bind(json_ids(ranked.iter().filter_map(|r| r.1.comment_id)))
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
     .collect();
-    let order: HashMap<i64, (usize, i64)> = ranked
+    let order: HashMap<i64, (usize, Option<i64>)> = ranked
         .iter()
         .enumerate()
         .map(|(i, (id, h))| (*id, (i, h.comment_id)))
@@ -586,7 +587,8 @@ async fn search(
         row.subject = search::mark(&row.subject, words);
         row.snippet = order
             .get(&row.id)
-            .and_then(|o| comments.get(&o.1))
+            .and_then(|o| o.1)
+            .and_then(|id| comments.get(&id))
             .and_then(|text| search::snippet(text, words, 12));
     }
     Ok(Found {
@@ -607,19 +609,27 @@ fn json_ids(ids: impl Iterator<Item = i64>) -> String {
     format!("[{}]", list.join(","))
 }
 
-/// The tickets of the comments `ids` that pass `f` (all but its statuses), after `start`.
+/// Where the search rows of tickets start (migration 0007): a rowid from here is the ticket
+/// `rowid - TICKET_ROWS`, one below it a comment's id.
+const TICKET_ROWS: i64 = 1 << 40;
+
+/// The tickets of the search rows `ids` (ticket rows and comment rows) that pass `f` (all
+/// but its statuses), each with the comment id of a comment row, after `start`.
 fn hits_query<'a>(start: &str, f: &'a TicketFilter, ids: String) -> QueryBuilder<'a, Sqlite> {
     let mut q = QueryBuilder::new(format!(
-        "{start}SELECT c.id, t.id, t.status, t.date_started,
+        "{start}SELECT CASE WHEN j.value < {TICKET_ROWS} THEN j.value END, t.id, t.status,
+                t.date_started,
                 t.service_request_no || ' ' ||
                     CAST(CAST(substr(t.service_request_no, 9) AS INTEGER) AS TEXT),
                 t.subject
            FROM json_each("
     ));
-    q.push_bind(ids).push(
-        ") j CROSS JOIN ticket_comments c ON c.id = j.value
-             CROSS JOIN tickets t ON t.id = c.ticket_id WHERE 1 = 1",
-    );
+    q.push_bind(ids).push(format!(
+        ") j CROSS JOIN tickets t ON t.id = CASE WHEN j.value >= {TICKET_ROWS}
+             THEN j.value - {TICKET_ROWS}
+             ELSE (SELECT c.ticket_id FROM ticket_comments c WHERE c.id = j.value) END
+          WHERE 1 = 1",
+    ));
     push_filter(&mut q, f, false);
     q
 }
@@ -831,8 +841,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(
-            indexed, 1,
-            "the deleted ticket's comments left the search index"
+            indexed, 2,
+            "the deleted ticket's rows left the search index (the other's ticket and comment stay)"
         );
         assert_eq!(
             (first.as_str(), second.as_str()),

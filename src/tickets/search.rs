@@ -121,8 +121,9 @@ pub fn snippet(text: &str, words: &[Word], width: usize) -> Option<String> {
     let first = all
         .iter()
         .position(|(_, token)| words.iter().any(|w| hits(w, token)))?;
-    let from = first.saturating_sub(width / 3);
-    let to = (from + width).min(all.len());
+    // The match in the middle, the window kept full near either end.
+    let to = (first.saturating_sub(width / 2) + width).min(all.len());
+    let from = to.saturating_sub(width);
     let start = all[from].0;
     let end = all[to - 1].0 + all[to - 1].1.len();
     // Keep the punctuation right after the last token ("lab." rather than "lab").
@@ -185,7 +186,7 @@ mod tests {
                     thirteen fourteen fifteen sixteen.";
         assert_eq!(
             snippet(text, &words("printer"), 6).unwrap(),
-            "…nine ten \u{E000}printer\u{E001} eleven twelve thirteen…"
+            "…eight nine ten \u{E000}printer\u{E001} eleven twelve…"
         );
         assert_eq!(
             snippet("Call the printer desk.", &words("printer"), 12).unwrap(),

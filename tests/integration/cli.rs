@@ -383,7 +383,8 @@ fn version_and_migrate_say_what_they_did() {
     let out = helpdesk(dir.path(), &["migrate"], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("Database is up to date: 6 migrations, the latest “search vocabulary”"),
+        text(&out)
+            .contains("Database is up to date: 7 migrations, the latest “search ticket rows”"),
         "{}",
         text(&out)
     );

@@ -286,11 +286,17 @@ fn RequesterFilter(
     let field = NodeRef::<html::Input>::new();
     let suggestions = RwSignal::new(Vec::<String>::new());
     let asked = StoredValue::new(None::<TimeoutHandle>);
+    let pick = go.clone();
     let on_input = move |_| {
         if let Some(handle) = asked.get_value() {
             handle.clear();
         }
         let prefix = field.get().map(|i| i.value()).unwrap_or_default();
+        // Picking a suggestion (or typing a whole name that is one) applies it at once.
+        let name = prefix.trim().to_lowercase();
+        if suggestions.with_untracked(|list| list.contains(&name)) {
+            pick(&move |f| f.requester = Some(name.clone()), false);
+        }
         let fetch = move || {
             leptos::task::spawn_local(async move {
                 suggestions.set(suggest_users(prefix).await.unwrap_or_default());
@@ -298,7 +304,7 @@ fn RequesterFilter(
         };
         asked.set_value(set_timeout_with_handle(fetch, Duration::from_millis(150)).ok());
     };
-    // `change` fires when a suggestion is picked, or on Enter or leaving the field.
+    // `change` fires on Enter or on leaving the field.
     let on_change = move |_| {
         let name = field.get().map(|i| i.value()).unwrap_or_default();
         let name = Some(name.trim().to_lowercase()).filter(|n| !n.is_empty());
