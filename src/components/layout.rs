@@ -41,7 +41,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     // then panic: "use_resolved_path outside a <Router>").
     let path = use_location().pathname;
     provide_live(Signal::derive(move || {
-        matches!(user.get(), Some(Ok(Some(_))))
+        matches!(user.try_get().flatten(), Some(Ok(Some(_))))
     }));
 
     view! {

@@ -146,13 +146,15 @@ mod browser {
 #[component]
 pub fn LiveIndicator() -> impl IntoView {
     let live = use_live();
-    let label = move || match live.state.get() {
+    // try_get: in a server render whose request is gone the state is already disposed.
+    let state = move || live.state.try_get().unwrap_or(LiveState::Off);
+    let label = move || match state() {
         LiveState::Live => Some("Live"),
         LiveState::Reconnecting => Some("Reconnecting…"),
         LiveState::Off | LiveState::Connecting => None,
     };
     view! {
-        <span class=move || format!("live live-{:?}", live.state.get()).to_lowercase()
+        <span class=move || format!("live live-{:?}", state()).to_lowercase()
             role="status" title="Lists and conversations update by themselves">
             {label}
         </span>
