@@ -5,7 +5,7 @@ use crate::{
         model::CurrentUser,
     },
     error::AppError,
-    live::{LiveIndicator, provide_live},
+    live::{Live, LiveIndicator, provide_live},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -40,7 +40,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     // a dropped request may already have taken the router's context away (router hooks
     // then panic: "use_resolved_path outside a <Router>").
     let path = use_location().pathname;
-    provide_live(Signal::derive(move || {
+    let live = provide_live(Signal::derive(move || {
         matches!(user.try_get().flatten(), Some(Ok(Some(_))))
     }));
 
@@ -58,7 +58,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     {move || Suspend::new(async move {
                         let user = user.await.ok().flatten();
                         user.filter(|_| still_rendering())
-                            .map(|user| view! { <UserNav user logout path/> })
+                            .map(|user| view! { <UserNav user logout path live/> })
                     })}
                 </Transition>
             </div>
@@ -85,7 +85,12 @@ fn NavLink(
 }
 
 #[component]
-fn UserNav(user: CurrentUser, logout: ServerAction<Logout>, path: Memo<String>) -> impl IntoView {
+fn UserNav(
+    user: CurrentUser,
+    logout: ServerAction<Logout>,
+    path: Memo<String>,
+    live: Live,
+) -> impl IntoView {
     view! {
         <nav class="mainnav" aria-label="Main">
             <NavLink path href="/" exact=true>"Home"</NavLink>
@@ -100,7 +105,7 @@ fn UserNav(user: CurrentUser, logout: ServerAction<Logout>, path: Memo<String>) 
             })}
         </nav>
         <div class="me">
-            <LiveIndicator/>
+            <LiveIndicator live/>
             <Avatar name=user.username.clone() url=user.avatar_url.clone()/>
             <span class="me-name">{user.username.clone()}</span>
             <ActionForm action=logout>

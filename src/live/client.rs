@@ -144,8 +144,7 @@ mod browser {
 
 /// "Live" while changes stream in, "Reconnecting…" while the browser retries.
 #[component]
-pub fn LiveIndicator() -> impl IntoView {
-    let live = use_live();
+pub fn LiveIndicator(live: Live) -> impl IntoView {
     // try_get: in a server render whose request is gone the state is already disposed.
     let state = move || live.state.try_get().unwrap_or(LiveState::Off);
     let label = move || match state() {

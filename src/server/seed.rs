@@ -284,19 +284,20 @@ const INSERT_EVENTS: &str = "INSERT INTO ticket_events
 
 /// Departments and request types, created if missing; returns (id, name) of each.
 async fn lists(pool: &SqlitePool, now: i64) -> Result<(Vec<(i64, String)>, Vec<i64>), BootError> {
-    for name in DEPARTMENTS {
-        sqlx::query("INSERT OR IGNORE INTO departments (name, created_at) VALUES (?, ?)")
+    // Both named lists have the same shape; the table names are our own constants.
+    for (table, names) in [
+        ("departments", &DEPARTMENTS[..]),
+        ("request_types", &REQUEST_TYPES[..]),
+    ] {
+        for name in names {
+            sqlx::query(&format!(
+                "INSERT OR IGNORE INTO {table} (name, created_at) VALUES (?, ?)"
+            ))
             .bind(name)
             .bind(now)
             .execute(pool)
             .await?;
-    }
-    for name in REQUEST_TYPES {
-        sqlx::query("INSERT OR IGNORE INTO request_types (name, created_at) VALUES (?, ?)")
-            .bind(name)
-            .bind(now)
-            .execute(pool)
-            .await?;
+        }
     }
     let departments = sqlx::query_as("SELECT id, name FROM departments ORDER BY id")
         .fetch_all(pool)
