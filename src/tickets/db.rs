@@ -334,7 +334,7 @@ pub async fn page(
         date_started: t.date_started,
         id: t.id,
     };
-    let query = search_query(&mut *pool.acquire().await?, f).await?;
+    let query = search_query(pool, f).await?;
     if let Some(query) = query {
         // Ranked results have no stable keyset: the best ones, on one page.
         let found = search(pool, f, &query, SEARCH_LIMIT).await?;
@@ -431,8 +431,9 @@ const SUMMARY_JOINS: &str = " CROSS JOIN request_types rt ON rt.id = t.request_t
 
 /// The search words of `f`, and its FTS5 query (limited to the requester's own rows when it
 /// names one, long prefixes expanded into whole words); None without words.
+/// Touches the database only for long prefixes: a list without words costs nothing here.
 async fn search_query(
-    conn: &mut SqliteConnection,
+    pool: &SqlitePool,
     f: &TicketFilter,
 ) -> Result<Option<(Vec<Word>, String)>, AppError> {
     let words = search::words(f.text.as_deref().unwrap_or_default());
@@ -446,7 +447,7 @@ async fn search_query(
                 )
                 .bind(&word.text)
                 .bind(search::MAX_EXPANSION as i64 + 1)
-                .fetch_all(&mut *conn)
+                .fetch_all(pool)
                 .await?;
                 (found.len() <= search::MAX_EXPANSION).then_some(found)
             } else {
@@ -694,7 +695,7 @@ pub async fn status_counts(
     pool: &SqlitePool,
     f: &TicketFilter,
 ) -> Result<Vec<(TicketStatus, i64)>, AppError> {
-    if let Some(query) = search_query(&mut *pool.acquire().await?, f).await? {
+    if let Some(query) = search_query(pool, f).await? {
         return Ok(search(pool, f, &query, 0).await?.counts);
     }
     let rows: Vec<(String, i64)> = counts_query("", f).build_query_as().fetch_all(pool).await?;

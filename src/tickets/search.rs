@@ -121,6 +121,7 @@ pub fn snippet(text: &str, words: &[Word], width: usize) -> Option<String> {
     let first = all
         .iter()
         .position(|(_, token)| words.iter().any(|w| hits(w, token)))?;
+    let width = width.max(1);
     // The match in the middle, the window kept full near either end.
     let to = (first.saturating_sub(width / 2) + width).min(all.len());
     let from = to.saturating_sub(width);
