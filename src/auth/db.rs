@@ -26,24 +26,17 @@ pub async fn find_login(pool: &SqlitePool, username: &str) -> Result<Option<Logi
 
 /// The user with this id if it exists and is active.
 pub async fn active_user(pool: &SqlitePool, id: i64) -> Result<Option<CurrentUser>, AppError> {
-    let row: Option<(i64, String, String, Option<String>, bool)> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT u.id, u.username, u.email, u.avatar_url,
                 EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'admin')
+                    AS is_admin,
+                u.department_id
            FROM users u
           WHERE u.id = ? AND u.status = 'active'",
     )
     .bind(id)
     .fetch_optional(pool)
-    .await?;
-    Ok(
-        row.map(|(id, username, email, avatar_url, is_admin)| CurrentUser {
-            id,
-            username,
-            email,
-            avatar_url,
-            is_admin,
-        }),
-    )
+    .await?)
 }
 
 /// The session's user, re-read from the database on every call so deactivation bites at once.

@@ -282,9 +282,11 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
 async fn sign_in_gate(
     State(state): State<AppState>,
     session: Session,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
+    let caller = auth::guard::Caller::default();
+    req.extensions_mut().insert(caller.clone());
     let path = req.uri().path();
     let is_page = req.method() == Method::GET
         && !path.starts_with("/api/")
@@ -295,7 +297,7 @@ async fn sign_in_gate(
     if !is_page {
         return next.run(req).await;
     }
-    let signed_in = match auth::db::session_user(&state.pool, &session).await {
+    let signed_in = match caller.get(&state.pool, &session).await {
         Ok(user) => user.is_some(),
         Err(_) => return crate::error::AppError::Internal.status_response(),
     };

@@ -68,7 +68,7 @@ pub async fn ticket_choices() -> Result<TicketOptions, AppError> {
         Ok(TicketOptions {
             request_types: crate::request_types::db::choices(&pool).await?,
             departments: crate::departments::db::choices(&pool).await?,
-            my_department: crate::users::db::department_of(&pool, user.id).await?,
+            my_department: user.department_id,
         })
     })
     .await

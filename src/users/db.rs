@@ -105,15 +105,6 @@ pub async fn id_of(pool: &SqlitePool, username: &str) -> Result<Option<i64>, App
     )
 }
 
-pub async fn department_of(pool: &SqlitePool, id: i64) -> Result<Option<i64>, AppError> {
-    Ok(
-        sqlx::query_scalar("SELECT department_id FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_one(pool)
-            .await?,
-    )
-}
-
 pub async fn get(pool: &SqlitePool, id: i64) -> Result<UserView, AppError> {
     let row: UserRow = sqlx::query_as(&format!("{SELECT} WHERE u.id = ?"))
         .bind(id)
