@@ -203,7 +203,7 @@ pub async fn add_comment(
             return Err(AppError::Internal);
         };
         let pool = app_state()?.pool;
-        let comment = db::add_comment(&pool, ticket.id, user.id, &text, &device, now_ms()).await?;
+        let comment = db::add_comment(&pool, ticket.id, &user, &text, &device, now_ms()).await?;
         ticket.announce(ChangeKind::Comment)?;
         Ok(comment)
     })
