@@ -1,6 +1,6 @@
 //! Department queries.
 
-use super::model::{Choice, Department, DepartmentName};
+use super::model::{Department, DepartmentName};
 use crate::{error::AppError, server::db::now_ms};
 use sqlx::SqlitePool;
 
@@ -62,14 +62,6 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<Department>, AppError> {
 }
 
 /// Names for a select: every signed-in user may see them.
-pub async fn choices(pool: &SqlitePool) -> Result<Vec<Choice>, AppError> {
-    Ok(
-        sqlx::query_as("SELECT id, name FROM departments ORDER BY name")
-            .fetch_all(pool)
-            .await?,
-    )
-}
-
 pub async fn get(pool: &SqlitePool, id: i64) -> Result<Department, AppError> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE d.id = ?"))
         .bind(id)

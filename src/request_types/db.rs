@@ -2,10 +2,7 @@
 
 use super::model::{RequestType, RequestTypeName};
 use crate::{
-    departments::{
-        db::{insert_name, rename_name},
-        model::Choice,
-    },
+    departments::db::{insert_name, rename_name},
     error::AppError,
 };
 use sqlx::SqlitePool;
@@ -21,14 +18,6 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<RequestType>, AppError> {
 }
 
 /// Names for a select: every signed-in user may see them.
-pub async fn choices(pool: &SqlitePool) -> Result<Vec<Choice>, AppError> {
-    Ok(
-        sqlx::query_as("SELECT id, name FROM request_types ORDER BY name")
-            .fetch_all(pool)
-            .await?,
-    )
-}
-
 pub async fn get(pool: &SqlitePool, id: i64) -> Result<RequestType, AppError> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE r.id = ?"))
         .bind(id)
@@ -95,12 +84,11 @@ mod tests {
     #[tokio::test]
     async fn seeded_then_created_renamed_deleted_with_unique_names() {
         let (pool, _dir) = test_pool().await;
-        let seeded: Vec<_> = choices(&pool)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
+        let seeded: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM request_types ORDER BY name")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
         assert_eq!(
             seeded,
             ["Account access", "Hardware", "Network", "Other", "Software"]

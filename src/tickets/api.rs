@@ -65,9 +65,10 @@ pub async fn ticket_choices() -> Result<TicketOptions, AppError> {
     respond(async move {
         let user = require_user().await?;
         let pool = app_state()?.pool;
+        let (request_types, departments) = db::choices(&pool).await?;
         Ok(TicketOptions {
-            request_types: crate::request_types::db::choices(&pool).await?,
-            departments: crate::departments::db::choices(&pool).await?,
+            request_types,
+            departments,
             my_department: user.department_id,
         })
     })

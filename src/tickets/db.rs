@@ -5,7 +5,10 @@ use super::model::{
     TicketDetail, TicketFilter, TicketPage, TicketStatus, TicketSummary, service_request_no,
 };
 use super::search::{self, Word};
-use crate::{auth::model::CurrentUser, error::AppError, server::db::begin_write, time::utc_year};
+use crate::{
+    auth::model::CurrentUser, departments::model::Choice, error::AppError, server::db::begin_write,
+    time::utc_year,
+};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 pub struct NewTicket {
@@ -465,18 +468,18 @@ pub async fn page(
             more_matches: found.more_matches,
         });
     }
-    let (tickets, prev, next) = match at {
+    let (tickets, prev, next, counts) = match at {
         PageAt::First | PageAt::After(_) => {
             let after = match at {
                 PageAt::After(c) => Some(c),
                 _ => None,
             };
-            let mut rows = list(pool, f, after, size + 1).await?;
+            let (mut rows, counts) = list_and_counts(pool, f, after, size + 1).await?;
             let more = rows.len() as i64 > size;
             rows.truncate(size as usize);
             let next = more.then(|| rows.last().map(cursor)).flatten();
             let prev = after.and(rows.first().map(cursor));
-            (rows, prev, next)
+            (rows, prev, next, counts)
         }
         PageAt::Before(c) => {
             // Walk backwards from the cursor, then put the rows back in display order.
@@ -484,7 +487,7 @@ pub async fn page(
                 oldest_first: !f.oldest_first,
                 ..f.clone()
             };
-            let mut rows = list(pool, &reverse, Some(c), size + 1).await?;
+            let (mut rows, counts) = list_and_counts(pool, &reverse, Some(c), size + 1).await?;
             if (rows.len() as i64) <= size {
                 // This reaches the start: show the (full) first page instead.
                 return Box::pin(page(pool, f, PageAt::First, size)).await;
@@ -493,14 +496,14 @@ pub async fn page(
             rows.reverse();
             let prev = rows.first().map(cursor);
             let next = rows.last().map(cursor);
-            (rows, prev, next)
+            (rows, prev, next, counts)
         }
     };
     Ok(TicketPage {
         tickets,
         prev,
         next,
-        counts: status_counts(pool, f).await?,
+        counts,
         ranked: false,
         more_matches: false,
     })
@@ -545,9 +548,11 @@ fn summary_row(snippet: &str) -> String {
 /// time of a list (bench: search 156 -> 415 req/s at 16 connections when its rounds
 /// became one row each).
 fn summaries_query<'a>(start: &str, dir: &str) -> QueryBuilder<'a, Sqlite> {
-    QueryBuilder::new(format!(
-        "{start}SELECT json_group_array(json(row) ORDER BY k1 {dir}, k2 {dir}) FROM ("
-    ))
+    QueryBuilder::new(format!("{start}{}", summaries_start(dir)))
+}
+
+fn summaries_start(dir: &str) -> String {
+    format!("SELECT json_group_array(json(row) ORDER BY k1 {dir}, k2 {dir}) FROM (")
 }
 
 async fn fetch_summaries(
@@ -797,6 +802,49 @@ pub async fn list(
     fetch_summaries(&mut list_query("", f, after, limit), pool).await
 }
 
+/// The request types and the departments a ticket can have, each by name, in one statement
+/// (each query is a handoff to sqlx's SQLite thread and back).
+pub async fn choices(pool: &SqlitePool) -> Result<(Vec<Choice>, Vec<Choice>), AppError> {
+    let (kinds, departments): (String, String) = sqlx::query_as(
+        "SELECT (SELECT json_group_array(json_object('id', id, 'name', name) ORDER BY name)
+                   FROM request_types),
+                (SELECT json_group_array(json_object('id', id, 'name', name) ORDER BY name)
+                   FROM departments)",
+    )
+    .fetch_one(pool)
+    .await?;
+    let read = |list: &str| {
+        serde_json::from_str(list).map_err(|e| {
+            tracing::error!(error = %e, "a list of choices did not read back");
+            AppError::Internal
+        })
+    };
+    Ok((read(&kinds)?, read(&departments)?))
+}
+
+/// A page of tickets and the counts of `f` in one statement (one handoff to sqlx's SQLite
+/// thread, not two): the JSON list rows, and the counts as a JSON array of [status, n].
+async fn list_and_counts(
+    pool: &SqlitePool,
+    f: &TicketFilter,
+    after: Option<Cursor>,
+    limit: i64,
+) -> Result<(Vec<TicketSummary>, Vec<(TicketStatus, i64)>), AppError> {
+    let mut q = QueryBuilder::new("SELECT (");
+    push_list(&mut q, f, after, limit);
+    q.push("), (SELECT json_group_array(json_array(s, n)) FROM (");
+    push_counts(&mut q, f);
+    q.push("))");
+    let (rows, counts): (String, String) = q.build_query_as().fetch_one(pool).await?;
+    let unreadable = |e: serde_json::Error| {
+        tracing::error!(error = %e, "a list or its counts did not read back");
+        AppError::Internal
+    };
+    let rows = serde_json::from_str(&rows).map_err(unreadable)?;
+    let counts: Vec<(String, i64)> = serde_json::from_str(&counts).map_err(unreadable)?;
+    Ok((rows, all_statuses(&counts)))
+}
+
 /// The statement `list` runs, after `start` (a test puts EXPLAIN QUERY PLAN there).
 fn list_query<'a>(
     start: &str,
@@ -804,19 +852,30 @@ fn list_query<'a>(
     after: Option<Cursor>,
     limit: i64,
 ) -> QueryBuilder<'a, Sqlite> {
+    let mut q = QueryBuilder::new(start);
+    push_list(&mut q, f, after, limit);
+    q
+}
+
+fn push_list<'a>(
+    q: &mut QueryBuilder<'a, Sqlite>,
+    f: &'a TicketFilter,
+    after: Option<Cursor>,
+    limit: i64,
+) {
     let (cmp, dir) = if f.oldest_first {
         (">", "ASC")
     } else {
         ("<", "DESC")
     };
-    let mut q = summaries_query(start, dir);
+    q.push(summaries_start(dir));
     q.push(format!(
         "SELECT {} AS row, t.date_started AS k1, t.id AS k2 FROM tickets t",
         summary_row("NULL")
     ))
     .push(SUMMARY_JOINS)
     .push(" WHERE 1 = 1");
-    push_filter(&mut q, f, true);
+    push_filter(q, f, true);
     if let Some(c) = after {
         q.push(format!(" AND (t.date_started, t.id) {cmp} ("))
             .push_bind(c.date_started)
@@ -827,7 +886,6 @@ fn list_query<'a>(
     q.push(format!(" ORDER BY t.date_started {dir}, t.id {dir} LIMIT "))
         .push_bind(limit)
         .push(")");
-    q
 }
 
 /// How many tickets match `f` in each status (the status filter itself is ignored, so the
@@ -842,7 +900,12 @@ pub async fn status_counts(
         return Ok(search(pool, f, &query, 0).await?.counts);
     }
     let rows: Vec<(String, i64)> = counts_query("", f).build_query_as().fetch_all(pool).await?;
-    Ok(TicketStatus::ALL
+    Ok(all_statuses(&rows))
+}
+
+/// Every status with its count in `rows` (0 where it has no row).
+fn all_statuses(rows: &[(String, i64)]) -> Vec<(TicketStatus, i64)> {
+    TicketStatus::ALL
         .into_iter()
         .map(|s| {
             let n = rows
@@ -851,23 +914,26 @@ pub async fn status_counts(
                 .map_or(0, |r| r.1);
             (s, n)
         })
-        .collect())
+        .collect()
 }
 
 /// The statement `status_counts` runs without search words, after `start`.
 fn counts_query<'a>(start: &str, f: &'a TicketFilter) -> QueryBuilder<'a, Sqlite> {
+    let mut q = QueryBuilder::new(start);
+    push_counts(&mut q, f);
+    q
+}
+
+/// The counts' SELECT (columns s, n).
+fn push_counts<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter) {
     // `t` a requester's tickets, `k` the counters: both have the filter columns.
-    let (mut q, a) = if let Some(user) = f.requested_by {
-        let mut q = QueryBuilder::new(format!(
-            "{start}SELECT t.status, COUNT(*) FROM tickets t WHERE t.requested_by = "
-        ));
+    let a = if let Some(user) = f.requested_by {
+        q.push("SELECT t.status AS s, COUNT(*) AS n FROM tickets t WHERE t.requested_by = ");
         q.push_bind(user);
-        (q, "t")
+        "t"
     } else {
-        let q = QueryBuilder::new(format!(
-            "{start}SELECT k.status, SUM(k.n) FROM ticket_counts k WHERE 1 = 1"
-        ));
-        (q, "k")
+        q.push("SELECT k.status AS s, SUM(k.n) AS n FROM ticket_counts k WHERE 1 = 1");
+        "k"
     };
     if let Some(dept) = f.department_id {
         q.push(format!(" AND {a}.department_id = ")).push_bind(dept);
@@ -877,7 +943,6 @@ fn counts_query<'a>(start: &str, f: &'a TicketFilter) -> QueryBuilder<'a, Sqlite
             .push_bind(kind);
     }
     q.push(format!(" GROUP BY {a}.status"));
-    q
 }
 
 #[cfg(test)]
