@@ -16,6 +16,13 @@ use leptos_router::{
     path,
 };
 
+/// Adds the hydration scripts kept in `<template id="hydration">` once the page is loaded
+/// and the browser idle (cloned template scripts run when inserted).
+const LATE_HYDRATION: &str = r#"addEventListener("load", () => {
+  const go = () => document.head.append(document.getElementById("hydration").content.cloneNode(true));
+  if ("requestIdleCallback" in window) requestIdleCallback(go, { timeout: 2000 }); else setTimeout(go);
+});"#;
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -28,7 +35,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone()/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                // The hydration scripts and their preload hints wait in a template until the
+                // page has loaded and the browser is idle, so the WASM downloads after the
+                // first paint instead of beside it (Lighthouse counted its download in the
+                // LCP: 2.7 s, where Chromium painted at 0.14 s). Pages work before that:
+                // plain forms and links.
+                <template id="hydration"><HydrationScripts options/></template>
+                <script>{LATE_HYDRATION}</script>
                 <MetaTags/>
             </head>
             <body>
