@@ -712,6 +712,8 @@ mod tests {
             // The maintained counts are the counts.
             "SELECT COUNT(*) FROM (SELECT department_id, request_type_id, status, COUNT(*)
                FROM tickets GROUP BY 1, 2, 3 EXCEPT SELECT * FROM ticket_counts WHERE n > 0)",
+            "SELECT COUNT(*) FROM tickets t WHERE t.comment_count <>
+               (SELECT COUNT(*) FROM ticket_comments c WHERE c.ticket_id = t.id)",
         ];
         for sql in bad {
             assert_eq!(scalar(&pool, sql).await, 0, "{sql}");

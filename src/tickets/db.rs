@@ -536,9 +536,7 @@ fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter, with_s
 fn summary_row(snippet: &str) -> String {
     format!(
         "json_array(t.id, t.service_request_no, t.subject, rt.name, d.name, u.username,
-                    t.status, t.date_started, t.date_finished,
-                    (SELECT COUNT(*) FROM ticket_comments c WHERE c.ticket_id = t.id),
-                    {snippet})"
+                    t.status, t.date_started, t.date_finished, t.comment_count, {snippet})"
     )
 }
 
@@ -997,6 +995,15 @@ mod tests {
         .await
         .unwrap();
         assert_eq!((off, extra), (0, 0), "counters differ from the rows");
+        let comments_off: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM tickets t
+              WHERE t.comment_count <> (SELECT COUNT(*) FROM ticket_comments c
+                                         WHERE c.ticket_id = t.id)",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(comments_off, 0, "comment counts differ from the comments");
     }
 
     async fn insert_department(pool: &SqlitePool, name: &str) -> i64 {

@@ -384,7 +384,7 @@ fn version_and_migrate_say_what_they_did() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out)
-            .contains("Database is up to date: 8 migrations, the latest “search merge in bulk”"),
+            .contains("Database is up to date: 9 migrations, the latest “comment counts”"),
         "{}",
         text(&out)
     );
