@@ -4,10 +4,16 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     return_memory_promptly();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .expect("the async runtime starts");
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: the async runtime did not start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     // Logging starts inside `run`, once the settings (including the log format) are known.
     match runtime.block_on(helpdesk::server::cli::run()) {
         Ok(()) => std::process::ExitCode::SUCCESS,

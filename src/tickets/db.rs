@@ -558,8 +558,14 @@ async fn fetch_summaries(
     conn: impl sqlx::SqliteExecutor<'_>,
 ) -> Result<Vec<TicketSummary>, AppError> {
     let json: String = q.build_query_scalar().fetch_one(conn).await?;
-    serde_json::from_str(&json).map_err(|e| {
-        tracing::error!(error = %e, "a list row did not read as a TicketSummary");
+    from_json(&json)
+}
+
+/// A JSON answer SQLite built (json_group_array) read back; one that does not read is a
+/// bug of ours, logged, and an internal error for the caller.
+fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, AppError> {
+    serde_json::from_str(json).map_err(|e| {
+        tracing::error!(error = %e, "an answer built as JSON did not read back");
         AppError::Internal
     })
 }
@@ -592,8 +598,7 @@ async fn search_query(
                 .bind(search::MAX_EXPANSION as i64 + 1)
                 .fetch_one(pool)
                 .await?;
-                let found: Vec<String> =
-                    serde_json::from_str(&found).map_err(|_| AppError::Internal)?;
+                let found: Vec<String> = from_json(&found)?;
                 (found.len() <= search::MAX_EXPANSION).then_some(found)
             } else {
                 None
@@ -669,8 +674,7 @@ async fn search(
         more_matches = read == SEARCH_WINDOW;
         let Some(last) = last else { break };
         before = last;
-        let mut found: Vec<RoundHit> =
-            serde_json::from_str(&found).map_err(|_| AppError::Internal)?;
+        let mut found: Vec<RoundHit> = from_json(&found)?;
         // Newest first: its ticket row or its newest comment decides a ticket's rank.
         found.sort_unstable_by_key(|h| std::cmp::Reverse(h.0));
         for (_, comment_id, ticket_id, status, date_started, number, subject) in found {
@@ -811,13 +815,7 @@ pub async fn choices(pool: &SqlitePool) -> Result<(Vec<Choice>, Vec<Choice>), Ap
     )
     .fetch_one(pool)
     .await?;
-    let read = |list: &str| {
-        serde_json::from_str(list).map_err(|e| {
-            tracing::error!(error = %e, "a list of choices did not read back");
-            AppError::Internal
-        })
-    };
-    Ok((read(&kinds)?, read(&departments)?))
+    Ok((from_json(&kinds)?, from_json(&departments)?))
 }
 
 /// A page of tickets and the counts of `f` in one statement (one handoff to sqlx's SQLite
@@ -834,12 +832,8 @@ async fn list_and_counts(
     push_counts(&mut q, f);
     q.push("))");
     let (rows, counts): (String, String) = q.build_query_as().fetch_one(pool).await?;
-    let unreadable = |e: serde_json::Error| {
-        tracing::error!(error = %e, "a list or its counts did not read back");
-        AppError::Internal
-    };
-    let rows = serde_json::from_str(&rows).map_err(unreadable)?;
-    let counts: Vec<(String, i64)> = serde_json::from_str(&counts).map_err(unreadable)?;
+    let counts: Vec<(String, i64)> = from_json(&counts)?;
+    let rows = from_json(&rows)?;
     Ok((rows, all_statuses(&counts)))
 }
 
