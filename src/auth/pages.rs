@@ -1,5 +1,5 @@
 use super::api::{Login, needs_setup};
-use crate::components::{FormAlert, Guard, action_error, settled, use_auth};
+use crate::components::{FormAlert, Guard, action_error, use_auth};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -21,7 +21,7 @@ pub fn LoginPage() -> impl IntoView {
                 <h1>"Sign in"</h1>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        matches!(settled(setup).await, Some(Ok(true))).then(|| view! {
+                        matches!(setup.await, Ok(true)).then(|| view! {
                             <div class="alert alert-info" role="note">
                                 <p><strong>"No admin exists yet."</strong>" Create the first one on the server:"</p>
                                 <pre><code>"helpdesk create-admin --username NAME --email EMAIL"</code></pre>
@@ -68,7 +68,7 @@ fn Home() -> impl IntoView {
         <main id="main" tabindex="-1" class="page">
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    settled(auth.user).await?.ok().flatten().map(|user| view! {
+                    auth.user.await.ok().flatten().map(|user| view! {
                         <h1>"Welcome, " {user.username.clone()}</h1>
                         <p class="lead">"Ask for help, then follow your request until it is done."</p>
                         <p class="actions-row">

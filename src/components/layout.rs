@@ -30,19 +30,6 @@ pub fn still_rendering() -> bool {
     use_context::<Auth>().is_some()
 }
 
-/// `resource.await` for a server render that may have lost its request: awaiting a
-/// disposed resource panics ("already been disposed"), so this gives `None` instead and the
-/// render ends with nothing. (A `Suspend` is first polled later than it is built.)
-pub async fn settled<T>(resource: Resource<T>) -> Option<T>
-where
-    T: Clone + Send + Sync + 'static,
-{
-    if resource.is_disposed() {
-        return None;
-    }
-    Some(resource.await)
-}
-
 /// The frame around every page: skip link, header with navigation and the signed-in user.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -51,13 +38,8 @@ pub fn Layout(children: Children) -> impl IntoView {
     provide_context(Auth { logout, user });
     // Taken now, while the router is surely there: the menu is built after an await, when
     // a dropped request may already have taken the router's context away (router hooks
-    // then panic: "use_resolved_path outside a <Router>"). On the server the path is a
-    // fixed value: the router's memo, recomputed after a dropped request disposed its
-    // source, panicked too.
-    #[cfg(feature = "ssr")]
-    let path = Signal::stored(use_location().pathname.get_untracked());
-    #[cfg(not(feature = "ssr"))]
-    let path = Signal::from(use_location().pathname);
+    // then panic: "use_resolved_path outside a <Router>").
+    let path = use_location().pathname;
     let live = provide_live(Signal::derive(move || {
         matches!(user.try_get().flatten(), Some(Ok(Some(_))))
     }));
@@ -74,7 +56,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </a>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let user = settled(user).await?.ok().flatten();
+                        let user = user.await.ok().flatten();
                         user.filter(|_| still_rendering())
                             .map(|user| view! { <UserNav user logout path live/> })
                     })}
@@ -90,7 +72,7 @@ pub fn Layout(children: Children) -> impl IntoView {
 /// with `try_get` cannot panic in a render whose request is gone.
 #[component]
 fn NavLink(
-    path: Signal<String>,
+    path: Memo<String>,
     href: &'static str,
     #[prop(optional)] exact: bool,
     children: Children,
@@ -106,7 +88,7 @@ fn NavLink(
 fn UserNav(
     user: CurrentUser,
     logout: ServerAction<Logout>,
-    path: Signal<String>,
+    path: Memo<String>,
     live: Live,
 ) -> impl IntoView {
     view! {

@@ -11,7 +11,7 @@ pub use avatar::Avatar;
 pub use form::{
     Field, FormAlert, LoadError, SelectField, SuccessNote, TextArea, action_error, reset_on_success,
 };
-pub use layout::{Auth, Layout, settled, use_auth};
+pub use layout::{Auth, Layout, use_auth};
 pub use named_list::{FormWrap, NamedListAdmin, NamedRow, Nouns, table_outcome};
 pub use pages::{Guard, NotFoundPage};
 pub use time::Time;

@@ -2,7 +2,7 @@
 //! and a table to rename or delete each. Each feature brings its own server actions; this
 //! holds everything else, so both pages look and behave the same.
 
-use super::{Field, FormAlert, LoadError, SuccessNote, settled};
+use super::{Field, FormAlert, LoadError, SuccessNote};
 use crate::error::AppError;
 use leptos::{prelude::*, server::ServerAction, server_fn::ServerFn};
 use serde::{Deserialize, Serialize};
@@ -120,8 +120,7 @@ pub fn NamedListAdmin(
                         let (columns, rename_form, delete_form, list_heading) =
                             (columns.clone(), rename_form.clone(), delete_form.clone(), list_heading.clone());
                         Suspend::new(async move {
-                            let Some(rows) = settled(rows).await else { return ().into_any() };
-                            match rows {
+                            match rows.await {
                                 Ok(list) if list.is_empty() => view! {
                                     <p class="empty">{format!("No {many} yet. Add the first one above.")}</p>
                                 }.into_any(),

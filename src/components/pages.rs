@@ -1,4 +1,4 @@
-use super::{layout::still_rendering, settled, use_auth};
+use super::{layout::still_rendering, use_auth};
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 
@@ -34,10 +34,10 @@ pub fn Guard(#[prop(optional)] admin: bool, children: ChildrenFn) -> impl IntoVi
                 move || {
                     let children = children.clone();
                     Suspend::new(async move {
-                        let user = settled(auth.user).await;
-                        let (Some(user), true) = (user, still_rendering()) else {
+                        let user = auth.user.await;
+                        if !still_rendering() {
                             return Either::Right(().into_any());
-                        };
+                        }
                         match user {
                             Ok(Some(user)) if user.is_admin || !admin => Either::Left(children()),
                             Ok(Some(_)) => Either::Right(view! {

@@ -5,7 +5,7 @@ use super::{
 use crate::{
     components::{
         Avatar, Field, FormAlert, Guard, LoadError, SelectField, SuccessNote, action_error,
-        reset_on_success, settled,
+        reset_on_success,
     },
     departments::{api::list_departments, model::Department},
     error::AppError,
@@ -65,8 +65,7 @@ fn UsersAdmin(
                 <SuccessNote message=status_note/>
                 <Transition fallback=|| view! { <p>"Loading users…"</p> }>
                     {move || Suspend::new(async move {
-                        let Some(users) = settled(users).await else { return ().into_any() };
-                        match users {
+                        match users.await {
                             Ok(list) => view! { <UserTable list set_status/> }.into_any(),
                             Err(error) => view! { <LoadError error/> }.into_any(),
                         }
@@ -77,8 +76,8 @@ fn UsersAdmin(
                 <h2 id="new-user-heading">"New user"</h2>
                 <Transition fallback=|| view! { <p>"Loading…"</p> }>
                     {move || Suspend::new(async move {
-                        let departments = settled(departments).await?.unwrap_or_default();
-                        Some(view! {
+                        let departments = departments.await.unwrap_or_default();
+                        view! {
                             <ActionForm action=create node_ref=form>
                                 <FormAlert error=create_error/>
                                 <SuccessNote message=created/>
@@ -88,7 +87,7 @@ fn UsersAdmin(
                                     "Create user"
                                 </button>
                             </ActionForm>
-                        })
+                        }
                     })}
                 </Transition>
             </section>
@@ -268,11 +267,7 @@ fn EditUser(
             <p class="crumbs"><a href="/admin/users">"← All users"</a></p>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    let (Some(user), Some(departments)) = (settled(user).await, settled(departments).await)
-                    else {
-                        return ().into_any();
-                    };
-                    match (user, departments) {
+                    match (user.await, departments.await) {
                         (Ok(u), Ok(departments)) => view! {
                             <h1>"Edit " {u.username.clone()}</h1>
                             <section class="card">

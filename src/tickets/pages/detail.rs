@@ -14,7 +14,7 @@ use super::{
 use crate::{
     components::{
         Avatar, Field, FormAlert, Guard, LoadError, NotFoundPage, SelectField, SuccessNote,
-        TextArea, Time, action_error, reset_on_success, settled, use_auth,
+        TextArea, Time, action_error, reset_on_success, use_auth,
     },
     error::AppError,
     live::use_live,
@@ -87,12 +87,8 @@ fn TicketView(data: TicketData) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <main id="main" tabindex="-1" class="page"><p>"Loading…"</p></main> }>
             {move || Suspend::new(async move {
-                let (Some(user), Some(ticket)) = (settled(auth.user).await, settled(data.ticket).await)
-                else {
-                    return ().into_any();
-                };
-                let admin = user.ok().flatten().is_some_and(|u| u.is_admin);
-                match ticket {
+                let admin = auth.user.await.ok().flatten().is_some_and(|u| u.is_admin);
+                match data.ticket.await {
                     Ok(t) => view! {
                         <TicketBody t admin data/>
                     }.into_any(),
@@ -127,10 +123,7 @@ fn TicketBody(t: TicketDetail, admin: bool, data: TicketData) -> impl IntoView {
                         <h2 id="thread-heading">"Conversation"</h2>
                         <Transition fallback=|| view! { <p>"Loading the conversation…"</p> }>
                             {move || Suspend::new(async move {
-                                let Some(history) = settled(data.history).await else {
-                                    return ().into_any();
-                                };
-                                match history {
+                                match data.history.await {
                                     Ok(list) => view! { <Thread list/> }.into_any(),
                                     Err(error) => view! { <LoadError error/> }.into_any(),
                                 }
@@ -314,12 +307,12 @@ fn Triage(t: TicketDetail, data: TicketData) -> impl IntoView {
                 {move || {
                     let (number, department_id) = (number.clone(), department_id.clone());
                     Suspend::new(async move {
-                        let departments = settled(choices).await?.map(|c| c.departments).unwrap_or_default();
+                        let departments = choices.await.map(|c| c.departments).unwrap_or_default();
                         let options = departments
                             .into_iter()
                             .map(|d| (d.id.to_string(), d.name))
                             .collect::<Vec<_>>();
-                        Some(view! {
+                        view! {
                             <ActionForm action=set_department>
                                 <FormAlert error=department_error/>
                                 <input type="hidden" name="service_request_no" value=number/>
@@ -328,7 +321,7 @@ fn Triage(t: TicketDetail, data: TicketData) -> impl IntoView {
                                     selected=Some(department_id) error=department_error/>
                                 <button type="submit" class="btn">"Reassign"</button>
                             </ActionForm>
-                        })
+                        }
                     })
                 }}
             </Transition>

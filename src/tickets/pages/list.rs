@@ -13,7 +13,7 @@ use super::{
     StatusBadge,
 };
 use crate::{
-    components::{Guard, LoadError, Time, settled, use_auth},
+    components::{Guard, LoadError, Time, use_auth},
     departments::model::Choice,
     error::AppError,
     live::use_live,
@@ -58,31 +58,26 @@ fn TicketList(
         <main id="main" tabindex="-1" class="page">
             <Transition fallback=|| view! { <h1>"Tickets"</h1> }>
                 {move || Suspend::new(async move {
-                    let admin = settled(auth.user).await?.ok().flatten().is_some_and(|u| u.is_admin);
-                    let choices = settled(choices).await?.unwrap_or_default();
+                    let admin = auth.user.await.ok().flatten().is_some_and(|u| u.is_admin);
+                    let choices = choices.await.unwrap_or_default();
                     let heading = if admin { "Tickets" } else { "My tickets" };
-                    Some(view! {
+                    view! {
                         <Title text=heading/>
                         <div class="page-head">
                             <h1>{heading}</h1>
                             <a class="btn btn-primary" href="/tickets/new">"New ticket"</a>
                         </div>
                         <FilterBar current choices admin/>
-                    })
+                    }
                 })}
             </Transition>
             <section class="results" aria-labelledby="results-heading">
                 <h2 id="results-heading" class="visually-hidden">"Results"</h2>
                 <Transition fallback=|| view! { <p>"Loading tickets…"</p> }>
                     {move || Suspend::new(async move {
-                        let (Some(user), Some(page), Some(current)) =
-                            (settled(auth.user).await, settled(page).await, current.try_get_untracked())
-                        else {
-                            return ().into_any();
-                        };
-                        let admin = user.ok().flatten().is_some_and(|u| u.is_admin);
-                        match page {
-                            Ok(p) => view! { <Results page=p current admin/> }.into_any(),
+                        let admin = auth.user.await.ok().flatten().is_some_and(|u| u.is_admin);
+                        match page.await {
+                            Ok(p) => view! { <Results page=p current=current.get_untracked() admin/> }.into_any(),
                             Err(error) => view! { <LoadError error/> }.into_any(),
                         }
                     })}

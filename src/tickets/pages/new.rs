@@ -1,7 +1,5 @@
 use super::super::{api::CreateTicket, api::ticket_choices, model::TicketOptions};
-use crate::components::{
-    Field, FormAlert, Guard, LoadError, SelectField, TextArea, action_error, settled,
-};
+use crate::components::{Field, FormAlert, Guard, LoadError, SelectField, TextArea, action_error};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -33,8 +31,7 @@ fn NewTicket(
             <p class="lead">"Tell us what you need. You can follow the ticket and add details later."</p>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    let Some(choices) = settled(choices).await else { return ().into_any() };
-                    match choices {
+                    match choices.await {
                         Ok(c) if c.departments.is_empty() || c.request_types.is_empty() => view! {
                             <p class="alert alert-info" role="note">
                                 "Tickets cannot be filed yet: an admin must first add at least one department and one request type."
