@@ -145,13 +145,6 @@ mod ssr {
             (status, self.to_string()).into_response()
         }
     }
-
-    impl From<tower_sessions::session::Error> for AppError {
-        fn from(err: tower_sessions::session::Error) -> Self {
-            tracing::error!(error = %err, "session store error");
-            AppError::Internal
-        }
-    }
 }
 
 #[cfg(test)]

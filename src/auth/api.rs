@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{db, guard, model::INVALID_LOGIN, password},
+    super::{db, guard, model::INVALID_LOGIN, password, session},
     crate::server::{app_state, respond},
 };
 
@@ -23,10 +23,13 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
             Some(row) if matches && row.status == "active" => row,
             _ => return Err(AppError::invalid("", INVALID_LOGIN)),
         };
-        let session = guard::session().await?;
-        // A fresh session id on sign-in defeats session fixation.
-        session.cycle_id().await?;
-        session.insert(db::USER_ID_KEY, user.id).await?;
+        // A new session on every sign-in (the one the request came with, if any, ends): a
+        // token planted in a browser beforehand never becomes a signed-in session.
+        if let Some(old) = guard::caller().token() {
+            session::end(&state.pool, old).await?;
+        }
+        let token = session::start(&state.pool, user.id).await?;
+        set_cookie(Some(&token), state.config.secure_cookies);
         leptos_axum::redirect("/");
         Ok(())
     })
@@ -36,7 +39,11 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     respond(async move {
-        guard::session().await?.flush().await?;
+        let state = app_state()?;
+        if let Some(token) = guard::caller().token() {
+            session::end(&state.pool, token).await?;
+        }
+        set_cookie(None, state.config.secure_cookies);
         leptos_axum::redirect("/login");
         Ok(())
     })
@@ -53,4 +60,14 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
 #[server(endpoint = "needs_setup")]
 pub async fn needs_setup() -> Result<bool, AppError> {
     respond(async move { Ok(db::active_admin_count(&app_state()?.pool).await? == 0) }).await
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(token: Option<&session::Token>, secure: bool) {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.append_header(
+            axum::http::header::SET_COOKIE,
+            session::cookie(token, secure),
+        );
+    }
 }

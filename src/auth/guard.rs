@@ -1,48 +1,74 @@
 //! Who is calling: every server function starts here.
 
-use super::model::CurrentUser;
+use super::{
+    model::CurrentUser,
+    session::{self, Token},
+};
 use crate::{error::AppError, server::app_state};
 use leptos::prelude::use_context;
 use sqlx::SqlitePool;
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 use tokio::sync::OnceCell;
-use tower_sessions::Session;
-
-pub async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(|e| {
-        tracing::error!(error = %e, "no session layer in front of the server function");
-        AppError::Internal
-    })
-}
 
 /// The caller, looked up at most once per request. A page render calls several server
 /// functions, and each looked the session's user up again: 4 of a list page's 11 queries.
 /// The router puts one in every request's extensions.
 #[derive(Clone, Default)]
-pub struct Caller(Arc<OnceCell<Option<CurrentUser>>>);
+pub struct Caller {
+    token: Option<Token>,
+    user: Arc<OnceCell<Option<CurrentUser>>>,
+    slid: Arc<AtomicBool>,
+}
 
 impl Caller {
-    pub async fn get(
-        &self,
-        pool: &SqlitePool,
-        session: &Session,
-    ) -> Result<Option<CurrentUser>, AppError> {
-        let user = self
-            .0
-            .get_or_try_init(|| super::db::session_user(pool, session));
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Self {
+        Caller {
+            token: Token::from_headers(headers),
+            ..Default::default()
+        }
+    }
+
+    /// The request's session token, if it sent a well-formed one.
+    pub fn token(&self) -> Option<&Token> {
+        self.token.as_ref()
+    }
+
+    pub async fn get(&self, pool: &SqlitePool) -> Result<Option<CurrentUser>, AppError> {
+        let user = self.user.get_or_try_init(|| async {
+            let Some(token) = &self.token else {
+                return Ok(None);
+            };
+            let found = session::user(pool, token).await?;
+            self.slid.store(found.slid, Ordering::Relaxed);
+            Ok::<_, AppError>(found.user)
+        });
         Ok(user.await?.clone())
+    }
+
+    /// True when this request moved its session's expiry: the answer renews the cookie.
+    pub fn slid(&self) -> bool {
+        self.slid.load(Ordering::Relaxed)
+    }
+}
+
+/// The request's caller (outside the router, as in a test, read from its headers).
+pub fn caller() -> Caller {
+    let parts = use_context::<axum::http::request::Parts>();
+    match parts {
+        Some(parts) => parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or_else(|| Caller::from_headers(&parts.headers)),
+        None => Caller::default(),
     }
 }
 
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
-    let state = app_state()?;
-    let session = session().await?;
-    let caller = use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<Caller>().cloned());
-    match caller {
-        Some(caller) => caller.get(&state.pool, &session).await,
-        None => super::db::session_user(&state.pool, &session).await,
-    }
+    caller().get(&app_state()?.pool).await
 }
 
 /// A signed-in, active user, or `Unauthenticated`.

@@ -10,3 +10,5 @@ pub mod db;
 pub mod guard;
 #[cfg(feature = "ssr")]
 pub mod password;
+#[cfg(feature = "ssr")]
+pub mod session;

@@ -2,8 +2,12 @@
 //! that passes on only what its user may see.
 
 use super::TicketChange;
-use crate::{auth::db::active_user, server::AppState};
+use crate::{
+    auth::{guard::Caller, session},
+    server::AppState,
+};
 use axum::{
+    Extension,
     extract::State,
     http::StatusCode,
     response::{
@@ -14,7 +18,6 @@ use axum::{
 use sqlx::SqlitePool;
 use std::{convert::Infallible, sync::Arc, time::Duration};
 use tokio::sync::{broadcast, watch};
-use tower_sessions::Session;
 
 /// Changes kept for subscribers that fall behind. The channel is the only buffer: a
 /// subscriber is a cursor into it, so memory stays bounded however many browsers are
@@ -61,6 +64,7 @@ struct Feed {
     changes: broadcast::Receiver<TicketChange>,
     closing: watch::Receiver<bool>,
     pool: SqlitePool,
+    token: session::Token,
     user_id: i64,
     is_admin: bool,
     beat: tokio::time::Interval,
@@ -68,9 +72,13 @@ struct Feed {
 }
 
 impl Feed {
-    /// Re-reads the user: a deactivated (or demoted) user's stream changes with them.
+    /// Re-reads the session's user: a stream ends with its session or its user's
+    /// deactivation, and follows a demotion.
     async fn still_allowed(&mut self) -> bool {
-        match active_user(&self.pool, self.user_id).await {
+        match session::user(&self.pool, &self.token)
+            .await
+            .map(|found| found.user)
+        {
             Ok(Some(user)) => {
                 self.is_admin = user.is_admin;
                 true
@@ -137,11 +145,14 @@ enum Wake {
 }
 
 /// `GET /api/events`: the signed-in user's stream of ticket changes.
-pub async fn events(State(state): State<AppState>, session: Session) -> Response {
-    let user = match crate::auth::db::session_user(&state.pool, &session).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
-        Err(e) => return e.status_response(),
+pub async fn events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Response {
+    let (user, token) = match (caller.get(&state.pool).await, caller.token()) {
+        (Ok(Some(user)), Some(token)) => (user, token.clone()),
+        (Err(e), _) => return e.status_response(),
+        _ => return StatusCode::UNAUTHORIZED.into_response(),
     };
     let mut beat = tokio::time::interval(HEARTBEAT);
     beat.reset(); // the first tick one period from now, not at once
@@ -149,6 +160,7 @@ pub async fn events(State(state): State<AppState>, session: Session) -> Response
         changes: state.hub.subscribe(),
         closing: state.hub.closing.subscribe(),
         pool: state.pool.clone(),
+        token,
         user_id: user.id,
         is_admin: user.is_admin,
         beat,

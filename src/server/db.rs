@@ -38,24 +38,35 @@ pub async fn connect(database_url: &str) -> Result<SqlitePool, sqlx::Error> {
 /// writers a write waited for a sleeping neighbour rather than for the lock (bench: 969
 /// comments/s, p99 611 ms); a queued writer is woken the moment the one before it is done.
 pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
-    let queue = writer_queue(pool);
+    let queue: std::sync::Arc<tokio::sync::Mutex<()>> = per_database(pool);
     let turn = queue.lock_owned().await;
     let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     Ok(WriteTx { tx, _turn: turn })
 }
 
-/// One lock per database file: tests open many databases in one process.
-fn writer_queue(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+/// This process's one `T` for the database behind `pool`, made on first use. Keyed by the
+/// database file, not held in the app's state: tests open many databases in one process,
+/// and the code that needs it (a writer's queue, a cache) has the pool at hand.
+pub fn per_database<T: Clone + Default + Send + 'static>(pool: &SqlitePool) -> T {
     use std::{
+        any::{Any, TypeId},
         collections::HashMap,
         path::PathBuf,
-        sync::{Arc, LazyLock, Mutex},
+        sync::{LazyLock, Mutex},
     };
-    static QUEUES: LazyLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
-        LazyLock::new(Default::default);
-    let file = pool.connect_options().get_filename().to_path_buf();
-    let mut queues = QUEUES.lock().unwrap_or_else(|e| e.into_inner());
-    queues.entry(file).or_default().clone()
+    type Registry = HashMap<(TypeId, PathBuf), Box<dyn Any + Send>>;
+    static ONES: LazyLock<Mutex<Registry>> = LazyLock::new(Default::default);
+    let key = (
+        TypeId::of::<T>(),
+        pool.connect_options().get_filename().to_path_buf(),
+    );
+    let mut ones = ONES.lock().unwrap_or_else(|e| e.into_inner());
+    let one = ones.entry(key).or_insert_with(|| Box::new(T::default()));
+    match one.downcast_ref::<T>() {
+        Some(one) => one.clone(),
+        // Unreachable: the key holds T's TypeId.
+        None => T::default(),
+    }
 }
 
 /// A write transaction and its turn in the writers' queue (released when it ends).

@@ -25,10 +25,6 @@ use tower_http::{
     set_header::SetResponseHeaderLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
-use tower_sessions::{
-    Expiry, Session, SessionManagerLayer, cookie::SameSite, cookie::time::Duration,
-};
-use tower_sessions_sqlx_store::SqliteStore;
 use tracing::Level;
 
 pub type BootError = Box<dyn std::error::Error + Send + Sync>;
@@ -63,17 +59,7 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
 }
 
 pub async fn router(state: AppState) -> Result<Router, BootError> {
-    let store = SqliteStore::new(state.pool.clone())
-        .with_table_name("sessions")
-        .map_err(|e| format!("session table name: {e}"))?;
-    store.migrate().await?;
-    let sessions = SessionManagerLayer::new(store)
-        .with_name("helpdesk_session")
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(state.config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(Duration::days(14)));
-
+    tokio::spawn(purge_sessions(state.pool.clone()));
     let routes = routes();
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -99,7 +85,6 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
         .fallback(files_or_not_found)
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate))
-        .layer(sessions)
         // Forms are small (a comment is at most 10,000 characters).
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
     let router = SECURITY_HEADERS
@@ -291,15 +276,25 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
 }
 
+/// Expired sessions are deleted once an hour (a sign-in that is never used again would
+/// otherwise stay in the table for good).
+async fn purge_sessions(pool: sqlx::SqlitePool) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
+    loop {
+        every.tick().await;
+        match auth::session::purge_expired(&pool).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "expired sessions deleted"),
+            Err(e) => tracing::warn!(error = %e, "deleting expired sessions failed"),
+        }
+    }
+}
+
+/// Puts the caller (from the session cookie, looked up on first use) in every request.
 /// Pages need a signed-in, active user: anonymous visitors go to `/login` before anything
 /// renders, and signed-in users skip the login page. Server functions check rights themselves.
-async fn sign_in_gate(
-    State(state): State<AppState>,
-    session: Session,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let caller = auth::guard::Caller::default();
+async fn sign_in_gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let caller = auth::guard::Caller::from_headers(req.headers());
     req.extensions_mut().insert(caller.clone());
     let path = req.uri().path();
     let is_page = req.method() == Method::GET
@@ -308,24 +303,33 @@ async fn sign_in_gate(
         && path != "/readyz"
         && !path.starts_with("/pkg/")
         && !path.rsplit('/').next().unwrap_or("").contains('.');
-    if !is_page {
-        return next.run(req).await;
-    }
-    let signed_in = match caller.get(&state.pool, &session).await {
-        Ok(user) => user.is_some(),
-        Err(_) => return crate::error::AppError::Internal.status_response(),
-    };
-    match (signed_in, path == "/login") {
-        (false, false) => Redirect::to("/login").into_response(),
-        (true, true) => Redirect::to("/").into_response(),
-        _ => {
-            let mut res = next.run(req).await;
-            // Pages show per-user data: never let a shared cache keep them.
-            res.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("no-store"),
-            );
-            res
+    let mut res = if is_page {
+        let signed_in = match caller.get(&state.pool).await {
+            Ok(user) => user.is_some(),
+            Err(_) => return crate::error::AppError::Internal.status_response(),
+        };
+        match (signed_in, path == "/login") {
+            (false, false) => return Redirect::to("/login").into_response(),
+            (true, true) => return Redirect::to("/").into_response(),
+            _ => {
+                let mut res = next.run(req).await;
+                // Pages show per-user data: never let a shared cache keep them.
+                res.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    header::HeaderValue::from_static("no-store"),
+                );
+                res
+            }
         }
+    } else {
+        next.run(req).await
+    };
+    // The session's expiry moved: so does the cookie's (unless sign-in or out set its own).
+    if caller.slid() && !res.headers().contains_key(header::SET_COOKIE) {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            auth::session::cookie(caller.token(), state.config.secure_cookies),
+        );
     }
+    res
 }

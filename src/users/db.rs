@@ -3,6 +3,7 @@
 
 use super::model::{AvatarUrl, Email, Role, UserStatus, UserView, Username};
 use crate::{
+    auth::session,
     error::{AppError, FieldError},
     server::db::{begin_write, now_ms},
 };
@@ -262,6 +263,7 @@ pub async fn update(
     };
     keep_an_admin(&mut tx, field).await?;
     tx.commit().await?;
+    session::users_changed(pool);
     get(pool, id).await
 }
 
@@ -282,6 +284,7 @@ pub async fn set_status(
     }
     keep_an_admin(&mut tx, "status").await?;
     tx.commit().await?;
+    session::users_changed(pool);
     get(pool, id).await
 }
 

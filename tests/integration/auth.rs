@@ -57,6 +57,60 @@ async fn sign_in_sets_a_safe_session_cookie_and_opens_the_pages() {
 }
 
 #[tokio::test]
+async fn sign_out_ends_the_session_on_the_server_and_sign_in_starts_a_new_one() {
+    let app = spawn_app().await;
+    app.add_user("ann", "ann-password", &[Role::User], UserStatus::Active)
+        .await;
+    let client = app.client();
+    let first = app.login(&client, "ann", "ann-password").await;
+    let cookie = |reply: &common::Reply| {
+        reply
+            .set_cookie
+            .iter()
+            .find_map(|c| {
+                c.split(';')
+                    .next()
+                    .filter(|c| c.starts_with("helpdesk_session="))
+            })
+            .map(str::to_string)
+            .expect("a session cookie")
+    };
+    let first = cookie(&first);
+    // Signing in again (as from a shared computer) replaces the session.
+    let second = app.login(&client, "ann", "ann-password").await;
+    let second = cookie(&second);
+    assert_ne!(first, second);
+
+    // A copy of a cookie, sent as it is: the browser forgetting it is not enough.
+    let copied = |value: &str| {
+        let value = value.to_string();
+        let base = app.base.clone();
+        async move {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+                .get(format!("{base}/"))
+                .header("cookie", value)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(copied(&first).await, StatusCode::SEE_OTHER, "replaced");
+    assert_eq!(copied(&second).await, StatusCode::OK);
+    let reply = app.call(&client, "logout", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply.set_cookie.iter().any(|c| c.contains("Max-Age=0")),
+        "{:?}",
+        reply.set_cookie
+    );
+    assert_eq!(copied(&second).await, StatusCode::SEE_OTHER, "signed out");
+}
+
+#[tokio::test]
 async fn failed_sign_ins_all_look_the_same_and_open_nothing() {
     let app = spawn_app().await;
     app.add_user("ann", "ann-password", &[Role::User], UserStatus::Active)

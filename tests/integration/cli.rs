@@ -383,7 +383,7 @@ fn version_and_migrate_say_what_they_did() {
     let out = helpdesk(dir.path(), &["migrate"], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("Database is up to date: 9 migrations, the latest “comment counts”"),
+        text(&out).contains("Database is up to date: 10 migrations, the latest “own sessions”"),
         "{}",
         text(&out)
     );

@@ -169,10 +169,7 @@ async fn each_stream_carries_only_what_its_user_may_see() {
     );
 
     // Deactivated: the next change Bob would have seen closes his stream instead.
-    sqlx::query("UPDATE users SET status = 'inactive' WHERE username = 'bob'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.deactivate(&admin, "bob").await;
     let reply = app
         .call(
             &admin,

@@ -551,10 +551,7 @@ async fn the_list_pages_through_every_ticket_by_links_and_deactivation_locks_out
     );
 
     // A user deactivated while signed in can no longer list, read or file tickets.
-    sqlx::query("UPDATE users SET status = 'inactive' WHERE username = 'ann'")
-        .execute(&w.app.pool)
-        .await
-        .unwrap();
+    w.app.deactivate(&w.admin, "ann").await;
     let reply = w
         .app
         .call_json(

@@ -139,6 +139,24 @@ impl TestApp {
         Self::reply(res).await
     }
 
+    /// Deactivates `username` as an admin does, through the app (which is what makes it
+    /// bite on that user's very next request: the app forgets the sessions it remembers).
+    pub async fn deactivate(&self, admin: &Client, username: &str) {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap();
+        let reply = self
+            .call(
+                admin,
+                "set_user_status",
+                &[("id", &id.to_string()), ("status", "inactive")],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+
     /// Calls a server function that takes JSON (the ticket list's filters are nested).
     pub async fn call_json(&self, client: &Client, name: &str, body: serde_json::Value) -> Reply {
         let res = client
