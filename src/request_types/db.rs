@@ -2,7 +2,7 @@
 
 use super::model::{RequestType, RequestTypeName};
 use crate::{
-    departments::db::{insert_name, rename_name},
+    departments::db::{insert_name, lists_changed, rename_name},
     error::AppError,
 };
 use sqlx::SqlitePool;
@@ -61,7 +61,10 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
         .execute(pool)
         .await
     {
-        Ok(_) => Ok(()),
+        Ok(_) => {
+            lists_changed(pool);
+            Ok(())
+        }
         Err(e)
             if e.as_database_error()
                 .is_some_and(|d| d.is_foreign_key_violation()) =>

@@ -5,10 +5,7 @@ use super::model::{
     TicketDetail, TicketFilter, TicketPage, TicketStatus, TicketSummary, service_request_no,
 };
 use super::search::{self, Word};
-use crate::{
-    auth::model::CurrentUser, departments::model::Choice, error::AppError, server::db::begin_write,
-    time::utc_year,
-};
+use crate::{auth::model::CurrentUser, error::AppError, server::db::begin_write, time::utc_year};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 pub struct NewTicket {
@@ -802,20 +799,6 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<TicketSummary>, AppError> {
     fetch_summaries(&mut list_query("", f, after, limit), pool).await
-}
-
-/// The request types and the departments a ticket can have, each by name, in one statement
-/// (each query is a handoff to sqlx's SQLite thread and back).
-pub async fn choices(pool: &SqlitePool) -> Result<(Vec<Choice>, Vec<Choice>), AppError> {
-    let (kinds, departments): (String, String) = sqlx::query_as(
-        "SELECT (SELECT json_group_array(json_object('id', id, 'name', name) ORDER BY name)
-                   FROM request_types),
-                (SELECT json_group_array(json_object('id', id, 'name', name) ORDER BY name)
-                   FROM departments)",
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok((from_json(&kinds)?, from_json(&departments)?))
 }
 
 /// A page of tickets and the counts of `f` in one statement (one handoff to sqlx's SQLite
