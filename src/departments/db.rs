@@ -215,9 +215,15 @@ mod tests {
         assert!(none.is_empty());
         let hr = create(&pool, &name("HR")).await.unwrap();
         create(&pool, &name("Facilities")).await.unwrap();
-        assert_eq!(names(&choices(&pool).await.unwrap().1), ["Facilities", "HR"]);
+        assert_eq!(
+            names(&choices(&pool).await.unwrap().1),
+            ["Facilities", "HR"]
+        );
         rename(&pool, hr.id, &name("People")).await.unwrap();
-        assert_eq!(names(&choices(&pool).await.unwrap().1), ["Facilities", "People"]);
+        assert_eq!(
+            names(&choices(&pool).await.unwrap().1),
+            ["Facilities", "People"]
+        );
         delete(&pool, hr.id).await.unwrap();
         assert_eq!(names(&choices(&pool).await.unwrap().1), ["Facilities"]);
 
