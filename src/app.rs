@@ -1,7 +1,7 @@
 //! The HTML shell and the route table.
 
 use crate::{
-    auth::pages::{HomePage, LoginPage},
+    auth::pages::{AccountPage, HomePage, LoginPage},
     components::{Layout, NotFoundPage},
     departments::pages::DepartmentsPage,
     request_types::pages::RequestTypesPage,
@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::Async/>
                     // Before the :no route, so "new" is never taken for a ticket number.
                     <Route path=path!("/tickets/new") view=NewTicketPage ssr=SsrMode::Async/>

@@ -32,6 +32,15 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await expect(page.getByRole('heading', { name: 'Welcome, admin' })).toBeVisible();
       await expectAccessible(page, 'home');
 
+      await page.goto('/account');
+      await expectAccessible(page, 'my account');
+      await page.getByLabel('Current password').fill('wrong-password');
+      await page.getByLabel('New password', { exact: true }).fill('short');
+      await page.getByLabel('New password again').fill('short');
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await expect(page.locator('#account-new-error')).toBeVisible();
+      await expectAccessible(page, 'my account with errors');
+
       await page.goto('/admin/departments');
       await expectAccessible(page, 'departments');
       await page.getByRole('button', { name: 'Add department' }).click(); // empty: native check

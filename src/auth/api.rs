@@ -1,13 +1,20 @@
 //! Sign-in, sign-out and "who am I" server functions.
 
-use super::model::CurrentUser;
+use super::model::{Account, CurrentUser};
 use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
     super::{db, guard, model::INVALID_LOGIN, password, session},
-    crate::server::{app_state, respond},
+    crate::{
+        error::Errors,
+        server::{app_state, respond},
+        users::{
+            db::{OwnChange, password_hash, set_own},
+            model::{AvatarUrl, Password},
+        },
+    },
 };
 
 #[server(endpoint = "login")]
@@ -60,6 +67,93 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
 #[server(endpoint = "needs_setup")]
 pub async fn needs_setup() -> Result<bool, AppError> {
     respond(async move { Ok(db::active_admin_count(&app_state()?.pool).await? == 0) }).await
+}
+
+/// The signed-in user's own account, for My account.
+#[server(endpoint = "my_account")]
+pub async fn my_account() -> Result<Account, AppError> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        let sessions = session::count_of(&app_state()?.pool, user.id).await?;
+        Ok(Account {
+            username: user.username,
+            email: user.email,
+            avatar_url: user.avatar_url,
+            sessions,
+        })
+    })
+    .await
+}
+
+/// Changes the caller's own password. The current one is required (a session left open on
+/// a shared computer must not be enough to take the account over); every other session of
+/// theirs ends, this one stays.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<String, AppError> {
+    respond(async move {
+        let state = app_state()?;
+        let user = guard::require_user().await?;
+        let mut errors = Errors::default();
+        let new = errors.check("new_password", Password::parse(&new_password));
+        if new.is_some() && new_password != confirm_password {
+            errors.check::<()>(
+                "confirm_password",
+                Err("The two new passwords are not the same.".into()),
+            );
+        }
+        let stored = password_hash(&state.pool, user.id).await?;
+        if !password::verify(current_password, Some(stored)).await {
+            errors.check::<()>(
+                "current_password",
+                Err("That is not your current password.".into()),
+            );
+        }
+        errors.into_result()?;
+        let Some(new) = new else {
+            return Err(AppError::Internal);
+        };
+        let hash = password::hash(&new).await?;
+        let caller = guard::caller();
+        set_own(
+            &state.pool,
+            user.id,
+            OwnChange::Password(&hash),
+            caller.token(),
+        )
+        .await?;
+        Ok("Password changed. Every other browser signed in as you is signed out.".into())
+    })
+    .await
+}
+
+/// Sets the caller's own avatar (an https address, or empty for initials).
+#[server(endpoint = "set_my_avatar")]
+pub async fn set_my_avatar(avatar_url: String) -> Result<String, AppError> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        let url = AvatarUrl::parse(&avatar_url).map_err(|m| AppError::invalid("avatar_url", m))?;
+        set_own(&app_state()?.pool, user.id, OwnChange::Avatar(&url), None).await?;
+        Ok("Avatar saved.".into())
+    })
+    .await
+}
+
+/// Ends every session of the caller, this one too: for a browser left signed in elsewhere.
+#[server(endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    respond(async move {
+        let state = app_state()?;
+        let user = guard::require_user().await?;
+        session::end_all_of(&state.pool, user.id, None).await?;
+        set_cookie(None, state.config.secure_cookies);
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
 }
 
 #[cfg(feature = "ssr")]

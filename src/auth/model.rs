@@ -14,5 +14,15 @@ pub struct CurrentUser {
     pub department_id: Option<i64>,
 }
 
+/// What My account shows of the signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub username: String,
+    pub email: String,
+    pub avatar_url: Option<String>,
+    /// Live sessions (browsers signed in), this one included.
+    pub sessions: i64,
+}
+
 /// The one answer to every failed sign-in, so nobody learns which usernames exist or are inactive.
 pub const INVALID_LOGIN: &str = "Invalid username or password.";

@@ -16,12 +16,13 @@ use crate::{
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use axum::http::{HeaderMap, HeaderValue, header};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
+use tokio::sync::watch;
 
 /// The cookie's name.
 pub const COOKIE: &str = "helpdesk_session";
@@ -108,6 +109,44 @@ pub async fn end(pool: &SqlitePool, token: &Token) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Ends every session of `user_id` but `keep` (the caller's own, when they changed their
+/// own password), inside the caller's transaction; call `users_changed` after it commits.
+pub async fn end_all_in(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    keep: Option<&Token>,
+) -> Result<u64, AppError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?")
+        .bind(user_id)
+        .bind(keep.map(|t| t.hash().to_vec()))
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Ends every session of `user_id` but `keep`; returns how many ended.
+pub async fn end_all_of(
+    pool: &SqlitePool,
+    user_id: i64,
+    keep: Option<&Token>,
+) -> Result<u64, AppError> {
+    let mut conn = pool.acquire().await?;
+    let ended = end_all_in(&mut conn, user_id, keep).await?;
+    users_changed(pool);
+    Ok(ended)
+}
+
+/// How many live sessions `user_id` has.
+pub async fn count_of(pool: &SqlitePool, user_id: i64) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = ? AND expires_at > ?")
+            .bind(user_id)
+            .bind(now_ms())
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 /// Deletes the sessions that have expired; returns how many.
 pub async fn purge_expired(pool: &SqlitePool) -> Result<u64, AppError> {
     let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
@@ -121,9 +160,19 @@ pub async fn purge_expired(pool: &SqlitePool) -> Result<u64, AppError> {
 /// user, their roles or their sessions.
 pub fn users_changed(pool: &SqlitePool) {
     let memory: Memory = per_database(pool);
-    let mut memory = memory.lock();
-    memory.generation += 1;
-    memory.users.clear();
+    {
+        let mut kept = memory.lock();
+        kept.generation += 1;
+        kept.users.clear();
+    }
+    // Open live streams check their own session again (an ended one closes at once).
+    memory.changed.send_modify(|n| *n += 1);
+}
+
+/// Wakes whenever `users_changed` runs for this database.
+pub fn changes(pool: &SqlitePool) -> watch::Receiver<u64> {
+    let memory: Memory = per_database(pool);
+    memory.changed.subscribe()
 }
 
 /// The active user `token` belongs to, if its session is alive. `slid` is true when this
@@ -208,12 +257,24 @@ struct SessionUser {
 }
 
 /// What this process remembers of one database's sessions.
-#[derive(Clone, Default)]
-struct Memory(Arc<Mutex<Remembered>>);
+#[derive(Clone)]
+struct Memory {
+    kept: Arc<Mutex<Remembered>>,
+    changed: Arc<watch::Sender<u64>>,
+}
+
+impl Default for Memory {
+    fn default() -> Self {
+        Memory {
+            kept: Default::default(),
+            changed: Arc::new(watch::channel(0).0),
+        }
+    }
+}
 
 impl Memory {
     fn lock(&self) -> std::sync::MutexGuard<'_, Remembered> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

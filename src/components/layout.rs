@@ -107,7 +107,9 @@ fn UserNav(
         <div class="me">
             <LiveIndicator live/>
             <Avatar name=user.username.clone() url=user.avatar_url.clone()/>
-            <span class="me-name">{user.username.clone()}</span>
+            <a class="me-name" href="/account">
+                {user.username.clone()}<span class="visually-hidden">" (my account)"</span>
+            </a>
             <ActionForm action=logout>
                 <button type="submit" class="btn btn-quiet">"Sign out"</button>
             </ActionForm>

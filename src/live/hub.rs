@@ -64,6 +64,8 @@ struct Feed {
     changes: broadcast::Receiver<TicketChange>,
     closing: watch::Receiver<bool>,
     pool: SqlitePool,
+    /// Wakes when any user or session changes: this stream's session may have ended.
+    sessions: watch::Receiver<u64>,
     token: session::Token,
     user_id: i64,
     is_admin: bool,
@@ -106,6 +108,7 @@ impl Feed {
                 change = self.changes.recv() => Wake::Change(change),
                 _ = self.closing.wait_for(|closing| *closing) => Wake::Closing,
                 _ = self.beat.tick() => Wake::Beat,
+                Ok(()) = self.sessions.changed() => Wake::Sessions,
             };
             match woken {
                 Wake::Change(Ok(change)) => {
@@ -127,6 +130,11 @@ impl Feed {
                 Wake::Change(Err(broadcast::error::RecvError::Closed)) | Wake::Closing => {
                     return None;
                 }
+                Wake::Sessions => {
+                    if !self.still_allowed().await {
+                        return None;
+                    }
+                }
                 Wake::Beat => {
                     if !self.still_allowed().await {
                         return None;
@@ -142,6 +150,7 @@ enum Wake {
     Change(Result<TicketChange, broadcast::error::RecvError>),
     Closing,
     Beat,
+    Sessions,
 }
 
 /// `GET /api/events`: the signed-in user's stream of ticket changes.
@@ -160,6 +169,7 @@ pub async fn events(
         changes: state.hub.subscribe(),
         closing: state.hub.closing.subscribe(),
         pool: state.pool.clone(),
+        sessions: session::changes(&state.pool),
         token,
         user_id: user.id,
         is_admin: user.is_admin,

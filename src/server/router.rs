@@ -85,6 +85,10 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
         .fallback(files_or_not_found)
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            same_origin_writes,
+        ))
         // Forms are small (a comment is at most 10,000 characters).
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
     let router = SECURITY_HEADERS
@@ -274,6 +278,39 @@ async fn run_to_completion(req: Request, next: Next) -> Response {
 
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// A request that changes something (anything but GET, HEAD, OPTIONS) from another site is
+/// refused before it runs: its `Origin` must be this site's (the `Host` it was sent to, or
+/// with `--behind-proxy` the `X-Forwarded-Host` the proxy reports), and a browser must not
+/// say `Sec-Fetch-Site: cross-site`. Requests with neither header (curl, old browsers) pass:
+/// browsers send at least one on every cross-site POST. SameSite=Lax cookies already keep
+/// the session out of most such requests; this also covers sign-in (login CSRF).
+async fn same_origin_writes(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let cross_site = text("sec-fetch-site").is_some_and(|site| site == "cross-site");
+    let host = if state.config.behind_proxy {
+        text("x-forwarded-host").or(text("host"))
+    } else {
+        text("host")
+    };
+    let foreign = match (text("origin"), host) {
+        (None, _) => false,
+        // "null" (a sandboxed frame, a file) or an origin we cannot compare: not ours.
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_none_or(|(_, authority)| !authority.eq_ignore_ascii_case(host.trim())),
+        (Some(_), None) => true,
+    };
+    if cross_site || foreign {
+        tracing::warn!(origin = ?text("origin"), host = ?host, "refused a cross-site request");
+        return crate::error::AppError::Forbidden.status_response();
+    }
+    next.run(req).await
 }
 
 /// Expired sessions are deleted once an hour (a sign-in that is never used again would

@@ -15,7 +15,10 @@ use {
         model::*,
     },
     crate::{
-        auth::{guard::require_admin, password},
+        auth::{
+            guard::{self, require_admin},
+            password,
+        },
         error::Errors,
         server::{app_state, respond},
     },
@@ -139,7 +142,7 @@ pub async fn update_user(
     status: String,
 ) -> Result<UserView, AppError> {
     respond(async move {
-        require_admin().await?;
+        let admin = require_admin().await?;
         let form = UserForm {
             username: &username,
             email: &email,
@@ -165,7 +168,16 @@ pub async fn update_user(
             Some(p) => Some(password::hash(p).await?),
             None => None,
         };
-        db::update(&app_state()?.pool, id, &input, hash.as_deref()).await
+        // Editing themselves, an admin keeps the session they are using.
+        let keep = guard::caller().token().filter(|_| admin.id == id).cloned();
+        db::update(
+            &app_state()?.pool,
+            id,
+            &input,
+            hash.as_deref(),
+            keep.as_ref(),
+        )
+        .await
     })
     .await
 }

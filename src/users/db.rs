@@ -165,6 +165,62 @@ async fn check_unique(
     }
 }
 
+async fn roles_of(conn: &mut SqliteConnection, id: i64) -> Result<Vec<String>, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = ? ORDER BY role")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?,
+    )
+}
+
+/// A user's own new password (they gave the current one) or avatar, from My account.
+/// A new password ends their other sessions (all but `keep`, the one they used).
+pub async fn set_own(
+    pool: &SqlitePool,
+    id: i64,
+    change: OwnChange<'_>,
+    keep: Option<&session::Token>,
+) -> Result<(), AppError> {
+    let mut tx = begin_write(pool).await?;
+    match change {
+        OwnChange::Password(hash) => {
+            sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
+                .bind(hash)
+                .bind(now_ms())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            session::end_all_in(&mut tx, id, keep).await?;
+        }
+        OwnChange::Avatar(url) => {
+            sqlx::query("UPDATE users SET avatar_url = ?, updated_at = ? WHERE id = ?")
+                .bind(url.as_deref())
+                .bind(now_ms())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    session::users_changed(pool);
+    Ok(())
+}
+
+pub enum OwnChange<'a> {
+    Password(&'a str),
+    Avatar(&'a AvatarUrl),
+}
+
+/// The password hash of user `id`, to check "current password".
+pub async fn password_hash(pool: &SqlitePool, id: i64) -> Result<String, AppError> {
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 async fn set_roles(conn: &mut SqliteConnection, id: i64, roles: &[Role]) -> Result<(), AppError> {
     sqlx::query("DELETE FROM user_roles WHERE user_id = ?")
         .bind(id)
@@ -227,13 +283,17 @@ pub async fn create(
     get(pool, id).await
 }
 
+/// Saves an admin's edit of user `id`. A new password, other roles or deactivation end the
+/// user's sessions (all but `keep`: the admin's own, when they edit themselves).
 pub async fn update(
     pool: &SqlitePool,
     id: i64,
     input: &UserInput,
     new_password_hash: Option<&str>,
+    keep: Option<&session::Token>,
 ) -> Result<UserView, AppError> {
     let mut tx = begin_write(pool).await?;
+    let roles_before = roles_of(&mut tx, id).await?;
     check_department(&mut tx, input.department_id).await?;
     check_unique(&mut tx, input, Some(id)).await?;
     let done = sqlx::query(
@@ -256,6 +316,12 @@ pub async fn update(
         return Err(AppError::NotFound);
     }
     set_roles(&mut tx, id, &input.roles).await?;
+    if new_password_hash.is_some()
+        || input.status == UserStatus::Inactive
+        || roles_of(&mut tx, id).await? != roles_before
+    {
+        session::end_all_in(&mut tx, id, keep).await?;
+    }
     let field = if input.status == UserStatus::Inactive {
         "status"
     } else {
@@ -281,6 +347,9 @@ pub async fn set_status(
         .await?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound);
+    }
+    if status == UserStatus::Inactive {
+        session::end_all_in(&mut tx, id, None).await?;
     }
     keep_an_admin(&mut tx, "status").await?;
     tx.commit().await?;
@@ -327,7 +396,7 @@ pub(crate) mod tests {
 
         let mut changed = input("ann2", &[Role::Admin]);
         changed.avatar = AvatarUrl::parse("https://example.com/a.png").unwrap();
-        let updated = update(&pool, created.id, &changed, Some("new-hash"))
+        let updated = update(&pool, created.id, &changed, Some("new-hash"), None)
             .await
             .unwrap();
         assert_eq!(updated.username, "ann2");
@@ -344,7 +413,9 @@ pub(crate) mod tests {
             .unwrap();
         assert_eq!(hash, "new-hash");
         // No new password: the old hash stays.
-        update(&pool, created.id, &changed, None).await.unwrap();
+        update(&pool, created.id, &changed, None, None)
+            .await
+            .unwrap();
         let names: Vec<_> = list(&pool)
             .await
             .unwrap()
@@ -423,14 +494,14 @@ pub(crate) mod tests {
                 .unwrap()
                 .contains("last active admin")
         );
-        let err = update(&pool, admin.id, &input("boss", &[Role::User]), None)
+        let err = update(&pool, admin.id, &input("boss", &[Role::User]), None, None)
             .await
             .unwrap_err();
         assert!(err.for_field("role_admin").is_some());
         let mut inactive = input("boss", &[Role::Admin]);
         inactive.status = UserStatus::Inactive;
         assert!(
-            update(&pool, admin.id, &inactive, None)
+            update(&pool, admin.id, &inactive, None, None)
                 .await
                 .unwrap_err()
                 .for_field("status")

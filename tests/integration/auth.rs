@@ -227,3 +227,302 @@ async fn the_login_page_explains_how_to_create_the_first_admin() {
     let page = app.get(&client, "/login").await;
     assert!(!page.html().contains("helpdesk create-admin"));
 }
+
+/// Two browsers signed in as the same user, as two cookie jars.
+async fn two_browsers(app: &common::TestApp, name: &str) -> (reqwest::Client, reqwest::Client) {
+    let first = app.signed_in(name, &[Role::User]).await;
+    let second = app.client();
+    let reply = app.login(&second, name, "password-123").await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    (first, second)
+}
+
+async fn signed_in_here(app: &common::TestApp, client: &reqwest::Client) -> bool {
+    let home = app.get(client, "/").await;
+    match home.status {
+        StatusCode::OK => true,
+        StatusCode::SEE_OTHER => {
+            assert_eq!(home.location.as_deref(), Some("/login"));
+            false
+        }
+        other => panic!("home answered {other}"),
+    }
+}
+
+#[tokio::test]
+async fn changing_your_password_signs_out_your_other_browsers_only() {
+    let app = spawn_app().await;
+    let (here, there) = two_browsers(&app, "ann").await;
+    let change = |current: &'static str, new: &'static str, again: &'static str| {
+        [
+            ("current_password", current),
+            ("new_password", new),
+            ("confirm_password", again),
+        ]
+    };
+
+    // Refused, nothing changed: a wrong current password, two different new ones, a short one.
+    for (form, field) in [
+        (
+            change("wrong-password", "new-password-1", "new-password-1"),
+            "current_password",
+        ),
+        (
+            change("password-123", "new-password-1", "new-password-2"),
+            "confirm_password",
+        ),
+        (change("password-123", "short", "short"), "new_password"),
+    ] {
+        let reply = app.call(&here, "change_password", &form).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.body
+        );
+        assert!(reply.body.contains(field), "{field}: {}", reply.body);
+        assert!(
+            signed_in_here(&app, &there).await,
+            "a refused change ends nothing"
+        );
+    }
+    assert!(
+        app.login(&app.client(), "ann", "password-123")
+            .await
+            .status
+            .is_success()
+    );
+
+    let reply = app
+        .call(
+            &here,
+            "change_password",
+            &change("password-123", "new-password-1", "new-password-1"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(
+        signed_in_here(&app, &here).await,
+        "the browser that changed it stays"
+    );
+    assert!(
+        !signed_in_here(&app, &there).await,
+        "the other one is signed out"
+    );
+    assert!(
+        !app.login(&app.client(), "ann", "password-123")
+            .await
+            .status
+            .is_success()
+    );
+    assert!(
+        app.login(&app.client(), "ann", "new-password-1")
+            .await
+            .status
+            .is_success()
+    );
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_every_session_and_my_account_counts_them() {
+    let app = spawn_app().await;
+    let (here, there) = two_browsers(&app, "ann").await;
+    let me = app.call(&here, "my_account", &[]).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    let me: serde_json::Value = serde_json::from_str(&me.body).unwrap();
+    assert_eq!(me["username"], "ann");
+    assert_eq!(me["sessions"], 2);
+
+    let reply = app
+        .call(
+            &here,
+            "set_my_avatar",
+            &[("avatar_url", "javascript:alert(1)")],
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    let reply = app
+        .call(
+            &here,
+            "set_my_avatar",
+            &[("avatar_url", "https://example.com/ann.png")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // The other browser sees it at once (what the server remembers was forgotten).
+    let who = app.call(&there, "who_am_i", &[]).await;
+    assert!(
+        who.body.contains("https://example.com/ann.png"),
+        "{}",
+        who.body
+    );
+
+    let reply = app.call(&there, "sign_out_everywhere", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(!signed_in_here(&app, &here).await);
+    assert!(!signed_in_here(&app, &there).await);
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    assert_eq!(
+        app.call(&here, "my_account", &[]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn an_admin_changing_password_roles_or_status_ends_the_users_sessions() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("boss", &[Role::Admin]).await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let ann_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'ann'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let id = ann_id.to_string();
+    let edit = |email: &'static str, new_password: &'static str, admin_role: bool| {
+        let mut form = vec![
+            ("id", id.clone()),
+            ("username", "ann".to_string()),
+            ("email", email.to_string()),
+            ("new_password", new_password.to_string()),
+            ("avatar_url", String::new()),
+            ("department_id", String::new()),
+            ("role_user", "on".to_string()),
+            ("status", "active".to_string()),
+        ];
+        if admin_role {
+            form.push(("role_admin", "on".to_string()));
+        }
+        form
+    };
+    let call = |form: Vec<(&'static str, String)>| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let reply = app.call(&admin, "update_user", &form).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        }
+    };
+    let sign_in_again = || async {
+        let client = app.client();
+        assert!(
+            app.login(&client, "ann", "password-123")
+                .await
+                .status
+                .is_success()
+        );
+        client
+    };
+
+    // Another email address: no reason to sign anyone out.
+    call(edit("ann@example.org", "", false)).await;
+    assert!(signed_in_here(&app, &ann).await);
+    // Another role: signed out.
+    call(edit("ann@example.org", "", true)).await;
+    assert!(!signed_in_here(&app, &ann).await);
+    let ann = sign_in_again().await;
+    call(edit("ann@example.org", "", false)).await;
+    assert!(!signed_in_here(&app, &ann).await, "losing a role too");
+    // A new password: signed out.
+    let ann = sign_in_again().await;
+    call(edit("ann@example.org", "password-456", false)).await;
+    assert!(!signed_in_here(&app, &ann).await);
+    // Deactivated, then reactivated: the old session stays ended.
+    let client = app.client();
+    assert!(
+        app.login(&client, "ann", "password-456")
+            .await
+            .status
+            .is_success()
+    );
+    for status in ["inactive", "active"] {
+        let reply = app
+            .call(
+                &admin,
+                "set_user_status",
+                &[("id", &id), ("status", status)],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    assert!(!signed_in_here(&app, &client).await);
+    assert!(
+        signed_in_here(&app, &admin).await,
+        "the admin's own session is untouched"
+    );
+}
+
+#[tokio::test]
+async fn a_change_sent_from_another_site_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let host = app.base.trim_start_matches("http://").to_string();
+    let post = |headers: Vec<(&'static str, String)>| {
+        let ann = ann.clone();
+        let url = format!("{}/api/set_my_avatar", app.base);
+        async move {
+            let mut req = ann
+                .post(url)
+                .header("accept", "application/json")
+                .form(&[("avatar_url", "https://example.com/x.png")]);
+            for (name, value) in headers {
+                req = req.header(name, value);
+            }
+            req.send().await.unwrap().status()
+        }
+    };
+    let avatar = || async {
+        sqlx::query_scalar::<_, Option<String>>(
+            "SELECT avatar_url FROM users WHERE username = 'ann'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    for refused in [
+        vec![("origin", "https://evil.example".to_string())],
+        vec![("origin", "null".to_string())],
+        vec![("sec-fetch-site", "cross-site".to_string())],
+        vec![
+            ("origin", format!("http://{host}")),
+            ("sec-fetch-site", "cross-site".to_string()),
+        ],
+    ] {
+        assert_eq!(
+            post(refused.clone()).await,
+            StatusCode::FORBIDDEN,
+            "{refused:?}"
+        );
+        assert_eq!(avatar().await, None, "{refused:?}");
+    }
+    // Signing in from another site is refused too (no session is started).
+    let res = app
+        .client()
+        .post(format!("{}/api/login", app.base))
+        .header("origin", "https://evil.example")
+        .form(&[("username", "ann"), ("password", "password-123")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    for allowed in [
+        vec![
+            ("origin", format!("http://{host}")),
+            ("sec-fetch-site", "same-origin".to_string()),
+        ],
+        vec![],
+    ] {
+        assert_eq!(post(allowed.clone()).await, StatusCode::OK, "{allowed:?}");
+    }
+    assert_eq!(avatar().await.as_deref(), Some("https://example.com/x.png"));
+}

@@ -185,3 +185,21 @@ async fn each_stream_carries_only_what_its_user_may_see() {
     assert_eq!(bob_stream.next().await, None, "the stream ended");
     assert_eq!(admin_stream.until(&bobs).await, [format!("{bobs} comment")]);
 }
+
+#[tokio::test]
+async fn a_stream_ends_as_soon_as_its_session_does() {
+    let app = spawn_app().await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let elsewhere = app.client();
+    assert!(
+        app.login(&elsewhere, "ann", "password-123")
+            .await
+            .status
+            .is_success()
+    );
+    let mut stream = Stream::open(&app, &ann).await;
+    let reply = app.call(&elsewhere, "sign_out_everywhere", &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // Closed now, not at the next heartbeat (15 s, beyond `next`'s 10 s guard).
+    assert_eq!(stream.next().await, None);
+}
