@@ -31,6 +31,12 @@ pub enum AppError {
     /// Details are logged on the server, never sent to the browser.
     #[error("Something went wrong on the server. Please try again.")]
     Internal,
+    /// Too many failed sign-ins from this account or address: wait this many seconds.
+    #[error("Too many attempts, try again in {0} seconds.")]
+    TooManyAttempts(u64),
+    /// The server is at its limit for this kind of work (password hashing); nothing was done.
+    #[error("The server is busy, please try again in a moment.")]
+    Busy,
     /// The request did not reach the server function (network, bad arguments).
     #[error("The request failed: {0}")]
     Request(String),
@@ -79,6 +85,8 @@ impl AppError {
             AppError::Validation(_) => 422,
             AppError::Conflict(_) => 409,
             AppError::Internal => 500,
+            AppError::TooManyAttempts(_) => 429,
+            AppError::Busy => 503,
             AppError::Request(_) => 400,
         }
     }

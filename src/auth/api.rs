@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{db, guard, model::INVALID_LOGIN, password, session},
+    super::{db, guard, model::INVALID_LOGIN, password, session, throttle::Throttle},
     crate::{
         error::Errors,
         server::{app_state, respond},
@@ -22,14 +22,23 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     respond(async move {
         let state = app_state()?;
         let username = username.trim().to_lowercase();
+        let address = client_address();
+        let throttle = Throttle::of(&state.pool);
+        if let Some(wait) = throttle.wait(&username, address) {
+            return Err(AppError::TooManyAttempts(wait.as_secs_f64().ceil() as u64));
+        }
         let row = db::find_login(&state.pool, &username).await?;
         // Verify even for unknown users so timing does not reveal which names exist.
         let matches =
-            password::verify(password, row.as_ref().map(|r| r.password_hash.clone())).await;
+            password::verify(password, row.as_ref().map(|r| r.password_hash.clone())).await?;
         let user = match row {
             Some(row) if matches && row.status == "active" => row,
-            _ => return Err(AppError::invalid("", INVALID_LOGIN)),
+            _ => {
+                throttle.failed(&username, address);
+                return Err(AppError::invalid("", INVALID_LOGIN));
+            }
         };
+        throttle.succeeded(&username);
         // A new session on every sign-in (the one the request came with, if any, ends): a
         // token planted in a browser beforehand never becomes a signed-in session.
         if let Some(old) = guard::caller().token() {
@@ -106,7 +115,7 @@ pub async fn change_password(
             );
         }
         let stored = password_hash(&state.pool, user.id).await?;
-        if !password::verify(current_password, Some(stored)).await {
+        if !password::verify(current_password, Some(stored)).await? {
             errors.check::<()>(
                 "current_password",
                 Err("That is not your current password.".into()),
@@ -154,6 +163,20 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
         Ok(())
     })
     .await
+}
+
+/// The address a request came from (with `--behind-proxy`, the one the proxy reports).
+#[cfg(feature = "ssr")]
+fn client_address() -> std::net::IpAddr {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<crate::server::router::Client>()
+                .copied()
+        })
+        .map(|client| client.ip)
+        .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into())
 }
 
 #[cfg(feature = "ssr")]

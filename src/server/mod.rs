@@ -62,6 +62,9 @@ pub async fn respond<T>(
             && let Ok(code) = http::StatusCode::from_u16(err.status_code())
         {
             res.set_status(code);
+            if let AppError::TooManyAttempts(secs) = err {
+                res.insert_header(http::header::RETRY_AFTER, (*secs).into());
+            }
         }
     }
     result

@@ -790,7 +790,11 @@ mod tests {
             .fetch_one(&pool)
             .await
             .unwrap();
-        assert!(password::verify("demo-password".into(), Some(hash)).await);
+        assert!(
+            password::verify("demo-password".into(), Some(hash))
+                .await
+                .unwrap()
+        );
 
         // A second seed is refused without --force, and adds after the first with it.
         let err = seed(&pool, &plan(10), NOW).await.unwrap_err();

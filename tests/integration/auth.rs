@@ -526,3 +526,120 @@ async fn a_change_sent_from_another_site_is_refused_and_changes_nothing() {
     }
     assert_eq!(avatar().await.as_deref(), Some("https://example.com/x.png"));
 }
+
+#[tokio::test]
+async fn failed_sign_ins_past_the_allowance_get_429_with_retry_after_and_a_success_resets() {
+    let app = spawn_app().await;
+    app.add_user("ann", "ann-password", &[Role::User], UserStatus::Active)
+        .await;
+    let attempt = |password: &'static str| {
+        let url = format!("{}/api/login", app.base);
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("accept", "application/json")
+                .form(&[("username", "ann"), ("password", password)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Four failures, then the right password: the count starts over.
+    for _ in 0..4 {
+        assert_eq!(
+            attempt("wrong-password").await.status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    assert_eq!(attempt("ann-password").await.status(), StatusCode::OK);
+    for _ in 0..5 {
+        assert_eq!(
+            attempt("wrong-password").await.status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    // The allowance is spent: one more failure closes the account for a while.
+    assert_eq!(
+        attempt("wrong-password").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let res = attempt("ann-password").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    // What the sign-in form shows (the error crosses the wire as JSON).
+    let error: helpdesk::error::AppError =
+        serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    assert_eq!(
+        error.to_string(),
+        format!("Too many attempts, try again in {retry} seconds.")
+    );
+    // Closed means closed: not even the right password is tried, so no session starts.
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 1, "only the one sign-in that succeeded");
+
+    // Without JavaScript the sign-in form shows why.
+    let browser = app.client();
+    let res = browser
+        .post(format!("{}/api/login", app.base))
+        .header("accept", "text/html")
+        .header("referer", format!("{}/login", app.base))
+        .form(&[("username", "ann"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    let page = app.get(&browser, &back.replace(&app.base, "")).await;
+    assert!(
+        page.html().contains("Too many attempts, try again in"),
+        "{back}"
+    );
+}
+
+#[tokio::test]
+async fn a_flood_of_sign_ins_is_answered_without_a_500_and_the_server_stays_up() {
+    let app = spawn_app().await;
+    let watcher = app.signed_in("ann", &[Role::User]).await;
+    let flood: Vec<_> = (0..200)
+        .map(|n| {
+            let url = format!("{}/api/login", app.base);
+            tokio::spawn(async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .header("accept", "application/json")
+                    .form(&[
+                        ("username", format!("nobody{n}")),
+                        ("password", "guess-1234".into()),
+                    ])
+                    .send()
+                    .await
+                    .map(|res| res.status())
+            })
+        })
+        .collect();
+    // While it runs, the server answers the rest.
+    let health = reqwest::get(format!("{}/healthz", app.base)).await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let mut seen = std::collections::BTreeMap::new();
+    for reply in flood {
+        let status = reply.await.unwrap().expect("every request is answered");
+        *seen.entry(status.as_u16()).or_insert(0) += 1;
+    }
+    assert!(
+        seen.keys().all(|s| [422, 429, 503].contains(s)),
+        "only refusals: {seen:?}"
+    );
+    assert!(
+        seen.contains_key(&429),
+        "the address was slowed down: {seen:?}"
+    );
+    let me = app.call(&watcher, "who_am_i", &[]).await;
+    assert!(me.body.contains("\"ann\""), "{}", me.body);
+}

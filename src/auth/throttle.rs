@@ -1,0 +1,227 @@
+//! Sign-in throttling: failed sign-ins are counted per account and per client address.
+//! Past a small allowance each further failure closes the door for a while, twice as long
+//! each time up to a cap, so guessing is slow but nobody is locked out for good. A success
+//! clears the account's count. Counts live in memory, a bounded number of them.
+
+use crate::server::db::per_database;
+use sqlx::SqlitePool;
+use std::{
+    collections::HashMap,
+    hash::Hash,
+    net::IpAddr,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+/// Failures allowed before the first wait: per account, and per address (higher: many
+/// people may sign in from behind one office router).
+const ACCOUNT_ALLOWANCE: u32 = 5;
+const ADDRESS_ALLOWANCE: u32 = 20;
+/// The first wait, doubled by each further failure, up to the cap.
+const FIRST_WAIT: Duration = Duration::from_secs(1);
+const LONGEST_WAIT: Duration = Duration::from_secs(15 * 60);
+/// A count with no failure for this long is forgotten.
+const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
+/// At most this many accounts and as many addresses are tracked; beyond, the stalest go.
+const TRACKED_AT_MOST: usize = 10_000;
+
+#[derive(Clone, Default)]
+pub struct Throttle(Arc<Mutex<Counts>>);
+
+#[derive(Default)]
+struct Counts {
+    accounts: HashMap<String, Failures>,
+    addresses: HashMap<IpAddr, Failures>,
+}
+
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+    /// Closed until then (past the allowance).
+    until: Option<Instant>,
+}
+
+impl Throttle {
+    /// The sign-in throttle of this database's server.
+    pub fn of(pool: &SqlitePool) -> Throttle {
+        per_database(pool)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Counts> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How long this attempt must wait, if the account or the address is closed now.
+    pub fn wait(&self, account: &str, address: IpAddr) -> Option<Duration> {
+        self.wait_at(account, address, Instant::now())
+    }
+
+    fn wait_at(&self, account: &str, address: IpAddr, now: Instant) -> Option<Duration> {
+        let counts = self.lock();
+        let left = |f: Option<&Failures>| {
+            f.and_then(|f| f.until)
+                .and_then(|u| u.checked_duration_since(now).filter(|d| !d.is_zero()))
+        };
+        match (
+            left(counts.accounts.get(account)),
+            left(counts.addresses.get(&address)),
+        ) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Counts a failed sign-in.
+    pub fn failed(&self, account: &str, address: IpAddr) {
+        self.failed_at(account, address, Instant::now());
+    }
+
+    fn failed_at(&self, account: &str, address: IpAddr, now: Instant) {
+        let mut counts = self.lock();
+        count(
+            &mut counts.accounts,
+            account.to_string(),
+            ACCOUNT_ALLOWANCE,
+            now,
+        );
+        count(&mut counts.addresses, address, ADDRESS_ALLOWANCE, now);
+    }
+
+    /// A successful sign-in clears the account's count.
+    pub fn succeeded(&self, account: &str) {
+        self.lock().accounts.remove(account);
+    }
+}
+
+fn count<K: Eq + Hash + Clone>(
+    map: &mut HashMap<K, Failures>,
+    key: K,
+    allowance: u32,
+    now: Instant,
+) {
+    if map.len() >= TRACKED_AT_MOST && !map.contains_key(&key) {
+        map.retain(|_, f| now.duration_since(f.last) < FORGET_AFTER);
+        // Still full: the one whose last failure is oldest goes.
+        if map.len() >= TRACKED_AT_MOST
+            && let Some(stalest) = map
+                .iter()
+                .min_by_key(|(_, f)| f.last)
+                .map(|(k, _)| k.clone())
+        {
+            map.remove(&stalest);
+        }
+    }
+    let entry = map.entry(key).or_insert(Failures {
+        count: 0,
+        last: now,
+        until: None,
+    });
+    if now.duration_since(entry.last) >= FORGET_AFTER {
+        *entry = Failures {
+            count: 0,
+            last: now,
+            until: None,
+        };
+    }
+    entry.count += 1;
+    entry.last = now;
+    if entry.count > allowance {
+        let doublings = (entry.count - allowance - 1).min(20);
+        let wait = (FIRST_WAIT * 2u32.pow(doublings)).min(LONGEST_WAIT);
+        entry.until = Some(now + wait);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(n: u32) -> IpAddr {
+        std::net::Ipv4Addr::from(0x0a00_0000 + n).into()
+    }
+
+    #[test]
+    fn past_the_allowance_each_failure_doubles_the_wait_up_to_a_cap() {
+        let throttle = Throttle::default();
+        let start = Instant::now();
+        for n in 0..ACCOUNT_ALLOWANCE {
+            assert_eq!(throttle.wait_at("ann", ip(n), start), None);
+            throttle.failed_at("ann", ip(n), start);
+        }
+        assert_eq!(
+            throttle.wait_at("ann", ip(99), start),
+            None,
+            "the allowance"
+        );
+        let mut at = start;
+        for expected in [1, 2, 4, 8, 16] {
+            throttle.failed_at("ann", ip(99), at);
+            assert_eq!(
+                throttle.wait_at("ann", ip(100), at),
+                Some(Duration::from_secs(expected))
+            );
+            assert_eq!(
+                throttle.wait_at("bob", ip(100), at),
+                None,
+                "other accounts are open"
+            );
+            at += Duration::from_secs(expected);
+            assert_eq!(
+                throttle.wait_at("ann", ip(100), at),
+                None,
+                "open again after the wait"
+            );
+        }
+        for _ in 0..30 {
+            throttle.failed_at("ann", ip(99), at);
+        }
+        assert_eq!(
+            throttle.wait_at("ann", ip(100), at),
+            Some(LONGEST_WAIT),
+            "never longer"
+        );
+        throttle.succeeded("ann");
+        assert_eq!(
+            throttle.wait_at("ann", ip(100), at),
+            None,
+            "a success clears the account"
+        );
+        // An hour without failures and the count starts over.
+        let later = at + LONGEST_WAIT + FORGET_AFTER;
+        throttle.failed_at("carl", ip(7), at);
+        for _ in 0..ACCOUNT_ALLOWANCE {
+            throttle.failed_at("carl", ip(7), later);
+        }
+        assert_eq!(throttle.wait_at("carl", ip(8), later), None);
+    }
+
+    #[test]
+    fn one_address_trying_many_names_is_slowed_too() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        for n in 0..ADDRESS_ALLOWANCE {
+            throttle.failed_at(&format!("name{n}"), ip(1), now);
+        }
+        assert_eq!(throttle.wait_at("anyone", ip(1), now), None);
+        throttle.failed_at("one-more", ip(1), now);
+        assert_eq!(throttle.wait_at("anyone", ip(1), now), Some(FIRST_WAIT));
+        assert_eq!(
+            throttle.wait_at("anyone", ip(2), now),
+            None,
+            "other addresses are open"
+        );
+    }
+
+    #[test]
+    fn rotating_names_and_addresses_cannot_grow_it_without_bound() {
+        let throttle = Throttle::default();
+        let now = Instant::now();
+        for n in 0..(TRACKED_AT_MOST as u32 + 500) {
+            throttle.failed_at(&format!("name{n}"), ip(n), now);
+        }
+        let counts = throttle.lock();
+        assert_eq!(counts.accounts.len(), TRACKED_AT_MOST);
+        assert_eq!(counts.addresses.len(), TRACKED_AT_MOST);
+    }
+}
