@@ -85,10 +85,6 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
         .fallback(files_or_not_found)
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            same_origin_writes,
-        ))
         // Forms are small (a comment is at most 10,000 characters).
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
     let router = SECURITY_HEADERS
@@ -286,9 +282,9 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
 /// say `Sec-Fetch-Site: cross-site`. Requests with neither header (curl, old browsers) pass:
 /// browsers send at least one on every cross-site POST. SameSite=Lax cookies already keep
 /// the session out of most such requests; this also covers sign-in (login CSRF).
-async fn same_origin_writes(State(state): State<AppState>, req: Request, next: Next) -> Response {
+fn cross_site_write(state: &AppState, req: &Request) -> Option<Response> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(req).await;
+        return None;
     }
     let headers = req.headers();
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -306,11 +302,11 @@ async fn same_origin_writes(State(state): State<AppState>, req: Request, next: N
             .is_none_or(|(_, authority)| !authority.eq_ignore_ascii_case(host.trim())),
         (Some(_), None) => true,
     };
-    if cross_site || foreign {
-        tracing::warn!(origin = ?text("origin"), host = ?host, "refused a cross-site request");
-        return crate::error::AppError::Forbidden.status_response();
+    if !(cross_site || foreign) {
+        return None;
     }
-    next.run(req).await
+    tracing::warn!(origin = ?text("origin"), host = ?host, "refused a cross-site request");
+    Some(crate::error::AppError::Forbidden.status_response())
 }
 
 /// Expired sessions are deleted once an hour (a sign-in that is never used again would
@@ -330,7 +326,11 @@ async fn purge_sessions(pool: sqlx::SqlitePool) {
 /// Puts the caller (from the session cookie, looked up on first use) in every request.
 /// Pages need a signed-in, active user: anonymous visitors go to `/login` before anything
 /// renders, and signed-in users skip the login page. Server functions check rights themselves.
+/// Writes from another site are refused first (`cross_site_write`).
 async fn sign_in_gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if let Some(refused) = cross_site_write(&state, &req) {
+        return refused;
+    }
     let caller = auth::guard::Caller::from_headers(req.headers());
     req.extensions_mut().insert(caller.clone());
     let path = req.uri().path();
