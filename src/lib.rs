@@ -8,6 +8,7 @@ pub mod departments;
 pub mod error;
 pub mod live;
 pub mod request_types;
+pub mod text;
 pub mod tickets;
 pub mod time;
 pub mod users;

@@ -34,9 +34,7 @@ pub fn list_entry_name(input: &str, noun: &str) -> Result<String, String> {
     if name.chars().count() > 100 {
         return Err(format!("A {noun} has at most 100 characters."));
     }
-    if name.chars().any(char::is_control) {
-        return Err(format!("A {noun} cannot contain control characters."));
-    }
+    crate::text::check(name, false, &format!("a {noun}"))?;
     Ok(name.to_string())
 }
 

@@ -1,5 +1,6 @@
 //! Ticket types shared by server and client, and the parsers every ticket input goes through.
 
+use crate::text;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,8 +123,7 @@ pub const SEARCH_LIMIT: i64 = 50;
 
 /// Marks around the matched words in a search snippet: private-use characters, which nobody
 /// types, so the page can turn them into `<mark>` without treating ticket text as HTML.
-pub const MARK_START: char = '\u{E000}';
-pub const MARK_END: char = '\u{E001}';
+pub use crate::text::{MARK_END, MARK_START};
 
 impl Cursor {
     /// `1767225600000.42`: compact and URL-safe.
@@ -351,8 +351,9 @@ pub fn parse_choice(input: &str, what: &str) -> Result<i64, String> {
         .map_err(|_| format!("Choose {what} from the list."))
 }
 
-/// Trimmed text with a length range in characters; the message names the field.
-fn bounded(input: &str, what: &str, max: usize) -> Result<String, String> {
+/// Trimmed text with a length range in characters and only characters people type
+/// (`crate::text`); the message names the field.
+fn bounded(input: &str, what: &str, max: usize, multi_line: bool) -> Result<String, String> {
     let text = input.trim();
     if text.is_empty() {
         return Err(format!("Enter {what}."));
@@ -360,18 +361,11 @@ fn bounded(input: &str, what: &str, max: usize) -> Result<String, String> {
     if text.chars().count() > max {
         return Err(format!(
             "{} has at most {max} characters.",
-            capitalise(what)
+            text::capitalised(what)
         ));
     }
+    text::check(text, multi_line, what)?;
     Ok(text.to_string())
-}
-
-fn capitalise(what: &str) -> String {
-    let mut chars = what.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// A ticket subject: 1–200 characters, one line.
@@ -380,11 +374,10 @@ pub struct Subject(String);
 
 impl Subject {
     pub fn parse(input: &str) -> Result<Subject, String> {
-        let text = bounded(input, "a subject", 200)?;
-        if text.contains(['\n', '\r']) {
+        if input.trim().contains(['\n', '\r']) {
             return Err("A subject is a single line.".into());
         }
-        Ok(Subject(text))
+        bounded(input, "a subject", 200, false).map(Subject)
     }
 
     pub fn as_str(&self) -> &str {
@@ -398,7 +391,7 @@ pub struct CommentText(String);
 
 impl CommentText {
     pub fn parse(input: &str) -> Result<CommentText, String> {
-        bounded(input, "a comment", 10_000).map(CommentText)
+        bounded(input, "a comment", 10_000, true).map(CommentText)
     }
 
     pub fn as_str(&self) -> &str {
@@ -419,6 +412,7 @@ impl DeviceNo {
         if text.chars().count() > 64 {
             return Err("A device number has at most 64 characters.".into());
         }
+        text::check(text, false, "a device number")?;
         Ok(DeviceNo(Some(text.to_string())))
     }
 

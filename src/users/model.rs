@@ -117,7 +117,10 @@ impl Email {
             return Err("Enter an email address.".into());
         }
         let invalid = || Err("Enter a valid email address, like name@example.com.".to_string());
-        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if email.len() > 254
+            || email.chars().any(char::is_whitespace)
+            || crate::text::refused_char(email, false).is_some()
+        {
             return invalid();
         }
         let Some((local, domain)) = email.split_once('@') else {
@@ -201,7 +204,8 @@ impl AvatarUrl {
             || url.len() > 2048
             || url
                 .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || "<>\"'`".contains(c))
+                .any(|c| c.is_whitespace() || "<>\"'`".contains(c))
+            || crate::text::refused_char(url, false).is_some()
         {
             return invalid();
         }

@@ -328,6 +328,37 @@ async fn every_bad_input_is_refused_with_its_message_and_stores_nothing() {
             "A subject has at most 200 characters.",
         ),
         ("subject", "two\nlines", "A subject is a single line."),
+        // Characters that hide or fake what others read (issue 11).
+        (
+            "subject",
+            "nul\0here",
+            "A subject cannot contain a control character (U+0000).",
+        ),
+        (
+            "subject",
+            "tab\there",
+            "A subject cannot contain a control character (U+0009).",
+        ),
+        (
+            "subject",
+            "invoice\u{202E}fdp.exe",
+            "A subject cannot contain a text-direction control (U+202E).",
+        ),
+        (
+            "subject",
+            "fake \u{E000}mark\u{E001}",
+            "A subject cannot contain a reserved character (U+E000).",
+        ),
+        (
+            "description",
+            "escape \u{1b}[31mred",
+            "A description cannot contain a control character (U+001B).",
+        ),
+        (
+            "device_no",
+            "PC\u{2067}42",
+            "A device number cannot contain a text-direction control (U+2067).",
+        ),
         ("description", "", "Enter a description."),
         (
             "description",
@@ -372,7 +403,10 @@ async fn every_bad_input_is_refused_with_its_message_and_stores_nothing() {
     for (text, device, field) in [
         ("  ", "", "comment_text"),
         (long_text.as_str(), "", "comment_text"),
+        ("nul \0 inside", "", "comment_text"),
+        ("right-to-left \u{202E}override", "", "comment_text"),
         ("fine", long_device.as_str(), "device_no"),
+        ("fine", "dev\0", "device_no"),
     ] {
         let reply = w
             .app
@@ -665,4 +699,44 @@ async fn an_admin_filters_by_requester_name_and_a_user_cannot_look_at_others() {
     let html = page.body;
     assert!(html.contains("value=\"bob\""), "the field shows the filter");
     assert!(!html.contains(">ann<"), "only bob's tickets");
+}
+
+#[tokio::test]
+async fn hostile_filters_and_list_names_are_refused_with_a_message() {
+    let w = world().await;
+    let mut filter = no_filter();
+    filter["statuses"] = json!(vec!["pending"; 5_000]);
+    let reply = w
+        .app
+        .call_json(
+            &w.admin,
+            "list_tickets",
+            json!({ "filter": filter, "page": "First" }),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert_eq!(json(&reply)["Validation"][0]["field"], "status");
+
+    let departments = count(&w.app, "departments").await;
+    for name in ["HR\u{202E}", "Tab\tname", "Bell\u{7}"] {
+        let reply = w
+            .app
+            .call(&w.admin, "create_department", &[("name", name)])
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        let message = json(&reply)["Validation"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            message.starts_with("A department name cannot contain"),
+            "{message}"
+        );
+    }
+    assert_eq!(count(&w.app, "departments").await, departments);
 }

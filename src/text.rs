@@ -1,0 +1,86 @@
+//! Which characters typed text may hold. Refused everywhere: control characters (line
+//! breaks and tabs only in text that has lines), the bidirectional overrides and isolates
+//! (they make a name or a file extension read backwards: "invoice\u{202E}fdp.exe"), and the
+//! private-use characters the search highlighter marks matches with (they would fake marks).
+
+/// The first character `text` may not hold, if any.
+pub fn refused_char(text: &str, multi_line: bool) -> Option<char> {
+    text.chars().find(|&c| match c {
+        '\n' | '\r' | '\t' => !multi_line,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => true,
+        MARK_START | MARK_END => true,
+        c => c.is_control(),
+    })
+}
+
+/// `Ok` when `text` holds only characters a person may type; the message names the field
+/// (`what`, as in "a comment") and the character.
+pub fn check(text: &str, multi_line: bool, what: &str) -> Result<(), String> {
+    match refused_char(text, multi_line) {
+        None => Ok(()),
+        Some(c) => {
+            let kind = match c {
+                '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => "a text-direction control",
+                MARK_START | MARK_END => "a reserved character",
+                '\n' | '\r' => "a line break",
+                _ => "a control character",
+            };
+            Err(format!(
+                "{} cannot contain {kind} (U+{:04X}).",
+                capitalised(what),
+                c as u32
+            ))
+        }
+    }
+}
+
+/// "a comment" -> "A comment".
+pub fn capitalised(what: &str) -> String {
+    let mut chars = what.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Where the search highlighter's marks start and end (private-use characters).
+pub const MARK_START: char = '\u{E000}';
+pub const MARK_END: char = '\u{E001}';
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_direction_overrides_and_marks_are_refused_with_a_reason() {
+        for ok in [
+            "Printer on floor 3",
+            "Ça marche — 日本語 🎉",
+            "Zeile\tmit Tab",
+        ] {
+            assert_eq!(refused_char(ok, true), None, "{ok}");
+        }
+        assert_eq!(refused_char("two\r\nlines\tand a tab", true), None);
+        assert_eq!(refused_char("two\nlines", false), Some('\n'));
+        assert_eq!(refused_char("tab\there", false), Some('\t'));
+        for (bad, c) in [
+            ("nul\0", '\0'),
+            ("bell\u{7}", '\u{7}'),
+            ("escape\u{1b}[31m", '\u{1b}'),
+            ("c1\u{85}", '\u{85}'),
+            ("invoice\u{202E}fdp.exe", '\u{202E}'),
+            ("isolate\u{2066}x", '\u{2066}'),
+            ("fake\u{E000}mark", '\u{E000}'),
+        ] {
+            assert_eq!(refused_char(bad, true), Some(c), "{bad:?}");
+        }
+        assert_eq!(
+            check("invoice\u{202E}fdp.exe", false, "a subject"),
+            Err("A subject cannot contain a text-direction control (U+202E).".into())
+        );
+        assert_eq!(
+            check("a\0b", true, "a comment"),
+            Err("A comment cannot contain a control character (U+0000).".into())
+        );
+    }
+}
