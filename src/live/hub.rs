@@ -24,6 +24,9 @@ use tokio::sync::{broadcast, watch};
 /// slow or gone. One that falls further behind is told to refetch everything.
 const BACKLOG: usize = 1024;
 
+/// Live streams one user may hold open at once (browser tabs, devices); 429 beyond.
+pub const STREAMS_PER_USER: usize = 8;
+
 /// How often a stream proves the user is still active (and keeps proxies from timing out).
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
@@ -33,6 +36,8 @@ pub struct Hub {
     /// Set once on shutdown: every stream ends, so a graceful shutdown (which waits for open
     /// requests) is not held up by browsers that would keep listening forever.
     closing: Arc<watch::Sender<bool>>,
+    /// Open streams per user.
+    open: Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
 }
 
 impl Default for Hub {
@@ -40,6 +45,7 @@ impl Default for Hub {
         Hub {
             changes: broadcast::channel(BACKLOG).0,
             closing: Arc::new(watch::channel(false).0),
+            open: Default::default(),
         }
     }
 }
@@ -54,13 +60,46 @@ impl Hub {
         self.changes.subscribe()
     }
 
+    /// A place for one more stream of `user_id`, if they have fewer than `STREAMS_PER_USER`.
+    fn take_place(&self, user_id: i64) -> Option<Place> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(user_id).or_default();
+        if *count >= STREAMS_PER_USER {
+            return None;
+        }
+        *count += 1;
+        Some(Place {
+            open: self.open.clone(),
+            user_id,
+        })
+    }
+
     /// Ends every open stream (browsers reconnect to the next server).
     pub fn close(&self) {
         self.closing.send_replace(true);
     }
 }
 
+/// A stream's place among its user's; given back when the stream ends.
+struct Place {
+    open: Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
+    user_id: i64,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.user_id) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.user_id);
+            }
+        }
+    }
+}
+
 struct Feed {
+    _place: Place,
     changes: broadcast::Receiver<TicketChange>,
     closing: watch::Receiver<bool>,
     pool: SqlitePool,
@@ -163,9 +202,17 @@ pub async fn events(
         (Err(e), _) => return e.status_response(),
         _ => return StatusCode::UNAUTHORIZED.into_response(),
     };
+    let Some(place) = state.hub.take_place(user.id) else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("At most {STREAMS_PER_USER} live-update streams per user: close a tab."),
+        )
+            .into_response();
+    };
     let mut beat = tokio::time::interval(HEARTBEAT);
     beat.reset(); // the first tick one period from now, not at once
     let feed = Feed {
+        _place: place,
         changes: state.hub.subscribe(),
         closing: state.hub.closing.subscribe(),
         pool: state.pool.clone(),

@@ -323,19 +323,76 @@ async fn serve(config: Config) -> Result<(), BootError> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("helpdesk listening on http://{}", listener.local_addr()?);
-    // The peer address feeds the request log (and is replaced by the proxy's word for it
-    // with --behind-proxy).
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: finishing the requests in flight");
-            // Live streams never finish by themselves: end them, or the shutdown waits forever.
-            hub.close();
-        })
-        .await?;
+    accept_loop(listener, app, async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing the requests in flight");
+        // Live streams never finish by themselves: end them, or the shutdown waits forever.
+        hub.close();
+    })
+    .await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A client has this long to send a request's headers; one that trickles them (or never
+/// sends them) is cut off instead of holding a connection open forever.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets the requests in flight
+/// finish. axum::serve cannot set hyper's header-read timeout, which needs a timer.
+pub async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::{
+        rt::{TokioExecutor, TokioIo, TokioTimer},
+        server::{conn::auto, graceful::GracefulShutdown},
+        service::TowerToHyperService,
+    };
+    use tower::ServiceExt;
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, say: wait a moment rather than spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        // The peer address feeds the request log (and is replaced by the proxy's word for
+        // it with --behind-proxy).
+        let service =
+            app.clone()
+                .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    req
+                });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, peer = %peer, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// Ctrl-C, or SIGTERM (what systemd and container runtimes send).

@@ -23,6 +23,7 @@ use tower_http::{
     compression::{CompressionLayer, DefaultPredicate, Predicate},
     limit::RequestBodyLimitLayer,
     set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
@@ -86,7 +87,13 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate))
         // Forms are small (a comment is at most 10,000 characters).
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // Outside run_to_completion: the client gets its answer, the request still ends
+        // cleanly. (A live stream's answer is its headers, sent at once.)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIME_LIMIT,
+        ));
     let router = SECURITY_HEADERS
         .into_iter()
         .fold(router, |router, (name, value)| {
@@ -134,6 +141,9 @@ fn routes() -> Vec<AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
+
+/// The longest a request may take to be answered (503 beyond).
+pub const REQUEST_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Largest request body accepted (413 beyond).
 pub const BODY_LIMIT: usize = 1024 * 1024;

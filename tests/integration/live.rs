@@ -203,3 +203,46 @@ async fn a_stream_ends_as_soon_as_its_session_does() {
     // Closed now, not at the next heartbeat (15 s, beyond `next`'s 10 s guard).
     assert_eq!(stream.next().await, None);
 }
+
+#[tokio::test]
+async fn a_user_may_hold_eight_streams_and_the_ninth_is_refused() {
+    let app = spawn_app().await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let bob = app.signed_in("bob", &[Role::User]).await;
+    let mut open = Vec::new();
+    for _ in 0..8 {
+        open.push(Stream::open(&app, &ann).await);
+    }
+    let ninth = ann
+        .get(format!("{}/api/events", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ninth.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Someone else's streams are their own.
+    Stream::open(&app, &bob).await;
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let address = app.base.trim_start_matches("http://").to_string();
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    socket
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: slow\r\nX-Still-Typing: ")
+        .await
+        .unwrap();
+    // The server closes it (hyper's header-read timeout is 30 s); the guard is generous.
+    let mut buffer = [0u8; 256];
+    let read = tokio::time::timeout(Duration::from_secs(45), socket.read(&mut buffer))
+        .await
+        .expect("the connection was still open after 45 s");
+    match read {
+        Ok(n) => {
+            let answer = String::from_utf8_lossy(&buffer[..n]).to_string();
+            assert!(n == 0 || answer.starts_with("HTTP/1.1 408"), "{answer}");
+        }
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+}

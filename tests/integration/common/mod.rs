@@ -52,8 +52,12 @@ pub async fn spawn_app_in(dir: TempDir) -> TestApp {
     let app = router(state).await.expect("router");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    // The server's own accept loop, as `helpdesk serve` runs it.
+    tokio::spawn(helpdesk::server::cli::accept_loop(
+        listener,
+        app,
+        std::future::pending(),
+    ));
     TestApp { base, pool, dir }
 }
 
