@@ -8,6 +8,7 @@ use sqlx::{
 use std::{str::FromStr, time::Duration};
 
 pub async fn connect(database_url: &str) -> Result<SqlitePool, sqlx::Error> {
+    super::ops::refuse_other_databases(database_url).map_err(sqlx::Error::Configuration)?;
     super::ops::make_database_folder(database_url).map_err(sqlx::Error::Configuration)?;
     // A bare path is accepted too: `helpdesk.db` means `sqlite://helpdesk.db`.
     let url = if database_url.starts_with("sqlite:") {

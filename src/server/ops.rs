@@ -13,6 +13,7 @@ use std::{
 
 /// The database file behind a `sqlite:` URL (or a bare path).
 pub fn database_path(database_url: &str) -> Result<PathBuf, BootError> {
+    refuse_other_databases(database_url)?;
     let rest = database_url
         .strip_prefix("sqlite://")
         .or_else(|| database_url.strip_prefix("sqlite:"))
@@ -24,16 +25,50 @@ pub fn database_path(database_url: &str) -> Result<PathBuf, BootError> {
     Ok(PathBuf::from(path))
 }
 
+/// A URL for another database server is an error, not a file name (`postgres://x` made a
+/// folder named `postgres:`).
+pub fn refuse_other_databases(database_url: &str) -> Result<(), BootError> {
+    match database_url.split_once("://") {
+        Some((scheme, _)) if scheme != "sqlite" => Err(format!(
+            "DATABASE_URL {scheme}://… is not supported: this helpdesk stores its data in SQLite \
+             (sqlite://PATH, or a bare file path)"
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// Creates an empty file only its owner may read and write (the database and its backups
+/// hold password hashes and sessions); SQLite gives its -wal and -shm files the same mode.
+pub fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = File::options();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
 /// Creates the folder the database file goes in (the data directory on a first run).
 pub fn make_database_folder(database_url: &str) -> Result<(), BootError> {
     let Ok(path) = database_path(database_url) else {
         return Ok(()); // in-memory
     };
     match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the data folder {}: {e}", dir.display()).into()),
-        _ => Ok(()),
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create the data folder {}: {e}", dir.display()))?
+        }
+        _ => {}
     }
+    if !path.exists() {
+        create_private_file(&path)
+            .or_else(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => Ok(()),
+                _ => Err(e),
+            })
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Takes the database's lock file for as long as the returned file is kept open.
@@ -105,18 +140,29 @@ async fn integrity(path: &Path) -> Result<Vec<String>, BootError> {
     Ok(rows)
 }
 
+/// Reports what the database holds and whether it is intact. Read-only: it never creates,
+/// migrates or writes the file it checks.
 pub async fn check(database_url: &str) -> Result<(), BootError> {
     let path = database_path(database_url)?;
+    if !path.is_file() {
+        return Err(format!("{} does not exist", path.display()).into());
+    }
     let report = integrity(&path).await?;
-    let pool = super::db::connect(database_url).await?;
-    let counts: (i64, i64, i64, i64, i64) = sqlx::query_as(
+    let mut conn = SqliteConnectOptions::new()
+        .filename(&path)
+        .read_only(true)
+        .connect()
+        .await?;
+    let counts: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM departments),
                 (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM ticket_comments),
-                (SELECT COUNT(*) FROM ticket_events)",
+                (SELECT COUNT(*) FROM ticket_events),
+                (SELECT COUNT(*) FROM _sqlx_migrations WHERE success)",
     )
-    .fetch_one(&pool)
+    .fetch_one(&mut conn)
     .await?;
-    let (migrations, _) = schema_version(&pool).await?;
+    conn.close().await?;
+    let migrations = counts.5;
     println!(
         "{}: {} users, {} departments, {} tickets, {} comments, {} history entries; {} migrations",
         path.display(),
@@ -139,9 +185,13 @@ pub async fn check(database_url: &str) -> Result<(), BootError> {
 /// commit meanwhile (WAL) neither block it nor tear it.
 pub async fn backup(database_url: &str, to: &Path) -> Result<(), BootError> {
     let from = database_path(database_url)?;
-    if to.exists() {
-        return Err(format!("{} exists already; choose a new file", to.display()).into());
-    }
+    // VACUUM INTO fills an empty file it is given, keeping the file's mode.
+    create_private_file(to).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            format!("{} exists already; choose a new file", to.display())
+        }
+        _ => format!("cannot create {}: {e}", to.display()),
+    })?;
     let mut conn = SqliteConnection::connect_with(
         &SqliteConnectOptions::from_str(&format!("sqlite://{}", from.display()))?
             .busy_timeout(std::time::Duration::from_secs(30)),
@@ -188,15 +238,36 @@ pub async fn restore(database_url: &str, from: &Path) -> Result<(), BootError> {
     }
     let _held = hold_database(database_url)
         .map_err(|e| format!("refusing to restore: {e}; stop the server first"))?;
-    // The old write-ahead log belongs to the old database.
-    for suffix in ["-wal", "-shm"] {
-        let mut side = to.as_os_str().to_owned();
-        side.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(side));
-    }
+    // The copy is made and flushed to disk beside the database first: if that fails (a full
+    // disk), the database is untouched. Only then does it take the database's place.
     let staged = to.with_extension("restoring");
-    std::fs::copy(from, &staged)?;
+    let _ = std::fs::remove_file(&staged);
+    create_private_file(&staged)?;
+    {
+        let mut source = File::open(from)?;
+        let mut copy = File::options().write(true).open(&staged)?;
+        std::io::copy(&mut source, &mut copy)?;
+        copy.sync_all()?;
+    }
+    // The old write-ahead log belongs to the old database: it must not be replayed into the
+    // new one. Moved aside (not deleted) until the new file is in place.
+    let side = |suffix: &str| {
+        let mut name = to.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    for suffix in ["-wal", "-shm"] {
+        if side(suffix).exists() {
+            std::fs::rename(side(suffix), side(&format!("{suffix}.replaced")))?;
+        }
+    }
     std::fs::rename(&staged, &to)?;
+    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+        File::open(dir)?.sync_all()?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(side(&format!("{suffix}.replaced")));
+    }
     println!("Restored {} from {}.", to.display(), from.display());
     Ok(())
 }

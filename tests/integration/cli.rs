@@ -582,3 +582,87 @@ async fn behind_proxy_trusts_the_forwarded_headers_and_only_then() {
         assert!(server.exit_status().success());
     }
 }
+
+/// The database, its backups and restored copies hold password hashes and sessions: only
+/// their owner may read them. `check` only reads; a PostgreSQL URL is a clear error.
+#[cfg(unix)]
+#[test]
+fn files_are_private_check_only_reads_and_other_databases_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let out = helpdesk(
+        dir.path(),
+        &[
+            "create-admin",
+            "--username",
+            "root",
+            "--email",
+            "root@example.com",
+        ],
+        "a-long-password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let db = dir.path().join("data/helpdesk.db");
+    assert_eq!(mode(&db), 0o600);
+    let backup = dir.path().join("backup.db");
+    let out = helpdesk(
+        dir.path(),
+        &["backup", "--to", backup.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(mode(&backup), 0o600);
+    let out = helpdesk(
+        dir.path(),
+        &["restore", "--from", backup.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(mode(&db), 0o600);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|name| name.contains("replaced") || name.contains("restoring"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // `check` on an empty file reports it and leaves it empty (it used to migrate it).
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, "").unwrap();
+    let url = format!("sqlite://{}", empty.display());
+    let out = helpdesk(dir.path(), &["--database-url", &url, "check"], "");
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("not a helpdesk database"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+    let missing = dir.path().join("missing.db");
+    let url = format!("sqlite://{}", missing.display());
+    let out = helpdesk(dir.path(), &["--database-url", &url, "check"], "");
+    assert!(!out.status.success());
+    assert!(
+        !missing.exists(),
+        "check created the file it was asked to check"
+    );
+
+    let out = helpdesk(
+        dir.path(),
+        &[
+            "--database-url",
+            "postgres://helpdesk@db/helpdesk",
+            "migrate",
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("postgres://… is not supported"),
+        "{}",
+        text(&out)
+    );
+    assert!(!dir.path().join("postgres:").exists());
+}
