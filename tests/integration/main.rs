@@ -7,6 +7,7 @@ mod common;
 
 mod admin;
 mod auth;
+mod authz;
 mod cli;
 mod live;
 mod ops;

@@ -1,0 +1,347 @@
+//! The authorization matrix: every server function, called over the real router by an
+//! anonymous visitor, a deactivated user, another user, the owner of the ticket involved
+//! and an admin, with the outcome each must get. A server function without a row fails.
+
+use crate::common;
+
+use common::{TestApp, spawn_app};
+use helpdesk::users::model::Role;
+use reqwest::{Client, StatusCode};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Caller {
+    Anonymous,
+    Deactivated,
+    Other,
+    Owner,
+    Admin,
+}
+
+/// Who may call a function.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    /// Anyone, signed in or not (signing in, out, "who am I").
+    Anyone,
+    /// Any signed-in, active user.
+    SignedIn,
+    /// The ticket's requester and admins; anyone else is told it does not exist.
+    TicketOwner,
+    /// Active admins only.
+    AdminOnly,
+}
+
+/// What `caller` must get from a function under `rule`: Some(status) for a refusal, None
+/// for "allowed" (an answer that is not a refusal: 2xx, or 404/409/422 about the input).
+fn expected(rule: Rule, caller: Caller) -> Option<StatusCode> {
+    use Caller::*;
+    match (rule, caller) {
+        (Rule::Anyone, _) => None,
+        (_, Anonymous | Deactivated) => Some(StatusCode::UNAUTHORIZED),
+        (Rule::SignedIn, _) => None,
+        (Rule::TicketOwner, Other) => Some(StatusCode::NOT_FOUND),
+        (Rule::TicketOwner, _) => None,
+        (Rule::AdminOnly, Admin) => None,
+        (Rule::AdminOnly, _) => Some(StatusCode::FORBIDDEN),
+    }
+}
+
+type Args = Vec<(&'static str, String)>;
+
+/// Every server function: its rule and arguments that succeed for a caller it allows
+/// (`tag` keeps names unique per caller). Functions that end the caller's session come last.
+fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
+    let s = |v: &str| v.to_string();
+    let no = fx.ticket.clone();
+    vec![
+        ("who_am_i", Rule::Anyone, vec![]),
+        ("needs_setup", Rule::Anyone, vec![]),
+        (
+            "login",
+            Rule::Anyone,
+            vec![("username", s("nobody")), ("password", s("wrong-password"))],
+        ),
+        ("my_account", Rule::SignedIn, vec![]),
+        (
+            "set_my_avatar",
+            Rule::SignedIn,
+            vec![("avatar_url", s("https://example.com/a.png"))],
+        ),
+        (
+            // Wrong on purpose: allowed callers get 422, and no password changes.
+            "change_password",
+            Rule::SignedIn,
+            vec![
+                ("current_password", s("not-the-password")),
+                ("new_password", s("new-password-1")),
+                ("confirm_password", s("new-password-1")),
+            ],
+        ),
+        ("ticket_choices", Rule::SignedIn, vec![]),
+        (
+            "create_ticket",
+            Rule::SignedIn,
+            vec![
+                ("request_type_id", s("1")),
+                ("department_id", fx.dept.clone()),
+                ("subject", format!("Filed by {tag}")),
+                ("description", s("A description")),
+                ("device_no", s("")),
+            ],
+        ),
+        ("list_tickets", Rule::SignedIn, vec![]), // JSON body, see `send`
+        (
+            "get_ticket",
+            Rule::TicketOwner,
+            vec![("service_request_no", no.clone())],
+        ),
+        (
+            "ticket_history",
+            Rule::TicketOwner,
+            vec![("service_request_no", no.clone())],
+        ),
+        (
+            "add_comment",
+            Rule::TicketOwner,
+            vec![
+                ("service_request_no", no.clone()),
+                ("comment_text", format!("A comment by {tag}")),
+                ("device_no", s("")),
+            ],
+        ),
+        (
+            "set_ticket_status",
+            Rule::AdminOnly,
+            vec![("service_request_no", no.clone()), ("status", s("ongoing"))],
+        ),
+        (
+            "set_ticket_department",
+            Rule::AdminOnly,
+            vec![
+                ("service_request_no", no.clone()),
+                ("department_id", fx.dept.clone()),
+            ],
+        ),
+        ("list_departments", Rule::AdminOnly, vec![]),
+        (
+            "create_department",
+            Rule::AdminOnly,
+            vec![("name", format!("Dept {tag}"))],
+        ),
+        (
+            "rename_department",
+            Rule::AdminOnly,
+            vec![
+                ("id", fx.spare_dept.clone()),
+                ("name", format!("Renamed {tag}")),
+            ],
+        ),
+        (
+            "delete_department",
+            Rule::AdminOnly,
+            vec![("id", s("999999"))],
+        ),
+        ("list_request_types", Rule::AdminOnly, vec![]),
+        (
+            "create_request_type",
+            Rule::AdminOnly,
+            vec![("name", format!("Type {tag}"))],
+        ),
+        (
+            "rename_request_type",
+            Rule::AdminOnly,
+            vec![("id", s("5")), ("name", format!("Type renamed {tag}"))],
+        ),
+        (
+            "delete_request_type",
+            Rule::AdminOnly,
+            vec![("id", s("999999"))],
+        ),
+        ("list_users", Rule::AdminOnly, vec![]),
+        ("suggest_users", Rule::AdminOnly, vec![("prefix", s("ow"))]),
+        (
+            "get_user",
+            Rule::AdminOnly,
+            vec![("id", fx.other_id.clone())],
+        ),
+        (
+            "create_user",
+            Rule::AdminOnly,
+            vec![
+                ("username", format!("new-{tag}").to_lowercase()),
+                ("email", format!("new-{tag}@example.com").to_lowercase()),
+                ("password", s("newbie-password")),
+                ("avatar_url", s("")),
+                ("department_id", s("")),
+                ("role_user", s("on")),
+                ("status", s("active")),
+            ],
+        ),
+        (
+            "update_user",
+            Rule::AdminOnly,
+            vec![
+                ("id", fx.other_id.clone()),
+                ("username", s("other")),
+                ("email", s("other@example.org")),
+                ("new_password", s("")),
+                ("avatar_url", s("")),
+                ("department_id", s("")),
+                ("role_user", s("on")),
+                ("status", s("active")),
+            ],
+        ),
+        (
+            "set_user_status",
+            Rule::AdminOnly,
+            vec![("id", fx.other_id.clone()), ("status", s("active"))],
+        ),
+        ("logout", Rule::Anyone, vec![]),
+        ("sign_out_everywhere", Rule::SignedIn, vec![]),
+    ]
+}
+
+/// Functions that end the caller's session: each allowed caller calls them on a session of
+/// its own, so the shared one keeps working for the rows after.
+const ENDS_SESSION: [&str; 2] = ["logout", "sign_out_everywhere"];
+
+struct Fixture {
+    dept: String,
+    spare_dept: String,
+    ticket: String,
+    other_id: String,
+}
+
+async fn send(app: &TestApp, client: &Client, name: &str, args: &Args) -> common::Reply {
+    if name == "list_tickets" {
+        let body = serde_json::json!({
+            "filter": { "requested_by": null, "statuses": [], "department_id": null,
+                        "request_type_id": null, "text": null, "oldest_first": false },
+            "page": "First"
+        });
+        return app.call_json(client, name, body).await;
+    }
+    let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.call(client, name, &form).await
+}
+
+#[tokio::test]
+async fn every_server_function_answers_each_kind_of_caller_as_the_matrix_says() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("boss", &[Role::Admin]).await;
+    let owner = app.signed_in("owner", &[Role::User]).await;
+    let other = app.signed_in("other", &[Role::User]).await;
+    let gone = app.signed_in("gone", &[Role::User]).await;
+    app.deactivate(&admin, "gone").await;
+    let id_of = |name: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username = ?")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .to_string()
+        }
+    };
+    let dept = |name: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO departments (name, created_at) VALUES (?, 0) RETURNING id",
+            )
+            .bind(name)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .to_string()
+        }
+    };
+    let fx = Fixture {
+        dept: dept("IT").await,
+        spare_dept: dept("Spare").await,
+        ticket: String::new(),
+        other_id: id_of("other").await,
+    };
+    let filed = app
+        .call(
+            &owner,
+            "create_ticket",
+            &[
+                ("request_type_id", "1"),
+                ("department_id", &fx.dept),
+                ("subject", "The owner's ticket"),
+                ("description", "Only the owner and admins see this"),
+                ("device_no", ""),
+            ],
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::OK, "{}", filed.body);
+    let fx = Fixture {
+        ticket: serde_json::from_str(&filed.body).unwrap(),
+        ..fx
+    };
+
+    // Every registered server function has a row, and every row is a real function.
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .collect();
+    let rows: BTreeSet<String> = matrix(&fx, "x")
+        .iter()
+        .map(|(n, ..)| n.to_string())
+        .collect();
+    assert_eq!(
+        registered, rows,
+        "a server function without its row (or a row without one)"
+    );
+
+    let callers = [
+        (Caller::Anonymous, app.client(), None),
+        (Caller::Deactivated, gone, None),
+        (Caller::Other, other, Some("other")),
+        (Caller::Owner, owner, Some("owner")),
+        (Caller::Admin, admin, Some("boss")),
+    ];
+    let mut wrong = Vec::new();
+    for (name, rule, _) in matrix(&fx, "x") {
+        for (caller, client, username) in &callers {
+            let tag = format!("{caller:?}");
+            let args = matrix(&fx, &tag)
+                .into_iter()
+                .find(|(n, ..)| *n == name)
+                .unwrap()
+                .2;
+            let client = match username {
+                Some(username) if ENDS_SESSION.contains(&name) => {
+                    let fresh = app.client();
+                    let reply = app.login(&fresh, username, "password-123").await;
+                    assert!(reply.status.is_success(), "{}", reply.body);
+                    fresh
+                }
+                _ => client.clone(),
+            };
+            let reply = send(&app, &client, name, &args).await;
+            let ok = match expected(rule, *caller) {
+                Some(refusal) => reply.status == refusal,
+                None => {
+                    !matches!(
+                        reply.status,
+                        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+                    ) && !reply.status.is_server_error()
+                        && (reply.status.is_success()
+                            || name.starts_with("delete_")
+                            || ["login", "change_password"].contains(&name))
+                }
+            };
+            if !ok {
+                wrong.push(format!(
+                    "{name} as {caller:?}: got {} (expected {:?}): {:.120}",
+                    reply.status,
+                    expected(rule, *caller),
+                    reply.body
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
