@@ -740,3 +740,172 @@ async fn hostile_filters_and_list_names_are_refused_with_a_message() {
     }
     assert_eq!(count(&w.app, "departments").await, departments);
 }
+
+/// 120 clients at once, for a bounded time, filing tickets, commenting and moving
+/// statuses. Afterwards every acknowledged write is stored exactly once, the numbers are
+/// unique and without gaps in the year, and the maintained counts equal the rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_and_twenty_concurrent_clients_lose_and_duplicate_nothing() {
+    use std::sync::{Arc, Mutex};
+    let w = world().await;
+    let app = Arc::new(w.app);
+    let admin = w.admin.clone();
+    let mut users = Vec::new();
+    for n in 0..20 {
+        users.push(app.signed_in(&format!("user{n}"), &[Role::User]).await);
+    }
+    let filed = Arc::new(Mutex::new(Vec::<String>::new()));
+    let comments = Arc::new(Mutex::new(Vec::<String>::new()));
+    let statuses = Arc::new(Mutex::new(0usize));
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(3);
+    let clients: Vec<_> = (0..120)
+        .map(|c| {
+            let (app, filed, comments, statuses) = (
+                app.clone(),
+                filed.clone(),
+                comments.clone(),
+                statuses.clone(),
+            );
+            let user = users[c % users.len()].clone();
+            let (admin, it) = (admin.clone(), w.it.clone());
+            tokio::spawn(async move {
+                let mut mine: Vec<String> = Vec::new();
+                let mut n = 0;
+                while tokio::time::Instant::now() < until {
+                    n += 1;
+                    match (c % 3, mine.last()) {
+                        (0, _) | (_, None) => {
+                            let subject = format!("client {c} ticket {n}");
+                            let reply = app
+                                .call(
+                                    &user,
+                                    "create_ticket",
+                                    &[
+                                        ("request_type_id", "1"),
+                                        ("department_id", &it),
+                                        ("subject", &subject),
+                                        ("description", "Filed under load"),
+                                        ("device_no", ""),
+                                    ],
+                                )
+                                .await;
+                            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+                            let no: String = serde_json::from_str(&reply.body).unwrap();
+                            mine.push(no);
+                            filed.lock().unwrap().push(subject);
+                        }
+                        (1, Some(no)) => {
+                            let text = format!("client {c} comment {n}");
+                            let reply = app
+                                .call(
+                                    &user,
+                                    "add_comment",
+                                    &[
+                                        ("service_request_no", no),
+                                        ("comment_text", &text),
+                                        ("device_no", ""),
+                                    ],
+                                )
+                                .await;
+                            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+                            comments.lock().unwrap().push(text);
+                        }
+                        (_, Some(no)) => {
+                            let status = ["pending", "ongoing", "completed"][n % 3];
+                            let reply = app
+                                .call(
+                                    &admin,
+                                    "set_ticket_status",
+                                    &[("service_request_no", no), ("status", status)],
+                                )
+                                .await;
+                            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+                            *statuses.lock().unwrap() += 1;
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let filed = filed.lock().unwrap().clone();
+    let comments = comments.lock().unwrap().clone();
+    let moved = *statuses.lock().unwrap();
+    println!(
+        "{} tickets, {} comments, {moved} status changes acknowledged",
+        filed.len(),
+        comments.len()
+    );
+    assert!(filed.len() >= 120 && !comments.is_empty() && moved > 0);
+
+    // Each acknowledged ticket and comment exactly once.
+    let subjects: Vec<String> = sqlx::query_scalar("SELECT subject FROM tickets")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    let mut stored = subjects.clone();
+    stored.sort();
+    let mut acked = filed.clone();
+    acked.sort();
+    assert_eq!(
+        stored, acked,
+        "tickets: acknowledged == stored, no duplicates"
+    );
+    let mut texts: Vec<String> = sqlx::query_scalar(
+        "SELECT comment_text FROM ticket_comments WHERE comment_text LIKE 'client %'",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    texts.sort();
+    let mut acked = comments.clone();
+    acked.sort();
+    assert_eq!(
+        texts, acked,
+        "comments: acknowledged == stored, no duplicates"
+    );
+
+    // Numbers: unique, and 1..=n without gaps within the year.
+    let numbers: Vec<String> =
+        sqlx::query_scalar("SELECT service_request_no FROM tickets ORDER BY service_request_no")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let mut by_year = std::collections::BTreeMap::<String, Vec<i64>>::new();
+    for no in &numbers {
+        let (year, seq) = no.trim_start_matches("SR-").split_once('-').unwrap();
+        by_year
+            .entry(year.to_string())
+            .or_default()
+            .push(seq.parse().unwrap());
+    }
+    for (year, mut seqs) in by_year {
+        seqs.sort();
+        let expected: Vec<i64> = (1..=seqs.len() as i64).collect();
+        assert_eq!(seqs, expected, "{year}: unique and without gaps");
+    }
+
+    // The maintained counters agree with the rows.
+    let wrong: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (
+             SELECT department_id, request_type_id, status, COUNT(*) AS n FROM tickets
+              GROUP BY 1, 2, 3) r
+           FULL OUTER JOIN (SELECT * FROM ticket_counts WHERE n > 0) k
+             USING (department_id, request_type_id, status)
+          WHERE r.n IS NOT k.n",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(wrong, 0, "status counts match the rows");
+    let counters: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tickets t
+          WHERE t.comment_count != (SELECT COUNT(*) FROM ticket_comments c WHERE c.ticket_id = t.id)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(counters, 0, "comment counts match the rows");
+}
