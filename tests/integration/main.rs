@@ -3,12 +3,12 @@
 //! One test binary instead of one per file: each links the whole app (hundreds of MB with
 //! debug info), so separate binaries cost minutes of linking and gigabytes of disk in CI.
 
-mod common;
-
 mod admin;
 mod auth;
 mod authz;
 mod cli;
+mod common;
+mod hostile;
 mod live;
 mod ops;
 mod pages;
