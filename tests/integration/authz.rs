@@ -233,35 +233,11 @@ async fn every_server_function_answers_each_kind_of_caller_as_the_matrix_says() 
     let other = app.signed_in("other", &[Role::User]).await;
     let gone = app.signed_in("gone", &[Role::User]).await;
     app.deactivate(&admin, "gone").await;
-    let id_of = |name: &'static str| {
-        let pool = app.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username = ?")
-                .bind(name)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-                .to_string()
-        }
-    };
-    let dept = |name: &'static str| {
-        let pool = app.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(
-                "INSERT INTO departments (name, created_at) VALUES (?, 0) RETURNING id",
-            )
-            .bind(name)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-            .to_string()
-        }
-    };
     let fx = Fixture {
-        dept: dept("IT").await,
-        spare_dept: dept("Spare").await,
+        dept: app.add_department("IT").await,
+        spare_dept: app.add_department("Spare").await,
         ticket: String::new(),
-        other_id: id_of("other").await,
+        other_id: app.user_id("other").await,
     };
     let filed = app
         .call(

@@ -592,18 +592,7 @@ fn files_are_private_check_only_reads_and_other_databases_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mode =
         |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
-    let out = helpdesk(
-        dir.path(),
-        &[
-            "create-admin",
-            "--username",
-            "root",
-            "--email",
-            "root@example.com",
-        ],
-        "a-long-password\n",
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    process::create_admin(&process::debug_bin(), dir.path(), "root", "a-long-password");
     let db = dir.path().join("data/helpdesk.db");
     assert_eq!(mode(&db), 0o600);
     let backup = dir.path().join("backup.db");

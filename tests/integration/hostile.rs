@@ -113,13 +113,7 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         let user = app
             .signed_in("ann", &[helpdesk::users::model::Role::User])
             .await;
-        let dept: i64 = sqlx::query_scalar(
-            "INSERT INTO departments (name, created_at) VALUES ('IT', 0) RETURNING id",
-        )
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-        let dept = dept.to_string();
+        let dept = app.add_department("IT").await;
         let reply = app
             .call(
                 &user,

@@ -105,13 +105,7 @@ async fn file(app: &TestApp, client: &Client, dept: &str) -> String {
 #[tokio::test]
 async fn each_stream_carries_only_what_its_user_may_see() {
     let app = spawn_app().await;
-    let dept: i64 = sqlx::query_scalar(
-        "INSERT INTO departments (name, created_at) VALUES ('IT', 0) RETURNING id",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
-    let dept = dept.to_string();
+    let dept = app.add_department("IT").await;
     let admin = app.signed_in("boss", &[Role::Admin]).await;
     let ann = app.signed_in("ann", &[Role::User]).await;
     let bob = app.signed_in("bob", &[Role::User]).await;

@@ -19,20 +19,10 @@ struct World {
 
 async fn world() -> World {
     let app = spawn_app().await;
-    let dept = |name: &'static str| {
-        let pool = app.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(
-                "INSERT INTO departments (name, created_at) VALUES (?, 0) RETURNING id",
-            )
-            .bind(name)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-            .to_string()
-        }
-    };
-    let (it, hr) = (dept("IT").await, dept("HR").await);
+    let (it, hr) = (
+        app.add_department("IT").await,
+        app.add_department("HR").await,
+    );
     World {
         admin: app.signed_in("boss", &[Role::Admin]).await,
         ann: app.signed_in("ann", &[Role::User]).await,

@@ -143,19 +143,37 @@ impl TestApp {
         Self::reply(res).await
     }
 
-    /// Deactivates `username` as an admin does, through the app (which is what makes it
-    /// bite on that user's very next request: the app forgets the sessions it remembers).
-    pub async fn deactivate(&self, admin: &Client, username: &str) {
+    /// A department made directly in the database; its id, as a form sends it.
+    pub async fn add_department(&self, name: &str) -> String {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO departments (name, created_at) VALUES (?, 0) RETURNING id",
+        )
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap();
+        id.to_string()
+    }
+
+    /// The id of user `username`, as a form sends it.
+    pub async fn user_id(&self, username: &str) -> String {
         let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
             .bind(username)
             .fetch_one(&self.pool)
             .await
             .unwrap();
+        id.to_string()
+    }
+
+    /// Deactivates `username` as an admin does, through the app (which is what makes it
+    /// bite on that user's very next request: the app forgets the sessions it remembers).
+    pub async fn deactivate(&self, admin: &Client, username: &str) {
+        let id = self.user_id(username).await;
         let reply = self
             .call(
                 admin,
                 "set_user_status",
-                &[("id", &id.to_string()), ("status", "inactive")],
+                &[("id", &id), ("status", "inactive")],
             )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
