@@ -1,6 +1,9 @@
 #![recursion_limit = "256"]
 //! Helpdesk: a self-hosted helpdesk. One binary, one SQLite file.
 
+#[macro_use]
+pub mod word_enum;
+
 pub mod app;
 pub mod auth;
 pub mod components;

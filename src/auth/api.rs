@@ -12,7 +12,7 @@ use {
         server::{app_state, respond},
         users::{
             db::{OwnChange, password_hash, set_own},
-            model::{AvatarUrl, Password},
+            model::{AvatarUrl, Password, UserStatus},
         },
     },
 };
@@ -32,7 +32,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
         let matches =
             password::verify(password, row.as_ref().map(|r| r.password_hash.clone())).await?;
         let user = match row {
-            Some(row) if matches && row.status == "active" => row,
+            Some(row) if matches && row.status == UserStatus::Active => row,
             _ => {
                 throttle.failed(&username, address);
                 return Err(AppError::invalid("", INVALID_LOGIN));

@@ -2,13 +2,14 @@
 
 use super::model::CurrentUser;
 use crate::error::AppError;
+use crate::users::model::UserStatus;
 use sqlx::SqlitePool;
 
 #[derive(sqlx::FromRow)]
 pub struct LoginRow {
     pub id: i64,
     pub password_hash: String,
-    pub status: String,
+    pub status: UserStatus,
 }
 
 pub async fn find_login(pool: &SqlitePool, username: &str) -> Result<Option<LoginRow>, AppError> {

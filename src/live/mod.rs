@@ -24,13 +24,13 @@ pub struct TicketChange {
     pub kind: ChangeKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChangeKind {
-    Created,
-    Comment,
-    Status,
-    Department,
+word_enum! {
+    pub enum ChangeKind ("A change's kind") {
+        Created = "created", "Created";
+        Comment = "comment", "Comment";
+        Status = "status", "Status";
+        Department = "department", "Department";
+    }
 }
 
 impl TicketChange {

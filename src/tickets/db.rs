@@ -691,7 +691,7 @@ async fn search(
             slot.insert(Hit {
                 rank,
                 comment_id,
-                status: TicketStatus::parse(&status).map_err(|_| AppError::Internal)?,
+                status,
                 date_started,
             });
         }
@@ -735,7 +735,7 @@ async fn search(
 
 /// One search row's ticket in a round: the search rowid, the comment id of a comment row,
 /// the ticket's id, status, date started, number (with its bare sequence) and subject.
-type RoundHit = (i64, Option<i64>, i64, String, i64, String, String);
+type RoundHit = (i64, Option<i64>, i64, TicketStatus, i64, String, String);
 
 /// One round of a search, as one row: how many search rows it read (the newest
 /// `SEARCH_WINDOW` matching `query` below the rowid `before`: FTS5 reads its index in
@@ -818,7 +818,7 @@ async fn list_and_counts(
     push_counts(&mut q, f);
     q.push("))");
     let (rows, counts): (String, String) = q.build_query_as().fetch_one(pool).await?;
-    let counts: Vec<(String, i64)> = from_json(&counts)?;
+    let counts: Vec<(TicketStatus, i64)> = from_json(&counts)?;
     let rows = from_json(&rows)?;
     Ok((rows, all_statuses(&counts)))
 }
@@ -877,18 +877,19 @@ pub async fn status_counts(
     if let Some(query) = search_query(pool, f).await? {
         return Ok(search(pool, f, &query, 0).await?.counts);
     }
-    let rows: Vec<(String, i64)> = counts_query("", f).build_query_as().fetch_all(pool).await?;
+    let rows: Vec<(TicketStatus, i64)> =
+        counts_query("", f).build_query_as().fetch_all(pool).await?;
     Ok(all_statuses(&rows))
 }
 
 /// Every status with its count in `rows` (0 where it has no row).
-fn all_statuses(rows: &[(String, i64)]) -> Vec<(TicketStatus, i64)> {
+fn all_statuses(rows: &[(TicketStatus, i64)]) -> Vec<(TicketStatus, i64)> {
     TicketStatus::ALL
         .into_iter()
         .map(|s| {
             let n = rows
                 .iter()
-                .find(|(name, _)| name == s.as_str())
+                .find(|(status, _)| *status == s)
                 .map_or(0, |r| r.1);
             (s, n)
         })

@@ -3,38 +3,11 @@
 use crate::text;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TicketStatus {
-    Pending,
-    Ongoing,
-    Completed,
-}
-
-impl TicketStatus {
-    pub const ALL: [TicketStatus; 3] = [Self::Pending, Self::Ongoing, Self::Completed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Ongoing => "ongoing",
-            Self::Completed => "completed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Ongoing => "Ongoing",
-            Self::Completed => "Completed",
-        }
-    }
-
-    pub fn parse(input: &str) -> Result<TicketStatus, String> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == input.trim())
-            .ok_or_else(|| "Status must be pending, ongoing or completed.".to_string())
+word_enum! {
+    pub enum TicketStatus ("Status") {
+        Pending = "pending", "Pending";
+        Ongoing = "ongoing", "Ongoing";
+        Completed = "completed", "Completed";
     }
 }
 
@@ -48,7 +21,6 @@ pub struct TicketSummary {
     pub request_type: String,
     pub department: String,
     pub requester: String,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub status: TicketStatus,
     pub date_started: i64,
     pub date_finished: Option<i64>,
@@ -56,14 +28,6 @@ pub struct TicketSummary {
     /// Where a text search matched in the comments, the matched words between `MARK_START`
     /// and `MARK_END` (which a search also puts around matches in `subject`).
     pub snippet: Option<String>,
-}
-
-impl TryFrom<String> for TicketStatus {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        TicketStatus::parse(&value)
-    }
 }
 
 /// What a ticket list shows. The server forces `requested_by` for non-admins.
@@ -263,7 +227,6 @@ pub struct TicketDetail {
     pub requested_by: i64,
     pub requester: String,
     pub requester_avatar: Option<String>,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub status: TicketStatus,
     pub date_started: i64,
     pub date_finished: Option<i64>,
@@ -283,35 +246,13 @@ pub struct Comment {
     pub created_at: i64,
 }
 
-/// What a history entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EventKind {
-    Created,
-    Status,
-    Department,
-    Comment,
-}
-
-impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Created => "created",
-            Self::Status => "status",
-            Self::Department => "department",
-            Self::Comment => "comment",
-        }
-    }
-}
-
-impl TryFrom<String> for EventKind {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        [Self::Created, Self::Status, Self::Department, Self::Comment]
-            .into_iter()
-            .find(|k| k.as_str() == value)
-            .ok_or_else(|| format!("unknown history entry kind {value:?}"))
+word_enum! {
+    /// What a history entry records.
+    pub enum EventKind ("A history entry's kind") {
+        Created = "created", "Created";
+        Status = "status", "Status";
+        Department = "department", "Department";
+        Comment = "comment", "Comment";
     }
 }
 
@@ -321,7 +262,6 @@ impl TryFrom<String> for EventKind {
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct HistoryEntry {
     pub id: i64,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub kind: EventKind,
     pub actor: String,
     pub actor_avatar: Option<String>,

@@ -27,7 +27,7 @@ struct UserRow {
     avatar_url: Option<String>,
     department_id: Option<i64>,
     department_name: Option<String>,
-    status: String,
+    status: UserStatus,
     roles: Option<String>,
 }
 
@@ -37,7 +37,7 @@ impl From<UserRow> for UserView {
             .roles
             .unwrap_or_default()
             .split(',')
-            .filter_map(Role::parse)
+            .filter_map(|r| Role::parse(r).ok())
             .collect();
         roles.sort_by_key(|role| role.as_str());
         UserView {
@@ -48,7 +48,7 @@ impl From<UserRow> for UserView {
             roles,
             department_id: r.department_id,
             department_name: r.department_name,
-            status: UserStatus::parse(&r.status).unwrap_or(UserStatus::Inactive),
+            status: r.status,
         }
     }
 }

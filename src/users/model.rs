@@ -2,58 +2,17 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    User,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::User => "user",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "user" => Some(Role::User),
-            _ => None,
-        }
+word_enum! {
+    pub enum Role ("A role") {
+        Admin = "admin", "Admin";
+        User = "user", "User";
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UserStatus {
-    Active,
-    Inactive,
-}
-
-impl UserStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UserStatus::Active => "active",
-            UserStatus::Inactive => "inactive",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<UserStatus, String> {
-        match s.trim() {
-            "active" => Ok(UserStatus::Active),
-            "inactive" => Ok(UserStatus::Inactive),
-            _ => Err("Status must be active or inactive.".into()),
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            UserStatus::Active => "Active",
-            UserStatus::Inactive => "Inactive",
-        }
+word_enum! {
+    pub enum UserStatus ("Status") {
+        Active = "active", "Active";
+        Inactive = "inactive", "Inactive";
     }
 }
 
