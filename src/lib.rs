@@ -9,6 +9,7 @@ pub mod auth;
 pub mod components;
 pub mod departments;
 pub mod error;
+pub mod lists;
 pub mod live;
 pub mod request_types;
 pub mod text;

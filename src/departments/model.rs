@@ -1,3 +1,4 @@
+use crate::lists::list_entry_name;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,28 +23,6 @@ impl DepartmentName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-/// The name of an entry in an admin-managed list (a department, a request type): trimmed,
-/// 1–100 characters, no control characters. `noun` names it in the messages.
-pub fn list_entry_name(input: &str, noun: &str) -> Result<String, String> {
-    let name = input.trim();
-    if name.is_empty() {
-        return Err(format!("Enter a {noun}."));
-    }
-    if name.chars().count() > 100 {
-        return Err(format!("A {noun} has at most 100 characters."));
-    }
-    crate::text::check(name, false, &format!("a {noun}"))?;
-    Ok(name.to_string())
-}
-
-/// An id and a name: one option of a select.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct Choice {
-    pub id: i64,
-    pub name: String,
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Request type server functions: the list for forms is for everyone signed in; changes are
-//! admin only.
+//! Request type server functions, all admin only (the ticket forms get their lists from
+//! `ticket_choices`).
 
 use super::model::RequestType;
 use crate::error::AppError;

@@ -2,8 +2,8 @@
 
 use super::model::{RequestType, RequestTypeName};
 use crate::{
-    departments::db::{insert_name, lists_changed, rename_name},
     error::AppError,
+    lists::db::{insert_name, lists_changed, rename_name},
 };
 use sqlx::SqlitePool;
 
@@ -82,6 +82,21 @@ mod tests {
 
     fn name(s: &str) -> RequestTypeName {
         RequestTypeName::parse(s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_kept_lists_follow_every_request_type_change_at_once() {
+        use crate::lists::db::choices;
+        let (pool, _dir) = test_pool().await;
+        let (seeded, _) = choices(&pool).await.unwrap();
+        let kind = create(&pool, &name("Zebra care")).await.unwrap();
+        assert_eq!(choices(&pool).await.unwrap().0.len(), seeded.len() + 1);
+        rename(&pool, kind.id, &name("Aardvark care"))
+            .await
+            .unwrap();
+        assert_eq!(choices(&pool).await.unwrap().0[0].name, "Aardvark care");
+        delete(&pool, kind.id).await.unwrap();
+        assert_eq!(choices(&pool).await.unwrap().0, seeded);
     }
 
     #[tokio::test]

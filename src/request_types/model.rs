@@ -1,4 +1,4 @@
-use crate::departments::model::list_entry_name;
+use crate::lists::list_entry_name;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -65,7 +65,7 @@ pub async fn ticket_choices() -> Result<TicketOptions, AppError> {
     respond(async move {
         let user = require_user().await?;
         let pool = app_state()?.pool;
-        let (request_types, departments) = crate::departments::db::choices(&pool).await?;
+        let (request_types, departments) = crate::lists::db::choices(&pool).await?;
         Ok(TicketOptions {
             request_types,
             departments,

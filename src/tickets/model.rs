@@ -277,8 +277,8 @@ pub struct HistoryEntry {
 /// The options of the ticket form's selects.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketOptions {
-    pub request_types: Vec<crate::departments::model::Choice>,
-    pub departments: Vec<crate::departments::model::Choice>,
+    pub request_types: Vec<crate::lists::Choice>,
+    pub departments: Vec<crate::lists::Choice>,
     /// The caller's own department: the new-ticket form starts with it chosen.
     pub my_department: Option<i64>,
 }

@@ -14,8 +14,8 @@ use super::{
 };
 use crate::{
     components::{Guard, LoadError, Time, use_auth},
-    departments::model::Choice,
     error::AppError,
+    lists::Choice,
     live::use_live,
     users::api::suggest_users,
 };

@@ -38,7 +38,7 @@ fn NewTicket(
                             </p>
                         }.into_any(),
                         Ok(c) => {
-                            let options = |list: Vec<crate::departments::model::Choice>| {
+                            let options = |list: Vec<crate::lists::Choice>| {
                                 list.into_iter().map(|c| (c.id.to_string(), c.name)).collect::<Vec<_>>()
                             };
                             view! {
