@@ -6,6 +6,8 @@ pub mod word_enum;
 
 pub mod app;
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod base;
 pub mod components;
 pub mod departments;
 pub mod error;

@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use {
     super::{db, guard, model::INVALID_LOGIN, password, session, throttle::Throttle},
     crate::{
+        base::context::{client_address, pool, respond, secure_cookies},
         error::Errors,
-        server::{app_state, respond},
         users::{
             db::{OwnChange, password_hash, set_own},
             model::{AvatarUrl, Password, UserStatus},
@@ -20,14 +20,14 @@ use {
 #[server(endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     respond(async move {
-        let state = app_state()?;
+        let pool = pool()?;
         let username = username.trim().to_lowercase();
         let address = client_address();
-        let throttle = Throttle::of(&state.pool);
+        let throttle = Throttle::of(&pool);
         if let Some(wait) = throttle.wait(&username, address) {
             return Err(AppError::TooManyAttempts(wait.as_secs_f64().ceil() as u64));
         }
-        let row = db::find_login(&state.pool, &username).await?;
+        let row = db::find_login(&pool, &username).await?;
         // Verify even for unknown users so timing does not reveal which names exist.
         let matches =
             password::verify(password, row.as_ref().map(|r| r.password_hash.clone())).await?;
@@ -42,10 +42,10 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
         // A new session on every sign-in (the one the request came with, if any, ends): a
         // token planted in a browser beforehand never becomes a signed-in session.
         if let Some(old) = guard::caller().token() {
-            session::end(&state.pool, old).await?;
+            session::end(&pool, old).await?;
         }
-        let token = session::start(&state.pool, user.id).await?;
-        set_cookie(Some(&token), state.config.secure_cookies);
+        let token = session::start(&pool, user.id).await?;
+        set_cookie(Some(&token), secure_cookies());
         leptos_axum::redirect("/");
         Ok(())
     })
@@ -55,11 +55,11 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     respond(async move {
-        let state = app_state()?;
+        let pool = pool()?;
         if let Some(token) = guard::caller().token() {
-            session::end(&state.pool, token).await?;
+            session::end(&pool, token).await?;
         }
-        set_cookie(None, state.config.secure_cookies);
+        set_cookie(None, secure_cookies());
         leptos_axum::redirect("/login");
         Ok(())
     })
@@ -75,7 +75,7 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
 /// True while no active admin exists: the login page then explains how to create one.
 #[server(endpoint = "needs_setup")]
 pub async fn needs_setup() -> Result<bool, AppError> {
-    respond(async move { Ok(db::active_admin_count(&app_state()?.pool).await? == 0) }).await
+    respond(async move { Ok(db::active_admin_count(&pool()?).await? == 0) }).await
 }
 
 /// The signed-in user's own account, for My account.
@@ -83,7 +83,7 @@ pub async fn needs_setup() -> Result<bool, AppError> {
 pub async fn my_account() -> Result<Account, AppError> {
     respond(async move {
         let user = guard::require_user().await?;
-        let sessions = session::count_of(&app_state()?.pool, user.id).await?;
+        let sessions = session::count_of(&pool()?, user.id).await?;
         Ok(Account {
             username: user.username,
             email: user.email,
@@ -104,7 +104,7 @@ pub async fn change_password(
     confirm_password: String,
 ) -> Result<String, AppError> {
     respond(async move {
-        let state = app_state()?;
+        let pool = pool()?;
         let user = guard::require_user().await?;
         let mut errors = Errors::default();
         let new = errors.check("new_password", Password::parse(&new_password));
@@ -114,7 +114,7 @@ pub async fn change_password(
                 Err("The two new passwords are not the same.".into()),
             );
         }
-        let stored = password_hash(&state.pool, user.id).await?;
+        let stored = password_hash(&pool, user.id).await?;
         if !password::verify(current_password, Some(stored)).await? {
             errors.check::<()>(
                 "current_password",
@@ -127,13 +127,7 @@ pub async fn change_password(
         };
         let hash = password::hash(&new).await?;
         let caller = guard::caller();
-        set_own(
-            &state.pool,
-            user.id,
-            OwnChange::Password(&hash),
-            caller.token(),
-        )
-        .await?;
+        set_own(&pool, user.id, OwnChange::Password(&hash), caller.token()).await?;
         Ok("Password changed. Every other browser signed in as you is signed out.".into())
     })
     .await
@@ -145,7 +139,7 @@ pub async fn set_my_avatar(avatar_url: String) -> Result<String, AppError> {
     respond(async move {
         let user = guard::require_user().await?;
         let url = AvatarUrl::parse(&avatar_url).map_err(|m| AppError::invalid("avatar_url", m))?;
-        set_own(&app_state()?.pool, user.id, OwnChange::Avatar(&url), None).await?;
+        set_own(&pool()?, user.id, OwnChange::Avatar(&url), None).await?;
         Ok("Avatar saved.".into())
     })
     .await
@@ -155,28 +149,14 @@ pub async fn set_my_avatar(avatar_url: String) -> Result<String, AppError> {
 #[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
     respond(async move {
-        let state = app_state()?;
+        let pool = pool()?;
         let user = guard::require_user().await?;
-        session::end_all_of(&state.pool, user.id, None).await?;
-        set_cookie(None, state.config.secure_cookies);
+        session::end_all_of(&pool, user.id, None).await?;
+        set_cookie(None, secure_cookies());
         leptos_axum::redirect("/login");
         Ok(())
     })
     .await
-}
-
-/// The address a request came from (with `--behind-proxy`, the one the proxy reports).
-#[cfg(feature = "ssr")]
-fn client_address() -> std::net::IpAddr {
-    use_context::<axum::http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .extensions
-                .get::<crate::server::router::Client>()
-                .copied()
-        })
-        .map(|client| client.ip)
-        .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into())
 }
 
 #[cfg(feature = "ssr")]

@@ -4,7 +4,7 @@ use super::{
     model::CurrentUser,
     session::{self, Token},
 };
-use crate::{error::AppError, server::app_state};
+use crate::{base::context::pool, error::AppError};
 use leptos::prelude::use_context;
 use sqlx::SqlitePool;
 use std::sync::{
@@ -68,7 +68,7 @@ pub fn caller() -> Caller {
 }
 
 pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
-    caller().get(&app_state()?.pool).await
+    caller().get(&pool()?).await
 }
 
 /// A signed-in, active user, or `Unauthenticated`.

@@ -3,7 +3,7 @@
 //! each time up to a cap, so guessing is slow but nobody is locked out for good. A success
 //! clears the account's count. Counts live in memory, a bounded number of them.
 
-use crate::server::db::per_database;
+use crate::base::db::per_database;
 use sqlx::SqlitePool;
 use std::{
     collections::HashMap,

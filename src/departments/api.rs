@@ -9,7 +9,7 @@ use {
     super::{db, model::DepartmentName},
     crate::{
         auth::guard::require_admin,
-        server::{app_state, respond},
+        base::context::{pool, respond},
     },
 };
 
@@ -22,7 +22,7 @@ fn parse_name(name: &str) -> Result<DepartmentName, AppError> {
 pub async fn list_departments() -> Result<Vec<Department>, AppError> {
     respond(async move {
         require_admin().await?;
-        db::list(&app_state()?.pool).await
+        db::list(&pool()?).await
     })
     .await
 }
@@ -32,7 +32,7 @@ pub async fn create_department(name: String) -> Result<Department, AppError> {
     respond(async move {
         require_admin().await?;
         let name = parse_name(&name)?;
-        db::create(&app_state()?.pool, &name).await
+        db::create(&pool()?, &name).await
     })
     .await
 }
@@ -42,7 +42,7 @@ pub async fn rename_department(id: i64, name: String) -> Result<Department, AppE
     respond(async move {
         require_admin().await?;
         let name = parse_name(&name)?;
-        db::rename(&app_state()?.pool, id, &name).await
+        db::rename(&pool()?, id, &name).await
     })
     .await
 }
@@ -51,7 +51,7 @@ pub async fn rename_department(id: i64, name: String) -> Result<Department, AppE
 pub async fn delete_department(id: i64) -> Result<(), AppError> {
     respond(async move {
         require_admin().await?;
-        db::delete(&app_state()?.pool, id).await
+        db::delete(&pool()?, id).await
     })
     .await
 }

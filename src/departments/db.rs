@@ -82,7 +82,7 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::db::test_pool;
+    use crate::base::db::test_pool;
 
     fn name(s: &str) -> DepartmentName {
         DepartmentName::parse(s).unwrap()

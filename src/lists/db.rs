@@ -2,8 +2,8 @@
 
 use super::Choice;
 use crate::{
+    base::db::{now_ms, per_database},
     error::AppError,
-    server::db::{now_ms, per_database},
 };
 use sqlx::SqlitePool;
 use std::{

@@ -4,7 +4,7 @@
 use super::TicketChange;
 use crate::{
     auth::{guard::Caller, session},
-    server::AppState,
+    error::AppError,
 };
 use axum::{
     Extension,
@@ -48,6 +48,11 @@ impl Default for Hub {
             open: Default::default(),
         }
     }
+}
+
+/// The hub, from inside a server function (the router provides it per request).
+pub fn current() -> Result<Hub, AppError> {
+    leptos::prelude::use_context::<Hub>().ok_or(AppError::Internal)
 }
 
 impl Hub {
@@ -194,15 +199,16 @@ enum Wake {
 
 /// `GET /api/events`: the signed-in user's stream of ticket changes.
 pub async fn events(
-    State(state): State<AppState>,
+    State(pool): State<SqlitePool>,
+    State(hub): State<Hub>,
     Extension(caller): Extension<Caller>,
 ) -> Response {
-    let (user, token) = match (caller.get(&state.pool).await, caller.token()) {
+    let (user, token) = match (caller.get(&pool).await, caller.token()) {
         (Ok(Some(user)), Some(token)) => (user, token.clone()),
         (Err(e), _) => return e.status_response(),
         _ => return StatusCode::UNAUTHORIZED.into_response(),
     };
-    let Some(place) = state.hub.take_place(user.id) else {
+    let Some(place) = hub.take_place(user.id) else {
         return (
             StatusCode::TOO_MANY_REQUESTS,
             format!("At most {STREAMS_PER_USER} live-update streams per user: close a tab."),
@@ -213,10 +219,10 @@ pub async fn events(
     beat.reset(); // the first tick one period from now, not at once
     let feed = Feed {
         _place: place,
-        changes: state.hub.subscribe(),
-        closing: state.hub.closing.subscribe(),
-        pool: state.pool.clone(),
-        sessions: session::changes(&state.pool),
+        changes: hub.subscribe(),
+        closing: hub.closing.subscribe(),
+        sessions: session::changes(&pool),
+        pool,
         token,
         user_id: user.id,
         is_admin: user.is_admin,

@@ -10,7 +10,7 @@ use {
     super::{db, model::RequestTypeName},
     crate::{
         auth::guard::require_admin,
-        server::{app_state, respond},
+        base::context::{pool, respond},
     },
 };
 
@@ -23,7 +23,7 @@ fn parse_name(name: &str) -> Result<RequestTypeName, AppError> {
 pub async fn list_request_types() -> Result<Vec<RequestType>, AppError> {
     respond(async move {
         require_admin().await?;
-        db::list(&app_state()?.pool).await
+        db::list(&pool()?).await
     })
     .await
 }
@@ -33,7 +33,7 @@ pub async fn create_request_type(name: String) -> Result<RequestType, AppError> 
     respond(async move {
         require_admin().await?;
         let name = parse_name(&name)?;
-        db::create(&app_state()?.pool, &name).await
+        db::create(&pool()?, &name).await
     })
     .await
 }
@@ -43,7 +43,7 @@ pub async fn rename_request_type(id: i64, name: String) -> Result<RequestType, A
     respond(async move {
         require_admin().await?;
         let name = parse_name(&name)?;
-        db::rename(&app_state()?.pool, id, &name).await
+        db::rename(&pool()?, id, &name).await
     })
     .await
 }
@@ -52,7 +52,7 @@ pub async fn rename_request_type(id: i64, name: String) -> Result<RequestType, A
 pub async fn delete_request_type(id: i64) -> Result<(), AppError> {
     respond(async move {
         require_admin().await?;
-        db::delete(&app_state()?.pool, id).await
+        db::delete(&pool()?, id).await
     })
     .await
 }

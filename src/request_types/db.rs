@@ -78,7 +78,7 @@ pub async fn delete(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::db::test_pool;
+    use crate::base::db::test_pool;
 
     fn name(s: &str) -> RequestTypeName {
         RequestTypeName::parse(s).unwrap()

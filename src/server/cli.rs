@@ -216,7 +216,7 @@ pub async fn run() -> Result<(), BootError> {
             create_admin(config, &username, &email).await
         }
         Some(Command::Migrate) => {
-            let pool = super::db::connect(&config.database_url).await?;
+            let pool = crate::base::db::connect(&config.database_url).await?;
             let (applied, latest) = super::ops::schema_version(&pool).await?;
             println!("Database is up to date: {applied} migrations, the latest “{latest}”.");
             Ok(())
@@ -436,7 +436,7 @@ async fn create_admin(config: Config, username: &str, email: &str) -> Result<(),
     let username = Username::parse(username).map_err(|m| format!("username: {m}"))?;
     let email = Email::parse(email).map_err(|m| format!("email: {m}"))?;
     let password = Password::parse(&read_password()?).map_err(|m| format!("password: {m}"))?;
-    let pool = super::db::connect(&config.database_url).await?;
+    let pool = crate::base::db::connect(&config.database_url).await?;
     let input = UserInput {
         username,
         email,
@@ -458,9 +458,9 @@ async fn seed_command(
 ) -> Result<(), BootError> {
     // Numbers and ids are worked out up front: no server may write meanwhile.
     let _in_use = super::ops::hold_database(&config.database_url)?;
-    let pool = super::db::connect(&config.database_url).await?;
+    let pool = crate::base::db::connect(&config.database_url).await?;
     let started = std::time::Instant::now();
-    let done = super::seed::seed(&pool, plan, super::db::now_ms()).await?;
+    let done = super::seed::seed(&pool, plan, crate::base::db::now_ms()).await?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "Seeded {} users, {} tickets, {} comments and {} history entries in {seconds:.1} s.",

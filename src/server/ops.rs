@@ -2,6 +2,7 @@
 //! `restore` away from a database a server is using.
 
 use super::router::BootError;
+use crate::base::db::{create_private_file, database_path, make_database_folder};
 use sqlx::{
     ConnectOptions, Connection, SqliteConnection, SqlitePool, sqlite::SqliteConnectOptions,
 };
@@ -10,66 +11,6 @@ use std::{
     path::{Path, PathBuf},
     str::FromStr,
 };
-
-/// The database file behind a `sqlite:` URL (or a bare path).
-pub fn database_path(database_url: &str) -> Result<PathBuf, BootError> {
-    refuse_other_databases(database_url)?;
-    let rest = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))
-        .unwrap_or(database_url);
-    let path = rest.split('?').next().unwrap_or("");
-    if path.is_empty() || path == ":memory:" {
-        return Err(format!("{database_url} is not a database file").into());
-    }
-    Ok(PathBuf::from(path))
-}
-
-/// A URL for another database server is an error, not a file name (`postgres://x` made a
-/// folder named `postgres:`).
-pub fn refuse_other_databases(database_url: &str) -> Result<(), BootError> {
-    match database_url.split_once("://") {
-        Some((scheme, _)) if scheme != "sqlite" => Err(format!(
-            "DATABASE_URL {scheme}://… is not supported: this helpdesk stores its data in SQLite \
-             (sqlite://PATH, or a bare file path)"
-        )
-        .into()),
-        _ => Ok(()),
-    }
-}
-
-/// Creates an empty file only its owner may read and write (the database and its backups
-/// hold password hashes and sessions); SQLite gives its -wal and -shm files the same mode.
-pub fn create_private_file(path: &Path) -> std::io::Result<()> {
-    let mut options = File::options();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map(drop)
-}
-
-/// Creates the folder the database file goes in (the data directory on a first run).
-pub fn make_database_folder(database_url: &str) -> Result<(), BootError> {
-    let Ok(path) = database_path(database_url) else {
-        return Ok(()); // in-memory
-    };
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create the data folder {}: {e}", dir.display()))?
-        }
-        _ => {}
-    }
-    if !path.exists() {
-        create_private_file(&path)
-            .or_else(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => Ok(()),
-                _ => Err(e),
-            })
-            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    }
-    Ok(())
-}
 
 /// Takes the database's lock file for as long as the returned file is kept open.
 pub fn hold_database(database_url: &str) -> Result<Option<File>, BootError> {

@@ -1,7 +1,7 @@
 //! Builds the axum router: Leptos pages, server functions, static files, sessions.
 
 use super::{
-    AppState, Config, db,
+    AppState, Config,
     site::{Origin, Site},
 };
 use crate::{app::App, app::shell, auth};
@@ -32,7 +32,7 @@ pub type BootError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Opens (creating and migrating) the database, loads the site and builds the state.
 pub async fn state(config: Config) -> Result<AppState, BootError> {
-    let pool = db::connect(&config.database_url).await?;
+    let pool = crate::base::db::connect(&config.database_url).await?;
     let site = Site::load(config.site_root.as_deref())
         .map_err(|e| format!("cannot read the site folder: {e}"))?;
     match &site.origin {
@@ -76,7 +76,7 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
             routes,
             {
                 let state = state.clone();
-                move || provide_context(state.clone())
+                move || state.provide()
             },
             {
                 let options = state.leptos_options.clone();
@@ -195,18 +195,13 @@ async fn files_or_not_found(State(state): State<AppState>, req: Request<Body>) -
     }
     let options = state.leptos_options.clone();
     let render = leptos_axum::render_app_async_with_context(
-        move || provide_context(state.clone()),
+        move || state.provide(),
         move || shell(options.clone()),
     );
     render(req).await
 }
 
-/// Who sent a request: the peer, or with `--behind-proxy` what the proxy says of the client.
-#[derive(Debug, Clone, Copy)]
-pub struct Client {
-    pub ip: std::net::IpAddr,
-    pub https: bool,
-}
+pub use crate::base::context::Client;
 
 /// Records the client in the request (for the request log) and, when the proxy says the
 /// browser came over https, marks the session cookie `Secure`.
@@ -283,7 +278,7 @@ async fn run_to_completion(req: Request, next: Next) -> Response {
 }
 
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+    handle_server_fns_with_context(move || state.provide(), req).await
 }
 
 /// A request that changes something (anything but GET, HEAD, OPTIONS) from another site is

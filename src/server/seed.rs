@@ -6,7 +6,8 @@
 //! statements instead of twelve million. Ids are taken after the current maximum under the
 //! write lock, which lets comments and history refer to each other without round trips.
 
-use super::{db::begin_write, router::BootError};
+use super::router::BootError;
+use crate::base::db::begin_write;
 use crate::{auth::password, tickets::model::service_request_no, time::utc_year};
 use fastrand::Rng;
 use sqlx::SqlitePool;
@@ -625,7 +626,7 @@ pub async fn seed(pool: &SqlitePool, plan: &SeedPlan, now: i64) -> Result<SeedSu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::db::test_pool;
+    use crate::base::db::test_pool;
     use crate::tickets::{
         db as tickets_db,
         model::{CommentText, DeviceNo, PageAt, SEARCH_LIMIT, Subject, TicketFilter},

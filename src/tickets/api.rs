@@ -16,9 +16,12 @@ use {
             guard::{require_admin, require_user},
             model::CurrentUser,
         },
+        base::{
+            context::{pool, respond},
+            db::now_ms,
+        },
         error::Errors,
         live::{ChangeKind, TicketChange},
-        server::{app_state, db::now_ms, respond},
     },
 };
 
@@ -34,7 +37,7 @@ struct Visible {
 impl Visible {
     /// Tells every open live stream allowed to see this ticket that it changed.
     fn announce(self, kind: ChangeKind) -> Result<(), AppError> {
-        app_state()?.hub.publish(TicketChange {
+        crate::live::hub::current()?.publish(TicketChange {
             service_request_no: self.number,
             requested_by: self.requested_by,
             kind,
@@ -47,7 +50,7 @@ impl Visible {
 #[cfg(feature = "ssr")]
 async fn visible(user: &CurrentUser, number: &str) -> Result<Visible, AppError> {
     let number = number.trim();
-    let (id, requested_by) = db::owner(&app_state()?.pool, number).await?;
+    let (id, requested_by) = db::owner(&pool()?, number).await?;
     if user.is_admin || requested_by == user.id {
         Ok(Visible {
             id,
@@ -64,7 +67,7 @@ async fn visible(user: &CurrentUser, number: &str) -> Result<Visible, AppError> 
 pub async fn ticket_choices() -> Result<TicketOptions, AppError> {
     respond(async move {
         let user = require_user().await?;
-        let pool = app_state()?.pool;
+        let pool = pool()?;
         let (request_types, departments) = crate::lists::db::choices(&pool).await?;
         Ok(TicketOptions {
             request_types,
@@ -126,7 +129,7 @@ pub async fn create_ticket(
             description,
             device_no,
         };
-        let (id, number) = db::create(&app_state()?.pool, &ticket, now_ms()).await?;
+        let (id, number) = db::create(&pool()?, &ticket, now_ms()).await?;
         Visible {
             id,
             number: number.clone(),
@@ -145,7 +148,7 @@ pub async fn list_tickets(filter: TicketFilter, page: PageAt) -> Result<TicketPa
     respond(async move {
         let mut filter = filter;
         let user = require_user().await?;
-        let pool = app_state()?.pool;
+        let pool = pool()?;
         filter.requested_by = if !user.is_admin {
             Some(user.id)
         } else if let Some(name) = &filter.requester {
@@ -178,7 +181,7 @@ pub async fn get_ticket(service_request_no: String) -> Result<TicketDetail, AppE
     respond(async move {
         let user = require_user().await?;
         let ticket = visible(&user, &service_request_no).await?;
-        db::detail(&app_state()?.pool, ticket.id).await
+        db::detail(&pool()?, ticket.id).await
     })
     .await
 }
@@ -189,7 +192,7 @@ pub async fn ticket_history(service_request_no: String) -> Result<Vec<HistoryEnt
     respond(async move {
         let user = require_user().await?;
         let ticket = visible(&user, &service_request_no).await?;
-        db::history(&app_state()?.pool, ticket.id).await
+        db::history(&pool()?, ticket.id).await
     })
     .await
 }
@@ -210,7 +213,7 @@ pub async fn add_comment(
         let (Some(text), Some(device)) = (text, device) else {
             return Err(AppError::Internal);
         };
-        let pool = app_state()?.pool;
+        let pool = pool()?;
         let comment = db::add_comment(&pool, ticket.id, &user, &text, &device, now_ms()).await?;
         ticket.announce(ChangeKind::Comment)?;
         Ok(comment)
@@ -225,7 +228,7 @@ pub async fn set_ticket_status(service_request_no: String, status: String) -> Re
         let admin = require_admin().await?;
         let ticket = visible(&admin, &service_request_no).await?;
         let status = TicketStatus::parse(&status).map_err(|m| AppError::invalid("status", m))?;
-        db::set_status(&app_state()?.pool, ticket.id, status, admin.id, now_ms()).await?;
+        db::set_status(&pool()?, ticket.id, status, admin.id, now_ms()).await?;
         ticket.announce(ChangeKind::Status)
     })
     .await
@@ -242,14 +245,7 @@ pub async fn set_ticket_department(
         let ticket = visible(&admin, &service_request_no).await?;
         let department = parse_choice(&department_id, "a department")
             .map_err(|m| AppError::invalid("department_id", m))?;
-        db::set_department(
-            &app_state()?.pool,
-            ticket.id,
-            department,
-            admin.id,
-            now_ms(),
-        )
-        .await?;
+        db::set_department(&pool()?, ticket.id, department, admin.id, now_ms()).await?;
         ticket.announce(ChangeKind::Department)
     })
     .await

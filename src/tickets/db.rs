@@ -5,7 +5,7 @@ use super::model::{
     TicketDetail, TicketFilter, TicketPage, TicketStatus, TicketSummary, service_request_no,
 };
 use super::search::{self, Word};
-use crate::{auth::model::CurrentUser, error::AppError, server::db::begin_write, time::utc_year};
+use crate::{auth::model::CurrentUser, base::db::begin_write, error::AppError, time::utc_year};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 pub struct NewTicket {
@@ -927,7 +927,7 @@ fn push_counts<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::db::test_pool;
+    use crate::base::db::test_pool;
     use crate::tickets::model::{MARK_END, MARK_START};
     use std::collections::HashSet;
 

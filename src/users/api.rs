@@ -19,8 +19,8 @@ use {
             guard::{self, require_admin},
             password,
         },
+        base::context::{pool, respond},
         error::Errors,
-        server::{app_state, respond},
     },
 };
 
@@ -66,7 +66,7 @@ impl UserForm<'_> {
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
     respond(async move {
         require_admin().await?;
-        db::list(&app_state()?.pool).await
+        db::list(&pool()?).await
     })
     .await
 }
@@ -80,7 +80,7 @@ pub async fn suggest_users(prefix: String) -> Result<Vec<String>, AppError> {
         if prefix.is_empty() || prefix.chars().count() > 32 {
             return Ok(Vec::new());
         }
-        db::usernames_from(&app_state()?.pool, &prefix, 8).await
+        db::usernames_from(&pool()?, &prefix, 8).await
     })
     .await
 }
@@ -89,7 +89,7 @@ pub async fn suggest_users(prefix: String) -> Result<Vec<String>, AppError> {
 pub async fn get_user(id: i64) -> Result<UserView, AppError> {
     respond(async move {
         require_admin().await?;
-        db::get(&app_state()?.pool, id).await
+        db::get(&pool()?, id).await
     })
     .await
 }
@@ -124,7 +124,7 @@ pub async fn create_user(
             return Err(AppError::Internal);
         };
         let hash = password::hash(&password).await?;
-        db::create(&app_state()?.pool, &input, &hash).await
+        db::create(&pool()?, &input, &hash).await
     })
     .await
 }
@@ -170,14 +170,7 @@ pub async fn update_user(
         };
         // Editing themselves, an admin keeps the session they are using.
         let keep = guard::caller().token().filter(|_| admin.id == id).cloned();
-        db::update(
-            &app_state()?.pool,
-            id,
-            &input,
-            hash.as_deref(),
-            keep.as_ref(),
-        )
-        .await
+        db::update(&pool()?, id, &input, hash.as_deref(), keep.as_ref()).await
     })
     .await
 }
@@ -189,7 +182,7 @@ pub async fn set_user_status(id: i64, status: String) -> Result<UserView, AppErr
     respond(async move {
         require_admin().await?;
         let status = UserStatus::parse(&status).map_err(|m| AppError::invalid("status", m))?;
-        db::set_status(&app_state()?.pool, id, status).await
+        db::set_status(&pool()?, id, status).await
     })
     .await
 }

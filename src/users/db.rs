@@ -4,8 +4,8 @@
 use super::model::{AvatarUrl, Email, Role, UserStatus, UserView, Username};
 use crate::{
     auth::session,
+    base::db::{begin_write, now_ms},
     error::{AppError, FieldError},
-    server::db::{begin_write, now_ms},
 };
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -360,7 +360,7 @@ pub async fn set_status(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::server::db::test_pool;
+    use crate::base::db::test_pool;
 
     pub(crate) fn input(name: &str, roles: &[Role]) -> UserInput {
         UserInput {
@@ -371,6 +371,23 @@ pub(crate) mod tests {
             roles: roles.to_vec(),
             status: UserStatus::Active,
         }
+    }
+
+    #[tokio::test]
+    async fn deactivation_in_the_app_ends_the_remembered_session_at_once() {
+        let (pool, _dir) = test_pool().await;
+        create(&pool, &input("boss", &[Role::Admin]), "h")
+            .await
+            .unwrap();
+        let ann = create(&pool, &input("ann", &[Role::User]), "h")
+            .await
+            .unwrap();
+        let token = session::start(&pool, ann.id).await.unwrap();
+        assert!(session::user(&pool, &token).await.unwrap().user.is_some());
+        set_status(&pool, ann.id, UserStatus::Inactive)
+            .await
+            .unwrap();
+        assert!(session::user(&pool, &token).await.unwrap().user.is_none());
     }
 
     #[tokio::test]

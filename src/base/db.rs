@@ -5,11 +5,19 @@ use sqlx::{
     SqlitePool,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
-use std::{str::FromStr, time::Duration};
+use std::{
+    fs::File,
+    path::{Path, PathBuf},
+    str::FromStr,
+    time::Duration,
+};
+
+/// What the database-location helpers fail with (a message for the operator).
+pub type BootError = Box<dyn std::error::Error + Send + Sync>;
 
 pub async fn connect(database_url: &str) -> Result<SqlitePool, sqlx::Error> {
-    super::ops::refuse_other_databases(database_url).map_err(sqlx::Error::Configuration)?;
-    super::ops::make_database_folder(database_url).map_err(sqlx::Error::Configuration)?;
+    refuse_other_databases(database_url).map_err(sqlx::Error::Configuration)?;
+    make_database_folder(database_url).map_err(sqlx::Error::Configuration)?;
     // A bare path is accepted too: `helpdesk.db` means `sqlite://helpdesk.db`.
     let url = if database_url.starts_with("sqlite:") {
         database_url.to_string()
@@ -94,6 +102,66 @@ impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.tx
     }
+}
+
+/// The database file behind a `sqlite:` URL (or a bare path).
+pub fn database_path(database_url: &str) -> Result<PathBuf, BootError> {
+    refuse_other_databases(database_url)?;
+    let rest = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .unwrap_or(database_url);
+    let path = rest.split('?').next().unwrap_or("");
+    if path.is_empty() || path == ":memory:" {
+        return Err(format!("{database_url} is not a database file").into());
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// A URL for another database server is an error, not a file name (`postgres://x` made a
+/// folder named `postgres:`).
+pub fn refuse_other_databases(database_url: &str) -> Result<(), BootError> {
+    match database_url.split_once("://") {
+        Some((scheme, _)) if scheme != "sqlite" => Err(format!(
+            "DATABASE_URL {scheme}://… is not supported: this helpdesk stores its data in SQLite \
+             (sqlite://PATH, or a bare file path)"
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// Creates an empty file only its owner may read and write (the database and its backups
+/// hold password hashes and sessions); SQLite gives its -wal and -shm files the same mode.
+pub fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = File::options();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
+/// Creates the folder the database file goes in (the data directory on a first run).
+pub fn make_database_folder(database_url: &str) -> Result<(), BootError> {
+    let Ok(path) = database_path(database_url) else {
+        return Ok(()); // in-memory
+    };
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create the data folder {}: {e}", dir.display()))?
+        }
+        _ => {}
+    }
+    if !path.exists() {
+        create_private_file(&path)
+            .or_else(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => Ok(()),
+                _ => Err(e),
+            })
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 pub fn now_ms() -> i64 {
