@@ -61,6 +61,7 @@ e2e:
 
 lint:
 	cargo fmt --check
+	python3 scripts/import-loops.py
 	$(SSR_ENV) cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
