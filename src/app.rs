@@ -54,6 +54,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser, once the page is hydrated: the end-to-end tests wait
+    // for this mark instead of guessing from network quiet.
+    Effect::new(mark_hydrated);
     view! {
         <Title formatter=|page: String| format!("{page} · Helpdesk")/>
         <Router>
@@ -74,5 +77,13 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </Layout>
         </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<html>` (see `App`).
+fn mark_hydrated() {
+    #[cfg(feature = "hydrate")]
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "");
     }
 }

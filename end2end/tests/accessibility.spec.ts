@@ -1,11 +1,12 @@
 import { test, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { waitForHydration } from './helpers';
 
 // WCAG 2.1 A and AA rules, checked by axe-core on every page, in light and dark.
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 async function expectAccessible(page: Page, what: string) {
-  await page.waitForLoadState('networkidle');
+  await waitForHydration(page);
   const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
   const problems = result.violations.map(
     (v) => `${what}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
@@ -109,7 +110,7 @@ test('signing in and moving around works with the keyboard alone', async ({ page
 
   // The skip link jumps past the header.
   await page.goto('/admin/departments');
-  await page.waitForLoadState('networkidle');
+  await waitForHydration(page);
   await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
   await page.keyboard.press('Tab');

@@ -22,8 +22,8 @@ export function watchErrors(page: Page): string[] {
 }
 
 export async function waitForHydration(page: Page) {
-  // The WASM client marks nothing by itself; wait until the network is quiet after load.
-  await page.waitForLoadState('networkidle');
+  // The app sets data-hydrated on <html> once the WASM client has hydrated the page.
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
 }
 
 /** A browser context signed in as `username`, on its home page. */
