@@ -24,14 +24,8 @@ pub struct TicketChange {
     pub kind: ChangeKind,
 }
 
-word_enum! {
-    pub enum ChangeKind ("A change's kind") {
-        Created = "created", "Created";
-        Comment = "comment", "Comment";
-        Status = "status", "Status";
-        Department = "department", "Department";
-    }
-}
+/// What changed: the same kinds as a ticket's history entries.
+pub use crate::tickets::model::EventKind as ChangeKind;
 
 impl TicketChange {
     /// The one rule of the fan-out: admins see every ticket, anyone else only their own.
