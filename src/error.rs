@@ -129,6 +129,9 @@ impl Errors {
 }
 
 #[cfg(feature = "ssr")]
+pub use ssr::with_status;
+
+#[cfg(feature = "ssr")]
 mod ssr {
     use super::AppError;
 
@@ -142,6 +145,30 @@ mod ssr {
                 }
             }
         }
+    }
+
+    /// Gives a server function's error answer the status its error stands for: the framework
+    /// answers every error with 500. Plain form posts (no JavaScript) were already redirected
+    /// back to their form, with the error in the URL, and pass through unchanged.
+    pub async fn with_status(res: axum::response::Response) -> axum::response::Response {
+        use axum::http::{StatusCode, header};
+        use leptos::server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
+        if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+            || !res.headers().contains_key(SERVER_FN_ERROR_HEADER)
+        {
+            return res;
+        }
+        let (mut parts, body) = res.into_parts();
+        // An encoded AppError is a few hundred bytes; anything larger is not one.
+        let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+            return AppError::Internal.status_response();
+        };
+        let err = AppError::de(bytes.clone());
+        parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(parts.status);
+        if let AppError::TooManyAttempts(secs) = err {
+            parts.headers.insert(header::RETRY_AFTER, secs.into());
+        }
+        axum::response::Response::from_parts(parts, bytes.into())
     }
 
     impl AppError {

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use {
     super::{db, guard, model::INVALID_LOGIN, password, session, throttle::Throttle},
     crate::{
-        base::context::{client_address, pool, respond, secure_cookies},
+        base::context::{client_address, pool, secure_cookies},
         error::Errors,
         users::{
             db::{OwnChange, password_hash, set_own},
@@ -19,79 +19,69 @@ use {
 
 #[server(endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
-    respond(async move {
-        let pool = pool()?;
-        let username = username.trim().to_lowercase();
-        let address = client_address();
-        let throttle = Throttle::of(&pool);
-        if let Some(wait) = throttle.wait(&username, address) {
-            return Err(AppError::TooManyAttempts(wait.as_secs_f64().ceil() as u64));
+    let pool = pool()?;
+    let username = username.trim().to_lowercase();
+    let address = client_address();
+    let throttle = Throttle::of(&pool);
+    if let Some(wait) = throttle.wait(&username, address) {
+        return Err(AppError::TooManyAttempts(wait.as_secs_f64().ceil() as u64));
+    }
+    let row = db::find_login(&pool, &username).await?;
+    // Verify even for unknown users so timing does not reveal which names exist.
+    let matches = password::verify(password, row.as_ref().map(|r| r.password_hash.clone())).await?;
+    let user = match row {
+        Some(row) if matches && row.status == UserStatus::Active => row,
+        _ => {
+            throttle.failed(&username, address);
+            return Err(AppError::invalid("", INVALID_LOGIN));
         }
-        let row = db::find_login(&pool, &username).await?;
-        // Verify even for unknown users so timing does not reveal which names exist.
-        let matches =
-            password::verify(password, row.as_ref().map(|r| r.password_hash.clone())).await?;
-        let user = match row {
-            Some(row) if matches && row.status == UserStatus::Active => row,
-            _ => {
-                throttle.failed(&username, address);
-                return Err(AppError::invalid("", INVALID_LOGIN));
-            }
-        };
-        throttle.succeeded(&username);
-        // A new session on every sign-in (the one the request came with, if any, ends): a
-        // token planted in a browser beforehand never becomes a signed-in session.
-        if let Some(old) = guard::caller().token() {
-            session::end(&pool, old).await?;
-        }
-        let token = session::start(&pool, user.id).await?;
-        set_cookie(Some(&token), secure_cookies());
-        leptos_axum::redirect("/");
-        Ok(())
-    })
-    .await
+    };
+    throttle.succeeded(&username);
+    // A new session on every sign-in (the one the request came with, if any, ends): a
+    // token planted in a browser beforehand never becomes a signed-in session.
+    if let Some(old) = guard::caller().token() {
+        session::end(&pool, old).await?;
+    }
+    let token = session::start(&pool, user.id).await?;
+    set_cookie(Some(&token), secure_cookies());
+    leptos_axum::redirect("/");
+    Ok(())
 }
 
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    respond(async move {
-        let pool = pool()?;
-        if let Some(token) = guard::caller().token() {
-            session::end(&pool, token).await?;
-        }
-        set_cookie(None, secure_cookies());
-        leptos_axum::redirect("/login");
-        Ok(())
-    })
-    .await
+    let pool = pool()?;
+    if let Some(token) = guard::caller().token() {
+        session::end(&pool, token).await?;
+    }
+    set_cookie(None, secure_cookies());
+    leptos_axum::redirect("/login");
+    Ok(())
 }
 
 /// The signed-in user, or `None` for an anonymous (or just deactivated) visitor.
 #[server(endpoint = "who_am_i")]
 pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
-    respond(guard::current_user()).await
+    guard::current_user().await
 }
 
 /// True while no active admin exists: the login page then explains how to create one.
 #[server(endpoint = "needs_setup")]
 pub async fn needs_setup() -> Result<bool, AppError> {
-    respond(async move { Ok(db::active_admin_count(&pool()?).await? == 0) }).await
+    Ok(db::active_admin_count(&pool()?).await? == 0)
 }
 
 /// The signed-in user's own account, for My account.
 #[server(endpoint = "my_account")]
 pub async fn my_account() -> Result<Account, AppError> {
-    respond(async move {
-        let user = guard::require_user().await?;
-        let sessions = session::count_of(&pool()?, user.id).await?;
-        Ok(Account {
-            username: user.username,
-            email: user.email,
-            avatar_url: user.avatar_url,
-            sessions,
-        })
+    let user = guard::require_user().await?;
+    let sessions = session::count_of(&pool()?, user.id).await?;
+    Ok(Account {
+        username: user.username,
+        email: user.email,
+        avatar_url: user.avatar_url,
+        sessions,
     })
-    .await
 }
 
 /// Changes the caller's own password. The current one is required (a session left open on
@@ -103,60 +93,51 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<String, AppError> {
-    respond(async move {
-        let pool = pool()?;
-        let user = guard::require_user().await?;
-        let mut errors = Errors::default();
-        let new = errors.check("new_password", Password::parse(&new_password));
-        if new.is_some() && new_password != confirm_password {
-            errors.check::<()>(
-                "confirm_password",
-                Err("The two new passwords are not the same.".into()),
-            );
-        }
-        let stored = password_hash(&pool, user.id).await?;
-        if !password::verify(current_password, Some(stored)).await? {
-            errors.check::<()>(
-                "current_password",
-                Err("That is not your current password.".into()),
-            );
-        }
-        errors.into_result()?;
-        let Some(new) = new else {
-            return Err(AppError::Internal);
-        };
-        let hash = password::hash(&new).await?;
-        let caller = guard::caller();
-        set_own(&pool, user.id, OwnChange::Password(&hash), caller.token()).await?;
-        Ok("Password changed. Every other browser signed in as you is signed out.".into())
-    })
-    .await
+    let pool = pool()?;
+    let user = guard::require_user().await?;
+    let mut errors = Errors::default();
+    let new = errors.check("new_password", Password::parse(&new_password));
+    if new.is_some() && new_password != confirm_password {
+        errors.check::<()>(
+            "confirm_password",
+            Err("The two new passwords are not the same.".into()),
+        );
+    }
+    let stored = password_hash(&pool, user.id).await?;
+    if !password::verify(current_password, Some(stored)).await? {
+        errors.check::<()>(
+            "current_password",
+            Err("That is not your current password.".into()),
+        );
+    }
+    errors.into_result()?;
+    let Some(new) = new else {
+        return Err(AppError::Internal);
+    };
+    let hash = password::hash(&new).await?;
+    let caller = guard::caller();
+    set_own(&pool, user.id, OwnChange::Password(&hash), caller.token()).await?;
+    Ok("Password changed. Every other browser signed in as you is signed out.".into())
 }
 
 /// Sets the caller's own avatar (an https address, or empty for initials).
 #[server(endpoint = "set_my_avatar")]
 pub async fn set_my_avatar(avatar_url: String) -> Result<String, AppError> {
-    respond(async move {
-        let user = guard::require_user().await?;
-        let url = AvatarUrl::parse(&avatar_url).map_err(|m| AppError::invalid("avatar_url", m))?;
-        set_own(&pool()?, user.id, OwnChange::Avatar(&url), None).await?;
-        Ok("Avatar saved.".into())
-    })
-    .await
+    let user = guard::require_user().await?;
+    let url = AvatarUrl::parse(&avatar_url).map_err(|m| AppError::invalid("avatar_url", m))?;
+    set_own(&pool()?, user.id, OwnChange::Avatar(&url), None).await?;
+    Ok("Avatar saved.".into())
 }
 
 /// Ends every session of the caller, this one too: for a browser left signed in elsewhere.
 #[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    respond(async move {
-        let pool = pool()?;
-        let user = guard::require_user().await?;
-        session::end_all_of(&pool, user.id, None).await?;
-        set_cookie(None, secure_cookies());
-        leptos_axum::redirect("/login");
-        Ok(())
-    })
-    .await
+    let pool = pool()?;
+    let user = guard::require_user().await?;
+    session::end_all_of(&pool, user.id, None).await?;
+    set_cookie(None, secure_cookies());
+    leptos_axum::redirect("/login");
+    Ok(())
 }
 
 #[cfg(feature = "ssr")]

@@ -1,6 +1,6 @@
 //! What a server function needs of the request it serves, provided by the router (the
 //! composition root) into each request's context: the pool, the cookie setting, who sent
-//! it, and the mapping of an error to its HTTP status.
+//! it.
 
 use crate::error::AppError;
 use axum::http;
@@ -41,34 +41,4 @@ pub fn client_address() -> std::net::IpAddr {
         .and_then(|parts| parts.extensions.get::<Client>().copied())
         .map(|client| client.ip)
         .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into())
-}
-
-/// Runs a server function body and, for fetch calls, sets the HTTP status its error stands for.
-/// Plain form posts (no JavaScript) keep the framework's redirect back to the form, which
-/// carries the error in the URL for the page to show.
-pub async fn respond<T>(
-    body: impl std::future::Future<Output = Result<T, AppError>>,
-) -> Result<T, AppError> {
-    let result = body.await;
-    if let Err(err) = &result {
-        let form_post = use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                parts
-                    .headers
-                    .get(http::header::ACCEPT)
-                    .and_then(|v| v.to_str().ok())
-                    .map(|v| v.contains("text/html"))
-            })
-            .unwrap_or(false);
-        if !form_post
-            && let Some(res) = use_context::<leptos_axum::ResponseOptions>()
-            && let Ok(code) = http::StatusCode::from_u16(err.status_code())
-        {
-            res.set_status(code);
-            if let AppError::TooManyAttempts(secs) = err {
-                res.insert_header(http::header::RETRY_AFTER, (*secs).into());
-            }
-        }
-    }
-    result
 }

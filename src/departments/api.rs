@@ -7,10 +7,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::{db, model::DepartmentName},
-    crate::{
-        auth::guard::require_admin,
-        base::context::{pool, respond},
-    },
+    crate::{auth::guard::require_admin, base::context::pool},
 };
 
 #[cfg(feature = "ssr")]
@@ -20,38 +17,26 @@ fn parse_name(name: &str) -> Result<DepartmentName, AppError> {
 
 #[server(endpoint = "list_departments")]
 pub async fn list_departments() -> Result<Vec<Department>, AppError> {
-    respond(async move {
-        require_admin().await?;
-        db::list(&pool()?).await
-    })
-    .await
+    require_admin().await?;
+    db::list(&pool()?).await
 }
 
 #[server(endpoint = "create_department")]
 pub async fn create_department(name: String) -> Result<Department, AppError> {
-    respond(async move {
-        require_admin().await?;
-        let name = parse_name(&name)?;
-        db::create(&pool()?, &name).await
-    })
-    .await
+    require_admin().await?;
+    let name = parse_name(&name)?;
+    db::create(&pool()?, &name).await
 }
 
 #[server(endpoint = "rename_department")]
 pub async fn rename_department(id: i64, name: String) -> Result<Department, AppError> {
-    respond(async move {
-        require_admin().await?;
-        let name = parse_name(&name)?;
-        db::rename(&pool()?, id, &name).await
-    })
-    .await
+    require_admin().await?;
+    let name = parse_name(&name)?;
+    db::rename(&pool()?, id, &name).await
 }
 
 #[server(endpoint = "delete_department")]
 pub async fn delete_department(id: i64) -> Result<(), AppError> {
-    respond(async move {
-        require_admin().await?;
-        db::delete(&pool()?, id).await
-    })
-    .await
+    require_admin().await?;
+    db::delete(&pool()?, id).await
 }

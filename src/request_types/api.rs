@@ -8,10 +8,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::{db, model::RequestTypeName},
-    crate::{
-        auth::guard::require_admin,
-        base::context::{pool, respond},
-    },
+    crate::{auth::guard::require_admin, base::context::pool},
 };
 
 #[cfg(feature = "ssr")]
@@ -21,38 +18,26 @@ fn parse_name(name: &str) -> Result<RequestTypeName, AppError> {
 
 #[server(endpoint = "list_request_types")]
 pub async fn list_request_types() -> Result<Vec<RequestType>, AppError> {
-    respond(async move {
-        require_admin().await?;
-        db::list(&pool()?).await
-    })
-    .await
+    require_admin().await?;
+    db::list(&pool()?).await
 }
 
 #[server(endpoint = "create_request_type")]
 pub async fn create_request_type(name: String) -> Result<RequestType, AppError> {
-    respond(async move {
-        require_admin().await?;
-        let name = parse_name(&name)?;
-        db::create(&pool()?, &name).await
-    })
-    .await
+    require_admin().await?;
+    let name = parse_name(&name)?;
+    db::create(&pool()?, &name).await
 }
 
 #[server(endpoint = "rename_request_type")]
 pub async fn rename_request_type(id: i64, name: String) -> Result<RequestType, AppError> {
-    respond(async move {
-        require_admin().await?;
-        let name = parse_name(&name)?;
-        db::rename(&pool()?, id, &name).await
-    })
-    .await
+    require_admin().await?;
+    let name = parse_name(&name)?;
+    db::rename(&pool()?, id, &name).await
 }
 
 #[server(endpoint = "delete_request_type")]
 pub async fn delete_request_type(id: i64) -> Result<(), AppError> {
-    respond(async move {
-        require_admin().await?;
-        db::delete(&pool()?, id).await
-    })
-    .await
+    require_admin().await?;
+    db::delete(&pool()?, id).await
 }

@@ -84,6 +84,8 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
             },
         )
         .fallback(files_or_not_found)
+        // leptos_axum gives each server function its own route; this maps their errors.
+        .layer(middleware::map_response(crate::error::with_status))
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate))
         // Forms are small (a comment is at most 10,000 characters).

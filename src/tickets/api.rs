@@ -16,10 +16,7 @@ use {
             guard::{require_admin, require_user},
             model::CurrentUser,
         },
-        base::{
-            context::{pool, respond},
-            db::now_ms,
-        },
+        base::{context::pool, db::now_ms},
         error::Errors,
         live::{ChangeKind, TicketChange},
     },
@@ -65,17 +62,14 @@ async fn visible(user: &CurrentUser, number: &str) -> Result<Visible, AppError> 
 /// The request types and departments a ticket can be filed under (and a list filtered by).
 #[server(endpoint = "ticket_choices")]
 pub async fn ticket_choices() -> Result<TicketOptions, AppError> {
-    respond(async move {
-        let user = require_user().await?;
-        let pool = pool()?;
-        let (request_types, departments) = crate::lists::db::choices(&pool).await?;
-        Ok(TicketOptions {
-            request_types,
-            departments,
-            my_department: user.department_id,
-        })
+    let user = require_user().await?;
+    let pool = pool()?;
+    let (request_types, departments) = crate::lists::db::choices(&pool).await?;
+    Ok(TicketOptions {
+        request_types,
+        departments,
+        my_department: user.department_id,
     })
-    .await
 }
 
 /// Files a ticket for the caller and sends them to its page.
@@ -87,114 +81,102 @@ pub async fn create_ticket(
     description: String,
     device_no: String,
 ) -> Result<String, AppError> {
-    respond(async move {
-        let user = require_user().await?;
-        let mut errors = Errors::default();
-        let request_type_id = errors.check(
-            "request_type_id",
-            parse_choice(&request_type_id, "a request type"),
-        );
-        let department_id = errors.check(
-            "department_id",
-            parse_choice(&department_id, "a department"),
-        );
-        let subject = errors.check("subject", Subject::parse(&subject));
-        let description = errors.check(
-            "description",
-            CommentText::parse(&description).map_err(|m| m.replace("comment", "description")),
-        );
-        let device_no = errors.check("device_no", DeviceNo::parse(&device_no));
-        errors.into_result()?;
-        let (
-            Some(request_type_id),
-            Some(department_id),
-            Some(subject),
-            Some(description),
-            Some(device_no),
-        ) = (
-            request_type_id,
-            department_id,
-            subject,
-            description,
-            device_no,
-        )
-        else {
-            return Err(AppError::Internal);
-        };
-        let ticket = db::NewTicket {
-            requested_by: user.id,
-            request_type_id,
-            department_id,
-            subject,
-            description,
-            device_no,
-        };
-        let (id, number) = db::create(&pool()?, &ticket, now_ms()).await?;
-        Visible {
-            id,
-            number: number.clone(),
-            requested_by: user.id,
-        }
-        .announce(ChangeKind::Created)?;
-        leptos_axum::redirect(&format!("/tickets/{number}"));
-        Ok(number)
-    })
-    .await
+    let user = require_user().await?;
+    let mut errors = Errors::default();
+    let request_type_id = errors.check(
+        "request_type_id",
+        parse_choice(&request_type_id, "a request type"),
+    );
+    let department_id = errors.check(
+        "department_id",
+        parse_choice(&department_id, "a department"),
+    );
+    let subject = errors.check("subject", Subject::parse(&subject));
+    let description = errors.check(
+        "description",
+        CommentText::parse(&description).map_err(|m| m.replace("comment", "description")),
+    );
+    let device_no = errors.check("device_no", DeviceNo::parse(&device_no));
+    errors.into_result()?;
+    let (
+        Some(request_type_id),
+        Some(department_id),
+        Some(subject),
+        Some(description),
+        Some(device_no),
+    ) = (
+        request_type_id,
+        department_id,
+        subject,
+        description,
+        device_no,
+    )
+    else {
+        return Err(AppError::Internal);
+    };
+    let ticket = db::NewTicket {
+        requested_by: user.id,
+        request_type_id,
+        department_id,
+        subject,
+        description,
+        device_no,
+    };
+    let (id, number) = db::create(&pool()?, &ticket, now_ms()).await?;
+    Visible {
+        id,
+        number: number.clone(),
+        requested_by: user.id,
+    }
+    .announce(ChangeKind::Created)?;
+    leptos_axum::redirect(&format!("/tickets/{number}"));
+    Ok(number)
 }
 
 /// A page of tickets: all of them for an admin, the caller's own for anyone else.
 #[server(endpoint = "list_tickets", input = Json)]
 pub async fn list_tickets(filter: TicketFilter, page: PageAt) -> Result<TicketPage, AppError> {
-    respond(async move {
-        let mut filter = filter;
-        let user = require_user().await?;
-        let pool = pool()?;
-        filter.requested_by = if !user.is_admin {
-            Some(user.id)
-        } else if let Some(name) = &filter.requester {
-            // Nobody by that name: no tickets (id 0 is never given out).
-            Some(crate::users::db::id_of(&pool, name).await?.unwrap_or(0))
-        } else {
-            None
-        };
-        if filter
-            .text
-            .as_ref()
-            .is_some_and(|t| t.chars().count() > 200)
-        {
-            return Err(AppError::invalid("q", "Search for at most 200 characters."));
-        }
-        // A hostile request could send thousands (each a bound parameter).
-        if filter.statuses.len() > TicketStatus::ALL.len() {
-            return Err(AppError::invalid(
-                "status",
-                "Choose at most each status once.",
-            ));
-        }
-        db::page(&pool, &filter, page, PAGE_SIZE).await
-    })
-    .await
+    let mut filter = filter;
+    let user = require_user().await?;
+    let pool = pool()?;
+    filter.requested_by = if !user.is_admin {
+        Some(user.id)
+    } else if let Some(name) = &filter.requester {
+        // Nobody by that name: no tickets (id 0 is never given out).
+        Some(crate::users::db::id_of(&pool, name).await?.unwrap_or(0))
+    } else {
+        None
+    };
+    if filter
+        .text
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > 200)
+    {
+        return Err(AppError::invalid("q", "Search for at most 200 characters."));
+    }
+    // A hostile request could send thousands (each a bound parameter).
+    if filter.statuses.len() > TicketStatus::ALL.len() {
+        return Err(AppError::invalid(
+            "status",
+            "Choose at most each status once.",
+        ));
+    }
+    db::page(&pool, &filter, page, PAGE_SIZE).await
 }
 
 #[server(endpoint = "get_ticket")]
 pub async fn get_ticket(service_request_no: String) -> Result<TicketDetail, AppError> {
-    respond(async move {
-        let user = require_user().await?;
-        let ticket = visible(&user, &service_request_no).await?;
-        db::detail(&pool()?, ticket.id).await
-    })
-    .await
+    let user = require_user().await?;
+    let ticket = visible(&user, &service_request_no).await?;
+    db::detail(&pool()?, ticket.id).await
 }
 
 /// The ticket's history merged with its comments, oldest first.
 #[server(endpoint = "ticket_history")]
 pub async fn ticket_history(service_request_no: String) -> Result<Vec<HistoryEntry>, AppError> {
-    respond(async move {
-        let user = require_user().await?;
-        let ticket = visible(&user, &service_request_no).await?;
-        db::history(&pool()?, ticket.id).await
-    })
-    .await
+    let user = require_user().await?;
+    let ticket = visible(&user, &service_request_no).await?;
+    db::history(&pool()?, ticket.id).await
 }
 
 #[server(endpoint = "add_comment")]
@@ -203,35 +185,29 @@ pub async fn add_comment(
     comment_text: String,
     device_no: String,
 ) -> Result<Comment, AppError> {
-    respond(async move {
-        let user = require_user().await?;
-        let ticket = visible(&user, &service_request_no).await?;
-        let mut errors = Errors::default();
-        let text = errors.check("comment_text", CommentText::parse(&comment_text));
-        let device = errors.check("device_no", DeviceNo::parse(&device_no));
-        errors.into_result()?;
-        let (Some(text), Some(device)) = (text, device) else {
-            return Err(AppError::Internal);
-        };
-        let pool = pool()?;
-        let comment = db::add_comment(&pool, ticket.id, &user, &text, &device, now_ms()).await?;
-        ticket.announce(ChangeKind::Comment)?;
-        Ok(comment)
-    })
-    .await
+    let user = require_user().await?;
+    let ticket = visible(&user, &service_request_no).await?;
+    let mut errors = Errors::default();
+    let text = errors.check("comment_text", CommentText::parse(&comment_text));
+    let device = errors.check("device_no", DeviceNo::parse(&device_no));
+    errors.into_result()?;
+    let (Some(text), Some(device)) = (text, device) else {
+        return Err(AppError::Internal);
+    };
+    let pool = pool()?;
+    let comment = db::add_comment(&pool, ticket.id, &user, &text, &device, now_ms()).await?;
+    ticket.announce(ChangeKind::Comment)?;
+    Ok(comment)
 }
 
 /// Admin only. Completing sets the finished date; reopening clears it.
 #[server(endpoint = "set_ticket_status")]
 pub async fn set_ticket_status(service_request_no: String, status: String) -> Result<(), AppError> {
-    respond(async move {
-        let admin = require_admin().await?;
-        let ticket = visible(&admin, &service_request_no).await?;
-        let status = TicketStatus::parse(&status).map_err(|m| AppError::invalid("status", m))?;
-        db::set_status(&pool()?, ticket.id, status, admin.id, now_ms()).await?;
-        ticket.announce(ChangeKind::Status)
-    })
-    .await
+    let admin = require_admin().await?;
+    let ticket = visible(&admin, &service_request_no).await?;
+    let status = TicketStatus::parse(&status).map_err(|m| AppError::invalid("status", m))?;
+    db::set_status(&pool()?, ticket.id, status, admin.id, now_ms()).await?;
+    ticket.announce(ChangeKind::Status)
 }
 
 /// Admin only: moves the ticket to another department.
@@ -240,13 +216,10 @@ pub async fn set_ticket_department(
     service_request_no: String,
     department_id: String,
 ) -> Result<(), AppError> {
-    respond(async move {
-        let admin = require_admin().await?;
-        let ticket = visible(&admin, &service_request_no).await?;
-        let department = parse_choice(&department_id, "a department")
-            .map_err(|m| AppError::invalid("department_id", m))?;
-        db::set_department(&pool()?, ticket.id, department, admin.id, now_ms()).await?;
-        ticket.announce(ChangeKind::Department)
-    })
-    .await
+    let admin = require_admin().await?;
+    let ticket = visible(&admin, &service_request_no).await?;
+    let department = parse_choice(&department_id, "a department")
+        .map_err(|m| AppError::invalid("department_id", m))?;
+    db::set_department(&pool()?, ticket.id, department, admin.id, now_ms()).await?;
+    ticket.announce(ChangeKind::Department)
 }

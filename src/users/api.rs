@@ -19,7 +19,7 @@ use {
             guard::{self, require_admin},
             password,
         },
-        base::context::{pool, respond},
+        base::context::pool,
         error::Errors,
     },
 };
@@ -64,34 +64,25 @@ impl UserForm<'_> {
 
 #[server(endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
-    respond(async move {
-        require_admin().await?;
-        db::list(&pool()?).await
-    })
-    .await
+    require_admin().await?;
+    db::list(&pool()?).await
 }
 
 /// Usernames starting with what an admin typed, for the requester filter's suggestions.
 #[server(endpoint = "suggest_users")]
 pub async fn suggest_users(prefix: String) -> Result<Vec<String>, AppError> {
-    respond(async move {
-        require_admin().await?;
-        let prefix = prefix.trim().to_lowercase();
-        if prefix.is_empty() || prefix.chars().count() > 32 {
-            return Ok(Vec::new());
-        }
-        db::usernames_from(&pool()?, &prefix, 8).await
-    })
-    .await
+    require_admin().await?;
+    let prefix = prefix.trim().to_lowercase();
+    if prefix.is_empty() || prefix.chars().count() > 32 {
+        return Ok(Vec::new());
+    }
+    db::usernames_from(&pool()?, &prefix, 8).await
 }
 
 #[server(endpoint = "get_user")]
 pub async fn get_user(id: i64) -> Result<UserView, AppError> {
-    respond(async move {
-        require_admin().await?;
-        db::get(&pool()?, id).await
-    })
-    .await
+    require_admin().await?;
+    db::get(&pool()?, id).await
 }
 
 #[server(endpoint = "create_user")]
@@ -105,28 +96,25 @@ pub async fn create_user(
     role_user: Option<String>,
     status: String,
 ) -> Result<UserView, AppError> {
-    respond(async move {
-        require_admin().await?;
-        let form = UserForm {
-            username: &username,
-            email: &email,
-            avatar_url: &avatar_url,
-            department_id: &department_id,
-            role_admin: &role_admin,
-            role_user: &role_user,
-            status: &status,
-        };
-        let mut errors = Errors::default();
-        let input = form.parse(&mut errors);
-        let password = errors.check("password", Password::parse(&password));
-        errors.into_result()?;
-        let (Some(input), Some(password)) = (input, password) else {
-            return Err(AppError::Internal);
-        };
-        let hash = password::hash(&password).await?;
-        db::create(&pool()?, &input, &hash).await
-    })
-    .await
+    require_admin().await?;
+    let form = UserForm {
+        username: &username,
+        email: &email,
+        avatar_url: &avatar_url,
+        department_id: &department_id,
+        role_admin: &role_admin,
+        role_user: &role_user,
+        status: &status,
+    };
+    let mut errors = Errors::default();
+    let input = form.parse(&mut errors);
+    let password = errors.check("password", Password::parse(&password));
+    errors.into_result()?;
+    let (Some(input), Some(password)) = (input, password) else {
+        return Err(AppError::Internal);
+    };
+    let hash = password::hash(&password).await?;
+    db::create(&pool()?, &input, &hash).await
 }
 
 #[server(endpoint = "update_user")]
@@ -141,48 +129,42 @@ pub async fn update_user(
     role_user: Option<String>,
     status: String,
 ) -> Result<UserView, AppError> {
-    respond(async move {
-        let admin = require_admin().await?;
-        let form = UserForm {
-            username: &username,
-            email: &email,
-            avatar_url: &avatar_url,
-            department_id: &department_id,
-            role_admin: &role_admin,
-            role_user: &role_user,
-            status: &status,
-        };
-        let mut errors = Errors::default();
-        let input = form.parse(&mut errors);
-        // An empty new password keeps the current one.
-        let password = if new_password.is_empty() {
-            None
-        } else {
-            errors.check("new_password", Password::parse(&new_password))
-        };
-        errors.into_result()?;
-        let Some(input) = input else {
-            return Err(AppError::Internal);
-        };
-        let hash = match &password {
-            Some(p) => Some(password::hash(p).await?),
-            None => None,
-        };
-        // Editing themselves, an admin keeps the session they are using.
-        let keep = guard::caller().token().filter(|_| admin.id == id).cloned();
-        db::update(&pool()?, id, &input, hash.as_deref(), keep.as_ref()).await
-    })
-    .await
+    let admin = require_admin().await?;
+    let form = UserForm {
+        username: &username,
+        email: &email,
+        avatar_url: &avatar_url,
+        department_id: &department_id,
+        role_admin: &role_admin,
+        role_user: &role_user,
+        status: &status,
+    };
+    let mut errors = Errors::default();
+    let input = form.parse(&mut errors);
+    // An empty new password keeps the current one.
+    let password = if new_password.is_empty() {
+        None
+    } else {
+        errors.check("new_password", Password::parse(&new_password))
+    };
+    errors.into_result()?;
+    let Some(input) = input else {
+        return Err(AppError::Internal);
+    };
+    let hash = match &password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+    // Editing themselves, an admin keeps the session they are using.
+    let keep = guard::caller().token().filter(|_| admin.id == id).cloned();
+    db::update(&pool()?, id, &input, hash.as_deref(), keep.as_ref()).await
 }
 
 /// Deactivates or reactivates a user. An inactive user cannot sign in, and loses any open
 /// session on their next request.
 #[server(endpoint = "set_user_status")]
 pub async fn set_user_status(id: i64, status: String) -> Result<UserView, AppError> {
-    respond(async move {
-        require_admin().await?;
-        let status = UserStatus::parse(&status).map_err(|m| AppError::invalid("status", m))?;
-        db::set_status(&pool()?, id, status).await
-    })
-    .await
+    require_admin().await?;
+    let status = UserStatus::parse(&status).map_err(|m| AppError::invalid("status", m))?;
+    db::set_status(&pool()?, id, status).await
 }
