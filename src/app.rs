@@ -3,8 +3,7 @@
 use crate::{
     auth::pages::{AccountPage, HomePage, LoginPage},
     components::{Layout, NotFoundPage},
-    departments::pages::DepartmentsPage,
-    request_types::pages::RequestTypesPage,
+    lists::{NamedList, pages::NamedListPage},
     tickets::pages::{NewTicketPage, TicketPage, TicketsPage},
     users::pages::{EditUserPage, UsersPage},
 };
@@ -70,8 +69,8 @@ pub fn App() -> impl IntoView {
                     // Before the :no route, so "new" is never taken for a ticket number.
                     <Route path=path!("/tickets/new") view=NewTicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/:no") view=TicketPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/request-types") view=RequestTypesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/departments") view=DepartmentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/request-types") view=|| view! { <NamedListPage list=NamedList::RequestTypes/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/departments") view=|| view! { <NamedListPage list=NamedList::Departments/> } ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users/:id") view=EditUserPage ssr=SsrMode::Async/>
                 </Routes>

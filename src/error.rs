@@ -100,33 +100,54 @@ impl FromServerFnError for AppError {
     }
 }
 
-/// Collects the field errors of several parses, so a form shows all its problems at once.
-#[derive(Default)]
-pub struct Errors(Vec<FieldError>);
+/// A form's parses, each with the name of its field: `all` gives every value, or every
+/// field's message at once, so a form shows all its problems together and no value can be
+/// missing after a successful parse.
+///
+/// ```ignore
+/// let (name, email) = (("name", Name::parse(n)), ("email", Email::parse(e))).all()?;
+/// ```
+pub trait ParseAll {
+    type Values;
+    fn all(self) -> Result<Self::Values, AppError>;
+}
 
-impl Errors {
-    /// Keeps the parsed value, or records the message against `field`.
-    pub fn check<T>(&mut self, field: &str, parsed: Result<T, String>) -> Option<T> {
-        match parsed {
-            Ok(v) => Some(v),
-            Err(message) => {
-                self.0.push(FieldError {
-                    field: field.into(),
-                    message,
-                });
-                None
+macro_rules! parse_all {
+    ($($value:ident: $t:ident),+) => {
+        impl<$($t),+> ParseAll for ($((&str, Result<$t, String>),)+) {
+            type Values = ($($t,)+);
+
+            fn all(self) -> Result<Self::Values, AppError> {
+                let ($($value,)+) = self;
+                match ($($value.1,)+) {
+                    ($(Ok($value),)+) => Ok(($($value,)+)),
+                    results => {
+                        let names = [$($value.0),+];
+                        let ($($value,)+) = results;
+                        let messages = [$($value.err()),+];
+                        Err(AppError::Validation(
+                            names
+                                .into_iter()
+                                .zip(messages)
+                                .filter_map(|(field, message)| {
+                                    message.map(|message| FieldError { field: field.into(), message })
+                                })
+                                .collect(),
+                        ))
+                    }
+                }
             }
         }
-    }
-
-    pub fn into_result(self) -> Result<(), AppError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Validation(self.0))
-        }
-    }
+    };
 }
+
+parse_all!(a: A);
+parse_all!(a: A, b: B);
+parse_all!(a: A, b: B, c: C);
+parse_all!(a: A, b: B, c: C, d: D);
+parse_all!(a: A, b: B, c: C, d: D, e: E);
+parse_all!(a: A, b: B, c: C, d: D, e: E, f: F);
+parse_all!(a: A, b: B, c: C, d: D, e: E, f: F, g: G);
 
 #[cfg(feature = "ssr")]
 pub use ssr::with_status;
@@ -187,14 +208,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn field_messages_are_found_by_field_name() {
-        let mut errors = Errors::default();
-        errors.check::<()>("name", Err("Too long.".into()));
-        errors.check("email", Ok(()));
-        let err = errors.into_result().unwrap_err();
+    fn every_field_message_comes_back_at_once() {
+        let err = (
+            ("name", Err::<(), _>("Too long.".to_string())),
+            ("email", Ok(1)),
+            ("phone", Err::<(), _>("Not a number.".to_string())),
+        )
+            .all()
+            .unwrap_err();
         assert_eq!(err.for_field("name").as_deref(), Some("Too long."));
         assert_eq!(err.for_field("email"), None);
+        assert_eq!(err.for_field("phone").as_deref(), Some("Not a number."));
         assert_eq!(err.status_code(), 422);
+        let ok = (("name", Ok::<_, String>("ann")), ("age", Ok(3))).all();
+        assert_eq!(ok, Ok(("ann", 3)));
     }
 
     #[test]

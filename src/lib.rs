@@ -9,11 +9,10 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod base;
 pub mod components;
-pub mod departments;
 pub mod error;
+pub mod input;
 pub mod lists;
 pub mod live;
-pub mod request_types;
 pub mod text;
 pub mod tickets;
 pub mod time;

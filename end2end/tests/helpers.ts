@@ -56,7 +56,7 @@ export async function api(page: Page, name: string, form: Record<string, string>
 
 /** Set-up through the admin API: a department (its id) and an active user. */
 export async function addDepartment(admin: Page, name: string): Promise<string> {
-  const dept = await api(admin, 'create_department', { name });
+  const dept = await api(admin, 'create_list_entry', { list: 'departments', name });
   return String(dept.id);
 }
 

@@ -9,7 +9,7 @@ use {
     super::{db, guard, model::INVALID_LOGIN, password, session, throttle::Throttle},
     crate::{
         base::context::{client_address, pool, secure_cookies},
-        error::Errors,
+        error::ParseAll,
         users::{
             db::{OwnChange, password_hash, set_own},
             model::{AvatarUrl, Password, UserStatus},
@@ -95,25 +95,24 @@ pub async fn change_password(
 ) -> Result<String, AppError> {
     let pool = pool()?;
     let user = guard::require_user().await?;
-    let mut errors = Errors::default();
-    let new = errors.check("new_password", Password::parse(&new_password));
-    if new.is_some() && new_password != confirm_password {
-        errors.check::<()>(
-            "confirm_password",
-            Err("The two new passwords are not the same.".into()),
-        );
-    }
-    let stored = password_hash(&pool, user.id).await?;
-    if !password::verify(current_password, Some(stored)).await? {
-        errors.check::<()>(
-            "current_password",
-            Err("That is not your current password.".into()),
-        );
-    }
-    errors.into_result()?;
-    let Some(new) = new else {
-        return Err(AppError::Internal);
+    let new = Password::parse(&new_password);
+    let confirmed = match new {
+        Ok(_) if new_password != confirm_password => {
+            Err("The two new passwords are not the same.".to_string())
+        }
+        _ => Ok(()),
     };
+    let stored = password_hash(&pool, user.id).await?;
+    let current = match password::verify(current_password, Some(stored)).await? {
+        true => Ok(()),
+        false => Err("That is not your current password.".to_string()),
+    };
+    let (new, (), ()) = (
+        ("new_password", new),
+        ("confirm_password", confirmed),
+        ("current_password", current),
+    )
+        .all()?;
     let hash = password::hash(&new).await?;
     let caller = guard::caller();
     set_own(&pool, user.id, OwnChange::Password(&hash), caller.token()).await?;

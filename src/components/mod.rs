@@ -3,7 +3,6 @@
 mod avatar;
 mod form;
 mod layout;
-mod named_list;
 mod pages;
 mod time;
 
@@ -12,6 +11,5 @@ pub use form::{
     Field, FormAlert, LoadError, SelectField, SuccessNote, TextArea, action_error, reset_on_success,
 };
 pub use layout::{Auth, Layout, use_auth};
-pub use named_list::{FormWrap, NamedListAdmin, NamedRow, Nouns, table_outcome};
 pub use pages::{Guard, NotFoundPage};
 pub use time::Time;

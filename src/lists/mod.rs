@@ -1,30 +1,13 @@
-//! What every admin-managed list of names shares (departments, request types, and any later
-//! list such as priorities): the option type forms offer, name parsing, and (server side)
-//! the writes and the kept copy of the lists. Features build on it; it imports no feature.
+//! Admin-managed lists of names (departments, request types, and any later list such as
+//! priorities): each described once in `model.rs`, with one page, one set of server
+//! functions and one set of queries for all of them. Other features use `Choice`; this
+//! feature imports none.
 
-use serde::{Deserialize, Serialize};
+pub mod api;
+pub mod model;
+pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod db;
 
-/// The name of an entry in an admin-managed list (a department, a request type): trimmed,
-/// 1–100 characters, no control characters. `noun` names it in the messages.
-pub fn list_entry_name(input: &str, noun: &str) -> Result<String, String> {
-    let name = input.trim();
-    if name.is_empty() {
-        return Err(format!("Enter a {noun}."));
-    }
-    if name.chars().count() > 100 {
-        return Err(format!("A {noun} has at most 100 characters."));
-    }
-    crate::text::check(name, false, &format!("a {noun}"))?;
-    Ok(name.to_string())
-}
-
-/// An id and a name: one option of a select.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct Choice {
-    pub id: i64,
-    pub name: String,
-}
+pub use model::{Choice, NamedList};

@@ -3,7 +3,8 @@
 //! exactly like a missing one.
 
 use super::model::{
-    Comment, HistoryEntry, PageAt, TicketDetail, TicketFilter, TicketOptions, TicketPage,
+    Comment, CommentForm, HistoryEntry, NewTicketForm, PageAt, TicketDetail, TicketFilter,
+    TicketOptions, TicketPage,
 };
 use crate::error::AppError;
 use leptos::{prelude::*, server_fn::codec::Json};
@@ -17,7 +18,6 @@ use {
             model::CurrentUser,
         },
         base::{context::pool, db::now_ms},
-        error::Errors,
         live::{ChangeKind, TicketChange},
     },
 };
@@ -73,47 +73,11 @@ pub async fn ticket_choices() -> Result<TicketOptions, AppError> {
 }
 
 /// Files a ticket for the caller and sends them to its page.
+// The form's fields are flattened: a plain HTML form posts them by their own names.
 #[server(endpoint = "create_ticket")]
-pub async fn create_ticket(
-    request_type_id: String,
-    department_id: String,
-    subject: String,
-    description: String,
-    device_no: String,
-) -> Result<String, AppError> {
+pub async fn create_ticket(#[server(flatten)] ticket: NewTicketForm) -> Result<String, AppError> {
     let user = require_user().await?;
-    let mut errors = Errors::default();
-    let request_type_id = errors.check(
-        "request_type_id",
-        parse_choice(&request_type_id, "a request type"),
-    );
-    let department_id = errors.check(
-        "department_id",
-        parse_choice(&department_id, "a department"),
-    );
-    let subject = errors.check("subject", Subject::parse(&subject));
-    let description = errors.check(
-        "description",
-        CommentText::parse(&description).map_err(|m| m.replace("comment", "description")),
-    );
-    let device_no = errors.check("device_no", DeviceNo::parse(&device_no));
-    errors.into_result()?;
-    let (
-        Some(request_type_id),
-        Some(department_id),
-        Some(subject),
-        Some(description),
-        Some(device_no),
-    ) = (
-        request_type_id,
-        department_id,
-        subject,
-        description,
-        device_no,
-    )
-    else {
-        return Err(AppError::Internal);
-    };
+    let (request_type_id, department_id, subject, description, device_no) = ticket.parse()?;
     let ticket = db::NewTicket {
         requested_by: user.id,
         request_type_id,
@@ -182,18 +146,11 @@ pub async fn ticket_history(service_request_no: String) -> Result<Vec<HistoryEnt
 #[server(endpoint = "add_comment")]
 pub async fn add_comment(
     service_request_no: String,
-    comment_text: String,
-    device_no: String,
+    #[server(flatten)] comment: CommentForm,
 ) -> Result<Comment, AppError> {
     let user = require_user().await?;
     let ticket = visible(&user, &service_request_no).await?;
-    let mut errors = Errors::default();
-    let text = errors.check("comment_text", CommentText::parse(&comment_text));
-    let device = errors.check("device_no", DeviceNo::parse(&device_no));
-    errors.into_result()?;
-    let (Some(text), Some(device)) = (text, device) else {
-        return Err(AppError::Internal);
-    };
+    let (text, device) = comment.parse()?;
     let pool = pool()?;
     let comment = db::add_comment(&pool, ticket.id, &user, &text, &device, now_ms()).await?;
     ticket.announce(ChangeKind::Comment)?;

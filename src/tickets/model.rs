@@ -1,6 +1,9 @@
 //! Ticket types shared by server and client, and the parsers every ticket input goes through.
 
-use crate::text;
+use crate::{
+    error::{AppError, ParseAll},
+    text,
+};
 use serde::{Deserialize, Serialize};
 
 word_enum! {
@@ -281,6 +284,59 @@ pub struct TicketOptions {
     pub departments: Vec<crate::lists::Choice>,
     /// The caller's own department: the new-ticket form starts with it chosen.
     pub my_department: Option<i64>,
+}
+
+/// The new-ticket form as posted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTicketForm {
+    pub request_type_id: String,
+    pub department_id: String,
+    pub subject: String,
+    pub description: String,
+    pub device_no: String,
+}
+
+/// What a new ticket says, parsed: (request type, department, subject, description, device).
+pub type NewTicketInput = (i64, i64, Subject, CommentText, DeviceNo);
+
+impl NewTicketForm {
+    pub fn parse(&self) -> Result<NewTicketInput, AppError> {
+        (
+            (
+                "request_type_id",
+                parse_choice(&self.request_type_id, "a request type"),
+            ),
+            (
+                "department_id",
+                parse_choice(&self.department_id, "a department"),
+            ),
+            ("subject", Subject::parse(&self.subject)),
+            (
+                "description",
+                CommentText::parse(&self.description)
+                    .map_err(|m| m.replace("comment", "description")),
+            ),
+            ("device_no", DeviceNo::parse(&self.device_no)),
+        )
+            .all()
+    }
+}
+
+/// The comment form as posted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentForm {
+    pub comment_text: String,
+    pub device_no: String,
+}
+
+impl CommentForm {
+    pub fn parse(&self) -> Result<(CommentText, DeviceNo), AppError> {
+        (
+            ("comment_text", CommentText::parse(&self.comment_text)),
+            ("device_no", DeviceNo::parse(&self.device_no)),
+        )
+            .all()
+    }
 }
 
 /// A select's value as an id; `what` names the thing in the message ("a department").

@@ -1,11 +1,8 @@
 //! User administration server functions: admin only.
 
-// Each argument is one field of a plain HTML form (it must post without JavaScript), so the
-// user forms have as many arguments as fields.
-#![allow(clippy::too_many_arguments)]
-
-use super::model::UserView;
+use super::model::{UserForm, UserView};
 use crate::error::AppError;
+use crate::input::RecordId;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -20,45 +17,43 @@ use {
             password,
         },
         base::context::pool,
-        error::Errors,
+        error::ParseAll,
     },
 };
 
-/// The form fields shared by "new user" and "edit user", as posted.
 #[cfg(feature = "ssr")]
-struct UserForm<'a> {
-    username: &'a str,
-    email: &'a str,
-    avatar_url: &'a str,
-    department_id: &'a str,
-    role_admin: &'a Option<String>,
-    role_user: &'a Option<String>,
-    status: &'a str,
-}
-
-#[cfg(feature = "ssr")]
-impl UserForm<'_> {
-    /// Parses every field, reporting all problems at once. `password` is checked alongside
-    /// so the form shows its error together with the others.
-    fn parse(&self, errors: &mut Errors) -> Option<UserInput> {
-        let username = errors.check("username", Username::parse(self.username));
-        let email = errors.check("email", Email::parse(self.email));
-        let avatar = errors.check("avatar_url", AvatarUrl::parse(self.avatar_url));
-        let department_id =
-            errors.check("department_id", parse_department_choice(self.department_id));
-        let roles = errors.check(
-            "role_admin",
-            parse_roles(checkbox(self.role_admin), checkbox(self.role_user)),
-        );
-        let status = errors.check("status", UserStatus::parse(self.status));
-        Some(UserInput {
-            username: username?,
-            email: email?,
-            avatar: avatar?,
-            department_id: department_id?,
-            roles: roles?,
-            status: status?,
-        })
+impl UserForm {
+    /// Parses every field and `extra` (the form's password field) together, so the form
+    /// shows all its problems at once.
+    fn parse_with<T>(
+        &self,
+        extra: (&'static str, Result<T, String>),
+    ) -> Result<(UserInput, T), AppError> {
+        let (username, email, avatar, department_id, roles, status, extra) = (
+            ("username", Username::parse(&self.username)),
+            ("email", Email::parse(&self.email)),
+            ("avatar_url", AvatarUrl::parse(&self.avatar_url)),
+            (
+                "department_id",
+                parse_department_choice(&self.department_id),
+            ),
+            (
+                "role_admin",
+                parse_roles(checkbox(&self.role_admin), checkbox(&self.role_user)),
+            ),
+            ("status", UserStatus::parse(&self.status)),
+            extra,
+        )
+            .all()?;
+        let input = UserInput {
+            username,
+            email,
+            avatar,
+            department_id,
+            roles,
+            status,
+        };
+        Ok((input, extra))
     }
 }
 
@@ -85,72 +80,32 @@ pub async fn get_user(id: i64) -> Result<UserView, AppError> {
     db::get(&pool()?, id).await
 }
 
+// The form's fields are flattened: a plain HTML form posts them by their own names.
 #[server(endpoint = "create_user")]
 pub async fn create_user(
-    username: String,
-    email: String,
+    #[server(flatten)] user: UserForm,
     password: String,
-    avatar_url: String,
-    department_id: String,
-    role_admin: Option<String>,
-    role_user: Option<String>,
-    status: String,
 ) -> Result<UserView, AppError> {
     require_admin().await?;
-    let form = UserForm {
-        username: &username,
-        email: &email,
-        avatar_url: &avatar_url,
-        department_id: &department_id,
-        role_admin: &role_admin,
-        role_user: &role_user,
-        status: &status,
-    };
-    let mut errors = Errors::default();
-    let input = form.parse(&mut errors);
-    let password = errors.check("password", Password::parse(&password));
-    errors.into_result()?;
-    let (Some(input), Some(password)) = (input, password) else {
-        return Err(AppError::Internal);
-    };
+    let (input, password) = user.parse_with(("password", Password::parse(&password)))?;
     let hash = password::hash(&password).await?;
     db::create(&pool()?, &input, &hash).await
 }
 
 #[server(endpoint = "update_user")]
 pub async fn update_user(
-    id: i64,
-    username: String,
-    email: String,
+    id: RecordId,
+    #[server(flatten)] user: UserForm,
     new_password: String,
-    avatar_url: String,
-    department_id: String,
-    role_admin: Option<String>,
-    role_user: Option<String>,
-    status: String,
 ) -> Result<UserView, AppError> {
     let admin = require_admin().await?;
-    let form = UserForm {
-        username: &username,
-        email: &email,
-        avatar_url: &avatar_url,
-        department_id: &department_id,
-        role_admin: &role_admin,
-        role_user: &role_user,
-        status: &status,
-    };
-    let mut errors = Errors::default();
-    let input = form.parse(&mut errors);
+    let id = id.0;
     // An empty new password keeps the current one.
-    let password = if new_password.is_empty() {
-        None
-    } else {
-        errors.check("new_password", Password::parse(&new_password))
+    let password = match new_password.as_str() {
+        "" => Ok(None),
+        new => Password::parse(new).map(Some),
     };
-    errors.into_result()?;
-    let Some(input) = input else {
-        return Err(AppError::Internal);
-    };
+    let (input, password) = user.parse_with(("new_password", password))?;
     let hash = match &password {
         Some(p) => Some(password::hash(p).await?),
         None => None,

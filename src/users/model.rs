@@ -191,6 +191,19 @@ pub fn parse_roles(admin: bool, user: bool) -> Result<Vec<Role>, String> {
     Ok(roles)
 }
 
+/// The fields of the user form as posted (new and edit share them; the password fields
+/// differ and are arguments of their own).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserForm {
+    pub username: String,
+    pub email: String,
+    pub avatar_url: String,
+    pub department_id: String,
+    pub role_admin: Option<String>,
+    pub role_user: Option<String>,
+    pub status: String,
+}
+
 /// A department select: empty means "no department".
 pub fn parse_department_choice(input: &str) -> Result<Option<i64>, String> {
     let value = input.trim();

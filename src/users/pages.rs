@@ -7,8 +7,8 @@ use crate::{
         Avatar, Field, FormAlert, Guard, LoadError, SelectField, SuccessNote, action_error,
         reset_on_success,
     },
-    departments::{api::list_departments, model::Department},
     error::AppError,
+    lists::{NamedList, api::list_entries, model::Entry},
 };
 use leptos::{html, prelude::*};
 use leptos_meta::Title;
@@ -23,7 +23,7 @@ pub fn UsersPage() -> impl IntoView {
         move || (create.version().get(), set_status.version().get()),
         |_| list_users(),
     );
-    let departments = Resource::new(|| (), |_| list_departments());
+    let departments = Resource::new(|| (), |_| list_entries(NamedList::Departments));
     view! {
         <Title text="Users"/>
         <Guard admin=true>
@@ -37,7 +37,7 @@ fn UsersAdmin(
     create: ServerAction<CreateUser>,
     set_status: ServerAction<SetUserStatus>,
     users: Resource<Result<Vec<UserView>, AppError>>,
-    departments: Resource<Result<Vec<Department>, AppError>>,
+    departments: Resource<Result<Vec<Entry>, AppError>>,
 ) -> impl IntoView {
     let create_error = action_error(create);
     let status_error = action_error(set_status);
@@ -158,7 +158,7 @@ fn UserTable(list: Vec<UserView>, set_status: ServerAction<SetUserStatus>) -> im
 fn UserFields(
     prefix: &'static str,
     user: Option<UserView>,
-    departments: Vec<Department>,
+    departments: Vec<Entry>,
     error: Signal<Option<AppError>>,
     #[prop(optional)] password_ref: Option<NodeRef<html::Input>>,
 ) -> impl IntoView {
@@ -232,7 +232,7 @@ pub fn EditUserPage() -> impl IntoView {
             None => Err(AppError::NotFound),
         }
     });
-    let departments = Resource::new(|| (), |_| list_departments());
+    let departments = Resource::new(|| (), |_| list_entries(NamedList::Departments));
     view! {
         <Title text="Edit user"/>
         <Guard admin=true>
@@ -245,7 +245,7 @@ pub fn EditUserPage() -> impl IntoView {
 fn EditUser(
     update: ServerAction<UpdateUser>,
     user: Resource<Result<UserView, AppError>>,
-    departments: Resource<Result<Vec<Department>, AppError>>,
+    departments: Resource<Result<Vec<Entry>, AppError>>,
 ) -> impl IntoView {
     let error = action_error(update);
     let saved = Signal::derive(move || match update.value().get() {

@@ -4,22 +4,41 @@
 use crate::common;
 
 use common::{TestApp, spawn_app};
-use helpdesk::users::model::{Role, UserStatus};
+use helpdesk::{
+    lists::{
+        NamedList,
+        api::{CreateListEntry, DeleteListEntry, ListEntries, RenameListEntry},
+    },
+    users::{
+        api::{CreateUser, GetUser, ListUsers, SetUserStatus, UpdateUser},
+        model::{Role, UserStatus},
+    },
+};
+use leptos::server_fn::ServerFn;
 use reqwest::{Client, StatusCode};
 
-/// Each admin server function with arguments that would succeed for an admin.
+/// Each admin server function (its path) with arguments that would succeed for an admin.
 fn admin_calls(dept_id: &str, user_id: &str) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let departments = || ("list", "departments".to_string());
+    let request_types = || ("list", "request_types".to_string());
     vec![
-        ("list_departments", vec![]),
-        ("create_department", vec![("name", "Legal".into())]),
+        (ListEntries::PATH, vec![departments()]),
         (
-            "rename_department",
-            vec![("id", dept_id.into()), ("name", "Finance & Tax".into())],
+            CreateListEntry::PATH,
+            vec![departments(), ("name", "Legal".into())],
         ),
-        ("list_users", vec![]),
-        ("get_user", vec![("id", user_id.into())]),
         (
-            "create_user",
+            RenameListEntry::PATH,
+            vec![
+                departments(),
+                ("id", dept_id.into()),
+                ("name", "Finance & Tax".into()),
+            ],
+        ),
+        (ListUsers::PATH, vec![]),
+        (GetUser::PATH, vec![("id", user_id.into())]),
+        (
+            CreateUser::PATH,
             vec![
                 ("username", "newbie".into()),
                 ("email", "newbie@example.com".into()),
@@ -31,7 +50,7 @@ fn admin_calls(dept_id: &str, user_id: &str) -> Vec<(&'static str, Vec<(&'static
             ],
         ),
         (
-            "update_user",
+            UpdateUser::PATH,
             vec![
                 ("id", user_id.into()),
                 ("username", "target".into()),
@@ -44,28 +63,41 @@ fn admin_calls(dept_id: &str, user_id: &str) -> Vec<(&'static str, Vec<(&'static
             ],
         ),
         (
-            "set_user_status",
+            SetUserStatus::PATH,
             vec![("id", user_id.into()), ("status", "active".into())],
         ),
-        ("list_request_types", vec![]),
-        ("create_request_type", vec![("name", "Printing".into())]),
+        (ListEntries::PATH, vec![request_types()]),
         (
-            "rename_request_type",
-            vec![("id", "5".into()), ("name", "Something else".into())],
+            CreateListEntry::PATH,
+            vec![request_types(), ("name", "Printing".into())],
         ),
-        ("delete_request_type", vec![("id", "999999".into())]),
-        ("delete_department", vec![("id", "999999".into())]),
+        (
+            RenameListEntry::PATH,
+            vec![
+                request_types(),
+                ("id", "5".into()),
+                ("name", "Something else".into()),
+            ],
+        ),
+        (
+            DeleteListEntry::PATH,
+            vec![request_types(), ("id", "999999".into())],
+        ),
+        (
+            DeleteListEntry::PATH,
+            vec![departments(), ("id", "999999".into())],
+        ),
     ]
 }
 
 async fn call(
     app: &TestApp,
     client: &Client,
-    name: &str,
+    path: &str,
     args: &[(&'static str, String)],
 ) -> common::Reply {
     let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    app.call(client, name, &form).await
+    app.call_at(client, path, &form).await
 }
 
 async fn fixture(app: &TestApp) -> (String, String) {
@@ -162,7 +194,7 @@ async fn only_active_admins_may_call_admin_functions() {
     let admin = app.signed_in("boss", &[Role::Admin]).await;
     for (name, args) in admin_calls(&dept, &user) {
         let reply = call(&app, &admin, name, &args).await;
-        let expected = if name.starts_with("delete_") {
+        let expected = if name.contains("/delete_") {
             StatusCode::NOT_FOUND
         } else {
             StatusCode::OK
@@ -205,9 +237,8 @@ async fn user_form_errors_are_reported_per_field_and_store_nothing() {
     let admin = app.signed_in("boss", &[Role::Admin]).await;
     let before = row_counts(&app).await;
     let reply = app
-        .call(
+        .call_form::<CreateUser>(
             &admin,
-            "create_user",
             &[
                 ("username", "x"),
                 ("email", "nope"),
@@ -236,9 +267,8 @@ async fn user_form_errors_are_reported_per_field_and_store_nothing() {
     }
     // Taken username and email.
     let reply = app
-        .call(
+        .call_form::<CreateUser>(
             &admin,
-            "create_user",
             &[
                 ("username", "Target"),
                 ("email", "new@example.com"),
@@ -267,7 +297,13 @@ async fn departments_in_use_and_duplicates_are_refused_with_a_reason() {
         .await
         .unwrap();
     let reply = app
-        .call(&admin, "delete_department", &[("id", &dept)])
+        .call(
+            &admin,
+            DeleteListEntry {
+                list: NamedList::Departments,
+                id: dept.parse().unwrap(),
+            },
+        )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     assert!(
@@ -277,14 +313,14 @@ async fn departments_in_use_and_duplicates_are_refused_with_a_reason() {
         "{}",
         reply.body
     );
-    let reply = app
-        .call(&admin, "create_department", &[("name", " finance ")])
-        .await;
+    let department = |name: &str| CreateListEntry {
+        list: NamedList::Departments,
+        name: name.into(),
+    };
+    let reply = app.call(&admin, department(" finance ")).await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     let long = "x".repeat(101);
-    let reply = app
-        .call(&admin, "create_department", &[("name", &long)])
-        .await;
+    let reply = app.call(&admin, department(&long)).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(row_counts(&app).await.1, 1);
 }
@@ -299,11 +335,7 @@ async fn the_last_admin_cannot_step_down() {
         .unwrap();
     let id = id.to_string();
     let reply = app
-        .call(
-            &admin,
-            "set_user_status",
-            &[("id", &id), ("status", "inactive")],
-        )
+        .call_form::<SetUserStatus>(&admin, &[("id", &id), ("status", "inactive")])
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.body.contains("last active admin"));
@@ -317,11 +349,39 @@ async fn the_last_admin_cannot_step_down() {
         ("role_user", "on"),
         ("status", "active"),
     ];
-    let reply = app.call(&admin, "update_user", &demote).await;
+    let reply = app.call_form::<UpdateUser>(&admin, &demote).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Still an admin: the next admin call works.
-    assert_eq!(
-        app.call(&admin, "list_users", &[]).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(app.call(&admin, ListUsers {}).await.status, StatusCode::OK);
+}
+
+/// Each list's page posts plain forms naming their list: they work without JavaScript, and
+/// a list that does not exist is refused before anything runs.
+#[tokio::test]
+async fn named_lists_take_plain_form_posts_and_refuse_an_unknown_list() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("boss", &[Role::Admin]).await;
+    let reply = app
+        .post_form::<CreateListEntry>(&admin, &[("list", "request_types"), ("name", "Printing")])
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let reply = app
+        .post_form::<CreateListEntry>(&admin, &[("list", "departments"), ("name", "Printing")])
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let reply = app
+        .call_form::<CreateListEntry>(&admin, &[("list", "users"), ("name", "Printing")])
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    let printing: (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM request_types WHERE name = 'Printing'),
+                (SELECT COUNT(*) FROM departments WHERE name = 'Printing')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(printing, (1, 1));
+    let page = app.get(&admin, "/admin/request-types").await;
+    assert!(page.html().contains("Printing"));
+    assert!(page.html().contains("What people can ask for"));
 }

@@ -1,6 +1,10 @@
 //! Sign-in over real HTTP against the real router.
 
 use crate::common;
+use helpdesk::auth::api::{
+    ChangePassword, Logout, MyAccount, SetMyAvatar, SignOutEverywhere, WhoAmI,
+};
+use helpdesk::users::api::{SetUserStatus, UpdateUser};
 
 use common::{spawn_app, spawn_app_in};
 use helpdesk::users::model::{Role, UserStatus};
@@ -48,7 +52,7 @@ async fn sign_in_sets_a_safe_session_cookie_and_opens_the_pages() {
         Some("/")
     );
 
-    let reply = app.call(&client, "logout", &[]).await;
+    let reply = app.call(&client, Logout {}).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(
         app.get(&client, "/").await.location.as_deref(),
@@ -100,7 +104,7 @@ async fn sign_out_ends_the_session_on_the_server_and_sign_in_starts_a_new_one() 
     };
     assert_eq!(copied(&first).await, StatusCode::SEE_OTHER, "replaced");
     assert_eq!(copied(&second).await, StatusCode::OK);
-    let reply = app.call(&client, "logout", &[]).await;
+    let reply = app.call(&client, Logout {}).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(
         reply.set_cookie.iter().any(|c| c.contains("Max-Age=0")),
@@ -198,9 +202,8 @@ async fn deactivation_ends_an_open_session_on_the_next_request() {
         .await
         .unwrap();
     let reply = app
-        .call(
+        .call_form::<SetUserStatus>(
             &admin,
-            "set_user_status",
             &[("id", &ann_id.to_string()), ("status", "inactive")],
         )
         .await;
@@ -209,7 +212,7 @@ async fn deactivation_ends_an_open_session_on_the_next_request() {
         app.get(&user, "/").await.location.as_deref(),
         Some("/login")
     );
-    let me = app.call(&user, "who_am_i", &[]).await;
+    let me = app.call(&user, WhoAmI {}).await;
     assert_eq!(me.body, "null");
 }
 
@@ -273,7 +276,7 @@ async fn changing_your_password_signs_out_your_other_browsers_only() {
         ),
         (change("password-123", "short", "short"), "new_password"),
     ] {
-        let reply = app.call(&here, "change_password", &form).await;
+        let reply = app.call_form::<ChangePassword>(&here, &form).await;
         assert_eq!(
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -294,9 +297,8 @@ async fn changing_your_password_signs_out_your_other_browsers_only() {
     );
 
     let reply = app
-        .call(
+        .call_form::<ChangePassword>(
             &here,
-            "change_password",
             &change("password-123", "new-password-1", "new-password-1"),
         )
         .await;
@@ -327,18 +329,14 @@ async fn changing_your_password_signs_out_your_other_browsers_only() {
 async fn sign_out_everywhere_ends_every_session_and_my_account_counts_them() {
     let app = spawn_app().await;
     let (here, there) = two_browsers(&app, "ann").await;
-    let me = app.call(&here, "my_account", &[]).await;
+    let me = app.call(&here, MyAccount {}).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     let me: serde_json::Value = serde_json::from_str(&me.body).unwrap();
     assert_eq!(me["username"], "ann");
     assert_eq!(me["sessions"], 2);
 
     let reply = app
-        .call(
-            &here,
-            "set_my_avatar",
-            &[("avatar_url", "javascript:alert(1)")],
-        )
+        .call_form::<SetMyAvatar>(&here, &[("avatar_url", "javascript:alert(1)")])
         .await;
     assert_eq!(
         reply.status,
@@ -347,22 +345,18 @@ async fn sign_out_everywhere_ends_every_session_and_my_account_counts_them() {
         reply.body
     );
     let reply = app
-        .call(
-            &here,
-            "set_my_avatar",
-            &[("avatar_url", "https://example.com/ann.png")],
-        )
+        .call_form::<SetMyAvatar>(&here, &[("avatar_url", "https://example.com/ann.png")])
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     // The other browser sees it at once (what the server remembers was forgotten).
-    let who = app.call(&there, "who_am_i", &[]).await;
+    let who = app.call(&there, WhoAmI {}).await;
     assert!(
         who.body.contains("https://example.com/ann.png"),
         "{}",
         who.body
     );
 
-    let reply = app.call(&there, "sign_out_everywhere", &[]).await;
+    let reply = app.call(&there, SignOutEverywhere {}).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert!(!signed_in_here(&app, &here).await);
     assert!(!signed_in_here(&app, &there).await);
@@ -372,7 +366,7 @@ async fn sign_out_everywhere_ends_every_session_and_my_account_counts_them() {
         .unwrap();
     assert_eq!(count, 0);
     assert_eq!(
-        app.call(&here, "my_account", &[]).await.status,
+        app.call(&here, MyAccount {}).await.status,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -408,7 +402,7 @@ async fn an_admin_changing_password_roles_or_status_ends_the_users_sessions() {
         let app = &app;
         async move {
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let reply = app.call(&admin, "update_user", &form).await;
+            let reply = app.call_form::<UpdateUser>(&admin, &form).await;
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         }
     };
@@ -446,11 +440,7 @@ async fn an_admin_changing_password_roles_or_status_ends_the_users_sessions() {
     );
     for status in ["inactive", "active"] {
         let reply = app
-            .call(
-                &admin,
-                "set_user_status",
-                &[("id", &id), ("status", status)],
-            )
+            .call_form::<SetUserStatus>(&admin, &[("id", &id), ("status", status)])
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     }
@@ -640,6 +630,6 @@ async fn a_flood_of_sign_ins_is_answered_without_a_500_and_the_server_stays_up()
         seen.contains_key(&429),
         "the address was slowed down: {seen:?}"
     );
-    let me = app.call(&watcher, "who_am_i", &[]).await;
+    let me = app.call(&watcher, WhoAmI {}).await;
     assert!(me.body.contains("\"ann\""), "{}", me.body);
 }

@@ -5,7 +5,22 @@
 use crate::common;
 
 use common::{TestApp, spawn_app};
-use helpdesk::users::model::Role;
+use helpdesk::{
+    auth::api::{
+        ChangePassword, Login, Logout, MyAccount, NeedsSetup, SetMyAvatar, SignOutEverywhere,
+        WhoAmI,
+    },
+    lists::api::{CreateListEntry, DeleteListEntry, ListEntries, RenameListEntry},
+    tickets::api::{
+        AddComment, CreateTicket, GetTicket, ListTickets, SetTicketDepartment, SetTicketStatus,
+        TicketChoices, TicketHistory,
+    },
+    users::{
+        api::{CreateUser, GetUser, ListUsers, SetUserStatus, SuggestUsers, UpdateUser},
+        model::Role,
+    },
+};
+use leptos::server_fn::ServerFn;
 use reqwest::{Client, StatusCode};
 use std::collections::BTreeSet;
 
@@ -53,23 +68,25 @@ type Args = Vec<(&'static str, String)>;
 fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
     let s = |v: &str| v.to_string();
     let no = fx.ticket.clone();
+    let departments = || ("list", s("departments"));
+    let request_types = || ("list", s("request_types"));
     vec![
-        ("who_am_i", Rule::Anyone, vec![]),
-        ("needs_setup", Rule::Anyone, vec![]),
+        (WhoAmI::PATH, Rule::Anyone, vec![]),
+        (NeedsSetup::PATH, Rule::Anyone, vec![]),
         (
-            "login",
+            Login::PATH,
             Rule::Anyone,
             vec![("username", s("nobody")), ("password", s("wrong-password"))],
         ),
-        ("my_account", Rule::SignedIn, vec![]),
+        (MyAccount::PATH, Rule::SignedIn, vec![]),
         (
-            "set_my_avatar",
+            SetMyAvatar::PATH,
             Rule::SignedIn,
             vec![("avatar_url", s("https://example.com/a.png"))],
         ),
         (
             // Wrong on purpose: allowed callers get 422, and no password changes.
-            "change_password",
+            ChangePassword::PATH,
             Rule::SignedIn,
             vec![
                 ("current_password", s("not-the-password")),
@@ -77,9 +94,9 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
                 ("confirm_password", s("new-password-1")),
             ],
         ),
-        ("ticket_choices", Rule::SignedIn, vec![]),
+        (TicketChoices::PATH, Rule::SignedIn, vec![]),
         (
-            "create_ticket",
+            CreateTicket::PATH,
             Rule::SignedIn,
             vec![
                 ("request_type_id", s("1")),
@@ -89,19 +106,19 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
                 ("device_no", s("")),
             ],
         ),
-        ("list_tickets", Rule::SignedIn, vec![]), // JSON body, see `send`
+        (ListTickets::PATH, Rule::SignedIn, vec![]), // JSON body, see `send`
         (
-            "get_ticket",
+            GetTicket::PATH,
             Rule::TicketOwner,
             vec![("service_request_no", no.clone())],
         ),
         (
-            "ticket_history",
+            TicketHistory::PATH,
             Rule::TicketOwner,
             vec![("service_request_no", no.clone())],
         ),
         (
-            "add_comment",
+            AddComment::PATH,
             Rule::TicketOwner,
             vec![
                 ("service_request_no", no.clone()),
@@ -110,62 +127,51 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
             ],
         ),
         (
-            "set_ticket_status",
+            SetTicketStatus::PATH,
             Rule::AdminOnly,
             vec![("service_request_no", no.clone()), ("status", s("ongoing"))],
         ),
         (
-            "set_ticket_department",
+            SetTicketDepartment::PATH,
             Rule::AdminOnly,
             vec![
                 ("service_request_no", no.clone()),
                 ("department_id", fx.dept.clone()),
             ],
         ),
-        ("list_departments", Rule::AdminOnly, vec![]),
+        (ListEntries::PATH, Rule::AdminOnly, vec![departments()]),
         (
-            "create_department",
+            CreateListEntry::PATH,
             Rule::AdminOnly,
-            vec![("name", format!("Dept {tag}"))],
+            vec![departments(), ("name", format!("Dept {tag}"))],
         ),
         (
-            "rename_department",
+            RenameListEntry::PATH,
             Rule::AdminOnly,
             vec![
+                departments(),
                 ("id", fx.spare_dept.clone()),
                 ("name", format!("Renamed {tag}")),
             ],
         ),
         (
-            "delete_department",
+            DeleteListEntry::PATH,
             Rule::AdminOnly,
-            vec![("id", s("999999"))],
+            vec![request_types(), ("id", s("999999"))],
         ),
-        ("list_request_types", Rule::AdminOnly, vec![]),
+        (ListUsers::PATH, Rule::AdminOnly, vec![]),
         (
-            "create_request_type",
+            SuggestUsers::PATH,
             Rule::AdminOnly,
-            vec![("name", format!("Type {tag}"))],
-        ),
-        (
-            "rename_request_type",
-            Rule::AdminOnly,
-            vec![("id", s("5")), ("name", format!("Type renamed {tag}"))],
+            vec![("prefix", s("ow"))],
         ),
         (
-            "delete_request_type",
-            Rule::AdminOnly,
-            vec![("id", s("999999"))],
-        ),
-        ("list_users", Rule::AdminOnly, vec![]),
-        ("suggest_users", Rule::AdminOnly, vec![("prefix", s("ow"))]),
-        (
-            "get_user",
+            GetUser::PATH,
             Rule::AdminOnly,
             vec![("id", fx.other_id.clone())],
         ),
         (
-            "create_user",
+            CreateUser::PATH,
             Rule::AdminOnly,
             vec![
                 ("username", format!("new-{tag}").to_lowercase()),
@@ -178,7 +184,7 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
             ],
         ),
         (
-            "update_user",
+            UpdateUser::PATH,
             Rule::AdminOnly,
             vec![
                 ("id", fx.other_id.clone()),
@@ -192,18 +198,18 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
             ],
         ),
         (
-            "set_user_status",
+            SetUserStatus::PATH,
             Rule::AdminOnly,
             vec![("id", fx.other_id.clone()), ("status", s("active"))],
         ),
-        ("logout", Rule::Anyone, vec![]),
-        ("sign_out_everywhere", Rule::SignedIn, vec![]),
+        (Logout::PATH, Rule::Anyone, vec![]),
+        (SignOutEverywhere::PATH, Rule::SignedIn, vec![]),
     ]
 }
 
 /// Functions that end the caller's session: each allowed caller calls them on a session of
 /// its own, so the shared one keeps working for the rows after.
-const ENDS_SESSION: [&str; 2] = ["logout", "sign_out_everywhere"];
+const ENDS_SESSION: [&str; 2] = [Logout::PATH, SignOutEverywhere::PATH];
 
 struct Fixture {
     dept: String,
@@ -213,16 +219,15 @@ struct Fixture {
 }
 
 async fn send(app: &TestApp, client: &Client, name: &str, args: &Args) -> common::Reply {
-    if name == "list_tickets" {
-        let body = serde_json::json!({
-            "filter": { "requested_by": null, "statuses": [], "department_id": null,
-                        "request_type_id": null, "text": null, "oldest_first": false },
-            "page": "First"
-        });
-        return app.call_json(client, name, body).await;
+    if name == ListTickets::PATH {
+        let everything = ListTickets {
+            filter: Default::default(),
+            page: Default::default(),
+        };
+        return app.call_json(client, everything).await;
     }
     let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    app.call(client, name, &form).await
+    app.call_at(client, name, &form).await
 }
 
 #[tokio::test]
@@ -240,9 +245,8 @@ async fn every_server_function_answers_each_kind_of_caller_as_the_matrix_says() 
         other_id: app.user_id("other").await,
     };
     let filed = app
-        .call(
+        .call_form::<CreateTicket>(
             &owner,
-            "create_ticket",
             &[
                 ("request_type_id", "1"),
                 ("department_id", &fx.dept),
@@ -260,7 +264,7 @@ async fn every_server_function_answers_each_kind_of_caller_as_the_matrix_says() 
 
     // Every registered server function has a row, and every row is a real function.
     let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
-        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .map(|(path, _)| path.to_string())
         .collect();
     let rows: BTreeSet<String> = matrix(&fx, "x")
         .iter()
@@ -305,8 +309,8 @@ async fn every_server_function_answers_each_kind_of_caller_as_the_matrix_says() 
                         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
                     ) && !reply.status.is_server_error()
                         && (reply.status.is_success()
-                            || name.starts_with("delete_")
-                            || ["login", "change_password"].contains(&name))
+                            || name.contains("/delete_")
+                            || [Login::PATH, ChangePassword::PATH].contains(&name))
                 }
             };
             if !ok {

@@ -3,6 +3,12 @@
 use crate::common;
 
 use common::process::{self, text};
+use helpdesk::{
+    auth::api::Login,
+    lists::api::CreateListEntry,
+    tickets::api::{AddComment, CreateTicket},
+};
+use leptos::server_fn::ServerFn;
 use std::process::Output;
 
 fn helpdesk(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
@@ -670,11 +676,12 @@ async fn kill_9_during_comment_writes_loses_no_acknowledged_comment() {
         .cookie_store(true)
         .build()
         .unwrap();
-    let call = move |name: &'static str, form: Vec<(&'static str, String)>| {
+    // A server function by its own path, as the browser posts a form to it.
+    let call = move |path: &'static str, form: Vec<(&'static str, String)>| {
         let (admin, base) = (admin.clone(), base.clone());
         async move {
             admin
-                .post(format!("{base}/api/{name}"))
+                .post(format!("{base}{path}"))
                 .header("accept", "application/json")
                 .form(&form)
                 .send()
@@ -687,7 +694,7 @@ async fn kill_9_during_comment_writes_loses_no_acknowledged_comment() {
         res.text().await.unwrap()
     };
     ok(call(
-        "login",
+        Login::PATH,
         vec![
             ("username", "root".into()),
             ("password", "a-long-password".into()),
@@ -696,12 +703,17 @@ async fn kill_9_during_comment_writes_loses_no_acknowledged_comment() {
     .await)
     .await;
     let dept: serde_json::Value = serde_json::from_str(
-        &ok(call("create_department", vec![("name", "IT".into())]).await).await,
+        &ok(call(
+            CreateListEntry::PATH,
+            vec![("list", "departments".into()), ("name", "IT".into())],
+        )
+        .await)
+        .await,
     )
     .unwrap();
     let number: String = serde_json::from_str(
         &ok(call(
-            "create_ticket",
+            CreateTicket::PATH,
             vec![
                 ("request_type_id", "1".into()),
                 ("department_id", dept["id"].to_string()),
@@ -724,7 +736,7 @@ async fn kill_9_during_comment_writes_loses_no_acknowledged_comment() {
                 for n in 0.. {
                     let text = format!("writer {w} comment {n}");
                     let res = call(
-                        "add_comment",
+                        AddComment::PATH,
                         vec![
                             ("service_request_no", number.clone()),
                             ("comment_text", text.clone()),

@@ -4,12 +4,14 @@
 //! and stores nothing; what is accepted is clean.
 
 use crate::common;
+use helpdesk::auth::api::Login;
+use helpdesk::tickets::api::{AddComment, CreateTicket, ListTickets};
+use helpdesk::users::api::SuggestUsers;
 
 use common::{TestApp, spawn_app};
 use helpdesk::{
-    departments::model::DepartmentName,
     error::AppError,
-    request_types::model::RequestTypeName,
+    lists::{NamedList, api::CreateListEntry, model::EntryName},
     text::refused_char,
     tickets::model::{CommentText, DeviceNo, Subject},
     users::model::{AvatarUrl, Email, Password, Username},
@@ -76,8 +78,9 @@ proptest! {
         if let Ok(v) = DeviceNo::parse(&s) {
             prop_assert!(v.as_deref().is_none_or(|d| clean(d, false, 64)));
         }
-        if let Ok(v) = DepartmentName::parse(&s) { prop_assert!(clean(v.as_str(), false, 100)); }
-        if let Ok(v) = RequestTypeName::parse(&s) { prop_assert!(clean(v.as_str(), false, 100)); }
+        for list in NamedList::ALL {
+            if let Ok(v) = EntryName::parse(list, &s) { prop_assert!(clean(v.as_str(), false, 100)); }
+        }
         if let Ok(v) = Username::parse(&s) {
             prop_assert!(v.as_str().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c)));
         }
@@ -115,9 +118,8 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
             .await;
         let dept = app.add_department("IT").await;
         let reply = app
-            .call(
+            .call_form::<CreateTicket>(
                 &user,
-                "create_ticket",
                 &[
                     ("request_type_id", "1"),
                     ("department_id", &dept),
@@ -181,7 +183,7 @@ proptest! {
         let result: Result<(), String> = s.runtime.block_on(async {
             let app = &s.app;
             let tickets = count(app, "tickets").await;
-            let reply = app.call(&s.user, "create_ticket", &[
+            let reply = app.call_form::<CreateTicket>(&s.user, &[
                 ("request_type_id", "1"), ("department_id", &s.dept), ("subject", &subject),
                 ("description", &text), ("device_no", &device),
             ]).await;
@@ -194,7 +196,7 @@ proptest! {
             }
 
             let comments = count(app, "ticket_comments").await;
-            let reply = app.call(&s.user, "add_comment", &[
+            let reply = app.call_form::<AddComment>(&s.user, &[
                 ("service_request_no", &s.ticket), ("comment_text", &text), ("device_no", &device),
             ]).await;
             let stored = answer_ok(&reply)?;
@@ -203,22 +205,22 @@ proptest! {
             }
 
             let departments = count(app, "departments").await;
-            let reply = app.call(&s.admin, "create_department", &[("name", &name)]).await;
+            let reply = app.call(&s.admin, CreateListEntry { list: NamedList::Departments, name: name.clone() }).await;
             let stored = answer_ok(&reply)?;
             if count(app, "departments").await != departments + stored as i64 {
-                return Err("create_department stored something it refused".into());
+                return Err("create_list_entry stored something it refused".into());
             }
 
-            let reply = app.call_json(&s.admin, "list_tickets", serde_json::json!({
+            let reply = app.call_json_value::<ListTickets>(&s.admin, serde_json::json!({
                 "filter": { "requested_by": null, "requester": name, "statuses": [],
                             "department_id": null, "request_type_id": null, "text": text,
                             "oldest_first": false },
                 "page": "First"
             })).await;
             answer_ok(&reply)?;
-            let reply = app.call(&s.admin, "suggest_users", &[("prefix", &name)]).await;
+            let reply = app.call_form::<SuggestUsers>(&s.admin, &[("prefix", &name)]).await;
             answer_ok(&reply)?;
-            let reply = app.call(&s.user, "login", &[("username", &name), ("password", &text)]).await;
+            let reply = app.call_form::<Login>(&s.user, &[("username", &name), ("password", &text)]).await;
             if reply.status.is_server_error() {
                 return Err(format!("login: {}", reply.status));
             }
@@ -236,9 +238,8 @@ async fn a_body_over_the_limit_is_refused_with_413_before_anything_runs() {
         .await;
     let huge = "x".repeat(2 * 1024 * 1024);
     let reply = app
-        .call(
+        .call_form::<CreateTicket>(
             &ann,
-            "create_ticket",
             &[
                 ("request_type_id", "1"),
                 ("department_id", "1"),

@@ -2,6 +2,8 @@
 //! user may see, and a deactivated user's stream ends.
 
 use crate::common;
+use helpdesk::auth::api::SignOutEverywhere;
+use helpdesk::tickets::api::{AddComment, CreateTicket, SetTicketStatus};
 
 use common::{TestApp, spawn_app};
 use helpdesk::users::model::Role;
@@ -86,9 +88,8 @@ impl Stream {
 
 async fn file(app: &TestApp, client: &Client, dept: &str) -> String {
     let reply = app
-        .call(
+        .call_form::<CreateTicket>(
             client,
-            "create_ticket",
             &[
                 ("request_type_id", "1"),
                 ("department_id", dept),
@@ -123,9 +124,8 @@ async fn each_stream_carries_only_what_its_user_may_see() {
 
     let anns = file(&app, &ann, &dept).await;
     let reply = app
-        .call(
+        .call_form::<AddComment>(
             &admin,
-            "add_comment",
             &[
                 ("service_request_no", &anns),
                 ("comment_text", "Seen"),
@@ -135,9 +135,8 @@ async fn each_stream_carries_only_what_its_user_may_see() {
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     let reply = app
-        .call(
+        .call_form::<SetTicketStatus>(
             &admin,
-            "set_ticket_status",
             &[("service_request_no", &anns), ("status", "ongoing")],
         )
         .await;
@@ -165,9 +164,8 @@ async fn each_stream_carries_only_what_its_user_may_see() {
     // Deactivated: the next change Bob would have seen closes his stream instead.
     app.deactivate(&admin, "bob").await;
     let reply = app
-        .call(
+        .call_form::<AddComment>(
             &admin,
-            "add_comment",
             &[
                 ("service_request_no", &bobs),
                 ("comment_text", "Bye"),
@@ -192,7 +190,7 @@ async fn a_stream_ends_as_soon_as_its_session_does() {
             .is_success()
     );
     let mut stream = Stream::open(&app, &ann).await;
-    let reply = app.call(&elsewhere, "sign_out_everywhere", &[]).await;
+    let reply = app.call(&elsewhere, SignOutEverywhere {}).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     // Closed now, not at the next heartbeat (15 s, beyond `next`'s 10 s guard).
     assert_eq!(stream.next().await, None);

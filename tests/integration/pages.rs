@@ -8,6 +8,8 @@
 //! to hydrate.
 
 use crate::common;
+use helpdesk::lists::{NamedList, api::CreateListEntry};
+use helpdesk::tickets::api::CreateTicket;
 
 use common::spawn_app;
 use helpdesk::users::model::Role;
@@ -26,13 +28,18 @@ async fn each_page_sends_each_resource_once_and_none_failed() {
     let app = spawn_app().await;
     let admin = app.signed_in("boss", &[Role::Admin]).await;
     let dept = app
-        .call(&admin, "create_department", &[("name", "IT")])
+        .call(
+            &admin,
+            CreateListEntry {
+                list: NamedList::Departments,
+                name: "IT".into(),
+            },
+        )
         .await;
     assert!(dept.status.is_success(), "{}", dept.body);
     let filed = app
-        .call(
+        .call_form::<CreateTicket>(
             &admin,
-            "create_ticket",
             &[
                 ("request_type_id", "1"),
                 ("department_id", "1"),

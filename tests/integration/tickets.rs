@@ -2,6 +2,13 @@
 //! that every bad input is refused with its message and stores nothing.
 
 use crate::common;
+use helpdesk::lists::{NamedList, api::CreateListEntry};
+use helpdesk::tickets::api::{
+    AddComment, CreateTicket, GetTicket, ListTickets, SetTicketDepartment, SetTicketStatus,
+    TicketChoices, TicketHistory,
+};
+use helpdesk::users::api::SuggestUsers;
+use leptos::server_fn::ServerFn;
 
 use common::{Reply, TestApp, spawn_app};
 use helpdesk::users::model::Role;
@@ -41,9 +48,8 @@ fn json(reply: &Reply) -> Value {
 async fn file(w: &World, client: &Client, subject: &str, dept: &str) -> String {
     let reply = w
         .app
-        .call(
+        .call_form::<CreateTicket>(
             client,
-            "create_ticket",
             &[
                 ("request_type_id", "1"),
                 ("department_id", dept),
@@ -60,11 +66,7 @@ async fn file(w: &World, client: &Client, subject: &str, dept: &str) -> String {
 async fn list(w: &World, client: &Client, filter: Value) -> Vec<String> {
     let reply = w
         .app
-        .call_json(
-            client,
-            "list_tickets",
-            json!({ "filter": filter, "page": "First" }),
-        )
+        .call_json_value::<ListTickets>(client, json!({ "filter": filter, "page": "First" }))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     json(&reply)["tickets"]
@@ -111,47 +113,43 @@ async fn users_see_and_touch_only_their_own_tickets() {
     );
     let number = [("service_request_no", no.as_str())];
     for (name, extra, expected) in [
-        ("get_ticket", vec![], StatusCode::NOT_FOUND),
-        ("ticket_history", vec![], StatusCode::NOT_FOUND),
+        (GetTicket::PATH, vec![], StatusCode::NOT_FOUND),
+        (TicketHistory::PATH, vec![], StatusCode::NOT_FOUND),
         (
-            "add_comment",
+            AddComment::PATH,
             vec![("comment_text", "me too"), ("device_no", "")],
             StatusCode::NOT_FOUND,
         ),
         (
-            "set_ticket_status",
+            SetTicketStatus::PATH,
             vec![("status", "completed")],
             StatusCode::FORBIDDEN,
         ),
         (
-            "set_ticket_department",
+            SetTicketDepartment::PATH,
             vec![("department_id", w.hr.as_str())],
             StatusCode::FORBIDDEN,
         ),
     ] {
         let args: Vec<_> = number.iter().copied().chain(extra).collect();
-        let reply = w.app.call(&w.bob, name, &args).await;
+        let reply = w.app.call_at(&w.bob, name, &args).await;
         assert_eq!(reply.status, expected, "bob {name}: {}", reply.body);
         // Even the owner may not triage.
         if expected == StatusCode::FORBIDDEN {
-            let reply = w.app.call(&w.ann, name, &args).await;
+            let reply = w.app.call_at(&w.ann, name, &args).await;
             assert_eq!(reply.status, expected, "ann {name}: {}", reply.body);
         }
-        let reply = w.app.call(&w.app.client(), name, &args).await;
+        let reply = w.app.call_at(&w.app.client(), name, &args).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "anonymous {name}");
     }
     // A missing ticket answers exactly like someone else's.
     let missing = w
         .app
-        .call(
-            &w.bob,
-            "get_ticket",
-            &[("service_request_no", "SR-2026-999999")],
-        )
+        .call_form::<GetTicket>(&w.bob, &[("service_request_no", "SR-2026-999999")])
         .await;
     let hidden = w
         .app
-        .call(&w.bob, "get_ticket", &[("service_request_no", no.as_str())])
+        .call_form::<GetTicket>(&w.bob, &[("service_request_no", no.as_str())])
         .await;
     assert_eq!((missing.status, missing.body), (hidden.status, hidden.body));
     assert_eq!(
@@ -171,14 +169,13 @@ async fn users_see_and_touch_only_their_own_tickets() {
     assert_eq!(status, "pending");
 
     // The owner reads and comments; the admin reads, comments and triages.
-    let reply = w.app.call(&w.ann, "get_ticket", &number).await;
+    let reply = w.app.call_form::<GetTicket>(&w.ann, &number).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(json(&reply)["status"], "pending");
     let reply = w
         .app
-        .call(
+        .call_form::<AddComment>(
             &w.ann,
-            "add_comment",
             &[
                 ("service_request_no", &no),
                 ("comment_text", "Any news?"),
@@ -189,9 +186,8 @@ async fn users_see_and_touch_only_their_own_tickets() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let reply = w
         .app
-        .call(
+        .call_form::<AddComment>(
             &w.admin,
-            "add_comment",
             &[
                 ("service_request_no", &no),
                 ("comment_text", "On it."),
@@ -202,30 +198,28 @@ async fn users_see_and_touch_only_their_own_tickets() {
     assert_eq!(json(&reply)["author_is_admin"], true);
     let reply = w
         .app
-        .call(
+        .call_form::<SetTicketStatus>(
             &w.admin,
-            "set_ticket_status",
             &[("service_request_no", &no), ("status", "ongoing")],
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let reply = w
         .app
-        .call(
+        .call_form::<SetTicketDepartment>(
             &w.admin,
-            "set_ticket_department",
             &[("service_request_no", &no), ("department_id", &w.hr)],
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let reply = w.app.call(&w.ann, "get_ticket", &number).await;
+    let reply = w.app.call_form::<GetTicket>(&w.ann, &number).await;
     let ticket = json(&reply);
     assert_eq!(
         (ticket["status"].as_str(), ticket["department"].as_str()),
         (Some("ongoing"), Some("HR"))
     );
     // The history the requester sees: who did what, in order, comments included.
-    let reply = w.app.call(&w.ann, "ticket_history", &number).await;
+    let reply = w.app.call_form::<TicketHistory>(&w.ann, &number).await;
     let entries: Vec<String> = json(&reply)
         .as_array()
         .unwrap()
@@ -265,16 +259,15 @@ async fn completing_sets_the_finished_date_and_reopening_clears_it() {
         async move {
             let reply = w
                 .app
-                .call(
+                .call_form::<SetTicketStatus>(
                     &w.admin,
-                    "set_ticket_status",
                     &[("service_request_no", &no), ("status", status)],
                 )
                 .await;
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
             json(
                 &w.app
-                    .call(&w.ann, "get_ticket", &[("service_request_no", &no)])
+                    .call_form::<GetTicket>(&w.ann, &[("service_request_no", &no)])
                     .await,
             )
         }
@@ -366,7 +359,7 @@ async fn every_bad_input_is_refused_with_its_message_and_stores_nothing() {
             .iter()
             .map(|(k, v)| (*k, if *k == field { value } else { *v }))
             .collect();
-        let reply = w.app.call(&w.ann, "create_ticket", &args).await;
+        let reply = w.app.call_form::<CreateTicket>(&w.ann, &args).await;
         assert_eq!(
             reply.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -400,9 +393,8 @@ async fn every_bad_input_is_refused_with_its_message_and_stores_nothing() {
     ] {
         let reply = w
             .app
-            .call(
+            .call_form::<AddComment>(
                 &w.ann,
-                "add_comment",
                 &[
                     ("service_request_no", &no),
                     ("comment_text", text),
@@ -420,13 +412,13 @@ async fn every_bad_input_is_refused_with_its_message_and_stores_nothing() {
     assert_eq!(count(&w.app, "ticket_comments").await, comments);
 
     for (name, field, value) in [
-        ("set_ticket_status", "status", "closed"),
-        ("set_ticket_department", "department_id", "999"),
-        ("set_ticket_department", "department_id", ""),
+        (SetTicketStatus::PATH, "status", "closed"),
+        (SetTicketDepartment::PATH, "department_id", "999"),
+        (SetTicketDepartment::PATH, "department_id", ""),
     ] {
         let reply = w
             .app
-            .call(
+            .call_at(
                 &w.admin,
                 name,
                 &[("service_request_no", &no), (field, value)],
@@ -454,9 +446,8 @@ async fn pages_without_javascript_file_show_and_hide_tickets() {
     // A plain form post files the ticket and lands on its page.
     let reply = w
         .app
-        .post_form(
+        .post_form::<CreateTicket>(
             &w.ann,
-            "create_ticket",
             &[
                 ("request_type_id", "2"),
                 ("department_id", &w.it),
@@ -578,16 +569,12 @@ async fn the_list_pages_through_every_ticket_by_links_and_deactivation_locks_out
     w.app.deactivate(&w.admin, "ann").await;
     let reply = w
         .app
-        .call_json(
-            &w.ann,
-            "list_tickets",
-            json!({ "filter": no_filter(), "page": "First" }),
-        )
+        .call_json_value::<ListTickets>(&w.ann, json!({ "filter": no_filter(), "page": "First" }))
         .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     let reply = w
         .app
-        .call(&w.ann, "ticket_choices", &[("requesters", "false")])
+        .call_form::<TicketChoices>(&w.ann, &[("requesters", "false")])
         .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
@@ -604,7 +591,7 @@ async fn form_choices_start_from_the_callers_department_and_hide_people_from_use
         .execute(&w.app.pool)
         .await
         .unwrap();
-    let ann = json(&w.app.call(&w.ann, "ticket_choices", &[]).await);
+    let ann = json(&w.app.call(&w.ann, TicketChoices {}).await);
     assert_eq!(ann["my_department"].to_string(), w.hr);
     assert_eq!(ann["departments"].as_array().unwrap().len(), 2);
     assert_eq!(ann["request_types"].as_array().unwrap().len(), 5);
@@ -615,18 +602,18 @@ async fn form_choices_start_from_the_callers_department_and_hide_people_from_use
     // Names are suggested to admins only, a few at a time, as they type.
     let reply = w
         .app
-        .call(&w.ann, "suggest_users", &[("prefix", "b")])
+        .call_form::<SuggestUsers>(&w.ann, &[("prefix", "b")])
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let admin = json(
         &w.app
-            .call(&w.admin, "suggest_users", &[("prefix", " Bo ")])
+            .call_form::<SuggestUsers>(&w.admin, &[("prefix", " Bo ")])
             .await,
     );
     assert_eq!(admin, json!(["bob", "boss"]));
     let none = json(
         &w.app
-            .call(&w.admin, "suggest_users", &[("prefix", "")])
+            .call_form::<SuggestUsers>(&w.admin, &[("prefix", "")])
             .await,
     );
     assert_eq!(none, json!([]));
@@ -637,9 +624,8 @@ async fn an_admin_filters_by_requester_name_and_a_user_cannot_look_at_others() {
     let w = world().await;
     for who in [&w.ann, &w.bob] {
         w.app
-            .call(
+            .call_form::<CreateTicket>(
                 who,
-                "create_ticket",
                 &[
                     ("request_type_id", "1"),
                     ("department_id", w.it.as_str()),
@@ -658,9 +644,8 @@ async fn an_admin_filters_by_requester_name_and_a_user_cannot_look_at_others() {
         let app = &w.app;
         async move {
             let page = json(
-                &app.call_json(
+                &app.call_json_value::<ListTickets>(
                     who,
-                    "list_tickets",
                     json!({ "filter": filter, "page": "First" }),
                 )
                 .await,
@@ -698,11 +683,7 @@ async fn hostile_filters_and_list_names_are_refused_with_a_message() {
     filter["statuses"] = json!(vec!["pending"; 5_000]);
     let reply = w
         .app
-        .call_json(
-            &w.admin,
-            "list_tickets",
-            json!({ "filter": filter, "page": "First" }),
-        )
+        .call_json_value::<ListTickets>(&w.admin, json!({ "filter": filter, "page": "First" }))
         .await;
     assert_eq!(
         reply.status,
@@ -716,7 +697,13 @@ async fn hostile_filters_and_list_names_are_refused_with_a_message() {
     for name in ["HR\u{202E}", "Tab\tname", "Bell\u{7}"] {
         let reply = w
             .app
-            .call(&w.admin, "create_department", &[("name", name)])
+            .call(
+                &w.admin,
+                CreateListEntry {
+                    list: NamedList::Departments,
+                    name: name.into(),
+                },
+            )
             .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
         let message = json(&reply)["Validation"][0]["message"]
@@ -767,9 +754,8 @@ async fn a_hundred_and_twenty_concurrent_clients_lose_and_duplicate_nothing() {
                         (0, _) | (_, None) => {
                             let subject = format!("client {c} ticket {n}");
                             let reply = app
-                                .call(
+                                .call_form::<CreateTicket>(
                                     &user,
-                                    "create_ticket",
                                     &[
                                         ("request_type_id", "1"),
                                         ("department_id", &it),
@@ -787,9 +773,8 @@ async fn a_hundred_and_twenty_concurrent_clients_lose_and_duplicate_nothing() {
                         (1, Some(no)) => {
                             let text = format!("client {c} comment {n}");
                             let reply = app
-                                .call(
+                                .call_form::<AddComment>(
                                     &user,
-                                    "add_comment",
                                     &[
                                         ("service_request_no", no),
                                         ("comment_text", &text),
@@ -803,9 +788,8 @@ async fn a_hundred_and_twenty_concurrent_clients_lose_and_duplicate_nothing() {
                         (_, Some(no)) => {
                             let status = ["pending", "ongoing", "completed"][n % 3];
                             let reply = app
-                                .call(
+                                .call_form::<SetTicketStatus>(
                                     &admin,
-                                    "set_ticket_status",
                                     &[("service_request_no", no), ("status", status)],
                                 )
                                 .await;

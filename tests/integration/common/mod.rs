@@ -3,18 +3,21 @@
 pub mod process;
 
 use helpdesk::{
-    auth::password,
+    auth::{api::Login, password},
     server::{
         Config,
         config::{FileConfig, Overrides},
         router::{router, state},
     },
     users::{
+        api::SetUserStatus,
         db::{self, UserInput},
         model::{AvatarUrl, Email, Role, UserStatus, Username},
     },
 };
+use leptos::server_fn::ServerFn;
 use reqwest::{Client, StatusCode, redirect::Policy};
+use serde::Serialize;
 use sqlx::SqlitePool;
 use tempfile::TempDir;
 
@@ -131,16 +134,51 @@ impl TestApp {
         }
     }
 
-    /// Calls a server function the way the hydrated client does (form-encoded, JSON back).
-    pub async fn call(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> Reply {
-        let res = client
-            .post(format!("{}/api/{name}", self.base))
+    /// Calls server function `F` with its own arguments, form-encoded as its client sends
+    /// them (JSON back).
+    pub async fn call<F: ServerFn + Serialize>(&self, client: &Client, args: F) -> Reply {
+        let body = serde_qs::to_string(&args).expect("arguments encode");
+        let req = self.post(client, F::PATH);
+        Self::send(
+            req.header("content-type", "application/x-www-form-urlencoded")
+                .body(body),
+        )
+        .await
+    }
+
+    /// Calls server function `F` with a form made by hand: for input its argument types
+    /// cannot hold (text where it takes a number, a field left out).
+    pub async fn call_form<F: ServerFn>(&self, client: &Client, form: &[(&str, &str)]) -> Reply {
+        self.call_at(client, F::PATH, form).await
+    }
+
+    /// `call_form` for tables of calls: `path` is a function's own `ServerFn::PATH`.
+    pub async fn call_at(&self, client: &Client, path: &str, form: &[(&str, &str)]) -> Reply {
+        Self::send(self.post(client, path).form(form)).await
+    }
+
+    /// Calls server function `F`, which takes JSON (the ticket list's filters are nested).
+    pub async fn call_json<F: ServerFn + Serialize>(&self, client: &Client, args: F) -> Reply {
+        Self::send(self.post(client, F::PATH).json(&args)).await
+    }
+
+    /// Calls server function `F` with a JSON body made by hand.
+    pub async fn call_json_value<F: ServerFn>(
+        &self,
+        client: &Client,
+        body: serde_json::Value,
+    ) -> Reply {
+        Self::send(self.post(client, F::PATH).json(&body)).await
+    }
+
+    fn post(&self, client: &Client, path: &str) -> reqwest::RequestBuilder {
+        client
+            .post(format!("{}{path}", self.base))
             .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        Self::reply(res).await
+    }
+
+    async fn send(req: reqwest::RequestBuilder) -> Reply {
+        Self::reply(req.send().await.unwrap()).await
     }
 
     /// A department made directly in the database; its id, as a form sends it.
@@ -170,32 +208,15 @@ impl TestApp {
     pub async fn deactivate(&self, admin: &Client, username: &str) {
         let id = self.user_id(username).await;
         let reply = self
-            .call(
-                admin,
-                "set_user_status",
-                &[("id", &id), ("status", "inactive")],
-            )
+            .call_form::<SetUserStatus>(admin, &[("id", &id), ("status", "inactive")])
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     }
 
-    /// Calls a server function that takes JSON (the ticket list's filters are nested).
-    pub async fn call_json(&self, client: &Client, name: &str, body: serde_json::Value) -> Reply {
-        let res = client
-            .post(format!("{}/api/{name}", self.base))
-            .header("accept", "application/json")
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        Self::reply(res).await
-    }
-
     /// A plain HTML form post, as a browser without JavaScript sends it.
-    pub async fn post_form(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> Reply {
+    pub async fn post_form<F: ServerFn>(&self, client: &Client, form: &[(&str, &str)]) -> Reply {
         let res = client
-            .post(format!("{}/api/{name}", self.base))
+            .post(format!("{}{}", self.base, F::PATH))
             .header("accept", "text/html")
             .header("referer", format!("{}/tickets/new", self.base))
             .form(form)
@@ -218,8 +239,10 @@ impl TestApp {
     pub async fn login(&self, client: &Client, username: &str, password: &str) -> Reply {
         self.call(
             client,
-            "login",
-            &[("username", username), ("password", password)],
+            Login {
+                username: username.into(),
+                password: password.into(),
+            },
         )
         .await
     }

@@ -1,8 +1,0 @@
-//! Department administration.
-
-pub mod api;
-pub mod model;
-pub mod pages;
-
-#[cfg(feature = "ssr")]
-pub mod db;
