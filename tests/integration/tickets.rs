@@ -7,6 +7,7 @@ use helpdesk::tickets::api::{
     AddComment, CreateTicket, GetTicket, ListTickets, SetTicketDepartment, SetTicketStatus,
     TicketChoices, TicketHistory,
 };
+use helpdesk::tickets::model::NewTicketForm;
 use helpdesk::users::api::SuggestUsers;
 use leptos::server_fn::ServerFn;
 
@@ -48,15 +49,17 @@ fn json(reply: &Reply) -> Value {
 async fn file(w: &World, client: &Client, subject: &str, dept: &str) -> String {
     let reply = w
         .app
-        .call_form::<CreateTicket>(
+        .call(
             client,
-            &[
-                ("request_type_id", "1"),
-                ("department_id", dept),
-                ("subject", subject),
-                ("description", "It does not work.\nAt all."),
-                ("device_no", "PC-7"),
-            ],
+            CreateTicket {
+                ticket: NewTicketForm {
+                    request_type_id: "1".into(),
+                    department_id: dept.into(),
+                    subject: subject.into(),
+                    description: "It does not work.\nAt all.".into(),
+                    device_no: "PC-7".into(),
+                },
+            },
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -145,7 +148,12 @@ async fn users_see_and_touch_only_their_own_tickets() {
     // A missing ticket answers exactly like someone else's.
     let missing = w
         .app
-        .call_form::<GetTicket>(&w.bob, &[("service_request_no", "SR-2026-999999")])
+        .call(
+            &w.bob,
+            GetTicket {
+                service_request_no: "SR-2026-999999".to_string(),
+            },
+        )
         .await;
     let hidden = w
         .app
@@ -267,7 +275,12 @@ async fn completing_sets_the_finished_date_and_reopening_clears_it() {
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
             json(
                 &w.app
-                    .call_form::<GetTicket>(&w.ann, &[("service_request_no", &no)])
+                    .call(
+                        &w.ann,
+                        GetTicket {
+                            service_request_no: no.to_string(),
+                        },
+                    )
                     .await,
             )
         }
