@@ -5,18 +5,6 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
-/** The variables the binary reads settings from: a test's server ignores the machine's. */
-const SETTINGS = [
-  'HELPDESK_CONFIG',
-  'LEPTOS_SITE_ADDR',
-  'HELPDESK_DATA_DIR',
-  'DATABASE_URL',
-  'LEPTOS_SITE_ROOT',
-  'HELPDESK_SECURE_COOKIES',
-  'HELPDESK_BEHIND_PROXY',
-  'HELPDESK_LOG_FORMAT',
-];
-
 /**
  * A server of a test's own, on a free port with a fresh database and an admin made by
  * `helpdesk create-admin`. By default the debug build as start-server.sh runs it; `alone`
@@ -47,11 +35,8 @@ export class OwnServer {
       });
     });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-own-'));
-    const env = { ...process.env };
-    for (const name of SETTINGS) {
-      delete env[name];
-      delete env[`${name}_FILE`];
-    }
+    // Only what a process needs: none of the machine's settings can leak into the server.
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
     let bin = path.resolve(options.bin ?? '../target/debug/helpdesk');
     let cwd = process.cwd();
     const args: string[] = [];

@@ -15,24 +15,92 @@ use std::{
 /// What the database-location helpers fail with (a message for the operator).
 pub type BootError = Box<dyn std::error::Error + Send + Sync>;
 
-pub async fn connect(database_url: &str) -> Result<SqlitePool, sqlx::Error> {
-    refuse_other_databases(database_url).map_err(sqlx::Error::Configuration)?;
-    make_database_folder(database_url).map_err(sqlx::Error::Configuration)?;
-    // A bare path is accepted too: `helpdesk.db` means `sqlite://helpdesk.db`.
-    let url = if database_url.starts_with("sqlite:") {
-        database_url.to_string()
-    } else {
-        format!("sqlite://{database_url}")
-    };
-    let options = SqliteConnectOptions::from_str(&url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+/// Where the database is: a SQLite file (or, for tests, memory), read once from the
+/// `database_url` setting (`sqlite://PATH`, `sqlite:PATH` or a bare path; query options
+/// such as `?mode=ro` are kept for the connection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Database {
+    url: String,
+    file: Option<PathBuf>,
+}
+
+impl Database {
+    /// The database file of a data folder.
+    pub fn in_folder(dir: &str) -> Database {
+        Database::file(&Path::new(dir).join(DATABASE_FILE))
+    }
+
+    pub fn file(path: &Path) -> Database {
+        Database {
+            url: format!("sqlite://{}", path.display()),
+            file: Some(path.to_path_buf()),
+        }
+    }
+
+    /// The file, or an error for an in-memory database (nothing on disk to check or copy).
+    pub fn path(&self) -> Result<&Path, BootError> {
+        self.file
+            .as_deref()
+            .ok_or_else(|| format!("{} is not a database file", self.url).into())
+    }
+
+    /// The connection options every pool and command uses.
+    pub fn connect_options(&self) -> Result<SqliteConnectOptions, sqlx::Error> {
+        Ok(SqliteConnectOptions::from_str(&self.url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5)))
+    }
+}
+
+impl FromStr for Database {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Database, String> {
+        // A URL for another database server is an error, not a file name (`postgres://x`
+        // made a folder named `postgres:`).
+        if let Some((scheme, _)) = text.split_once("://")
+            && scheme != "sqlite"
+        {
+            return Err(format!(
+                "{scheme}://… is not supported: this helpdesk stores its data in SQLite \
+                 (sqlite://PATH, or a bare file path)"
+            ));
+        }
+        let rest = text
+            .strip_prefix("sqlite://")
+            .or_else(|| text.strip_prefix("sqlite:"))
+            .unwrap_or(text);
+        let path = rest.split('?').next().unwrap_or("");
+        let file = match path {
+            "" | ":memory:" => None,
+            path => Some(PathBuf::from(path)),
+        };
+        Ok(Database {
+            url: format!("sqlite://{rest}"),
+            file,
+        })
+    }
+}
+
+impl std::fmt::Display for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.url)
+    }
+}
+
+/// The database file inside the data folder, unless `database_url` says otherwise.
+pub const DATABASE_FILE: &str = "helpdesk.db";
+
+/// Opens the database (creating its folder and file, private to their owner, on first use)
+/// and applies the migrations.
+pub async fn connect(database: &Database) -> Result<SqlitePool, sqlx::Error> {
+    make_database_folder(database).map_err(sqlx::Error::Configuration)?;
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
-        .connect_with(options)
+        .connect_with(database.connect_options()?)
         .await?;
     sqlx::migrate!().run(&pool).await?;
     Ok(pool)
@@ -104,33 +172,6 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
-/// The database file behind a `sqlite:` URL (or a bare path).
-pub fn database_path(database_url: &str) -> Result<PathBuf, BootError> {
-    refuse_other_databases(database_url)?;
-    let rest = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))
-        .unwrap_or(database_url);
-    let path = rest.split('?').next().unwrap_or("");
-    if path.is_empty() || path == ":memory:" {
-        return Err(format!("{database_url} is not a database file").into());
-    }
-    Ok(PathBuf::from(path))
-}
-
-/// A URL for another database server is an error, not a file name (`postgres://x` made a
-/// folder named `postgres:`).
-pub fn refuse_other_databases(database_url: &str) -> Result<(), BootError> {
-    match database_url.split_once("://") {
-        Some((scheme, _)) if scheme != "sqlite" => Err(format!(
-            "DATABASE_URL {scheme}://… is not supported: this helpdesk stores its data in SQLite \
-             (sqlite://PATH, or a bare file path)"
-        )
-        .into()),
-        _ => Ok(()),
-    }
-}
-
 /// Creates an empty file only its owner may read and write (the database and its backups
 /// hold password hashes and sessions); SQLite gives its -wal and -shm files the same mode.
 pub fn create_private_file(path: &Path) -> std::io::Result<()> {
@@ -142,8 +183,8 @@ pub fn create_private_file(path: &Path) -> std::io::Result<()> {
 }
 
 /// Creates the folder the database file goes in (the data directory on a first run).
-pub fn make_database_folder(database_url: &str) -> Result<(), BootError> {
-    let Ok(path) = database_path(database_url) else {
+pub fn make_database_folder(database: &Database) -> Result<(), BootError> {
+    let Ok(path) = database.path() else {
         return Ok(()); // in-memory
     };
     match path.parent() {
@@ -154,7 +195,7 @@ pub fn make_database_folder(database_url: &str) -> Result<(), BootError> {
         _ => {}
     }
     if !path.exists() {
-        create_private_file(&path)
+        create_private_file(path)
             .or_else(|e| match e.kind() {
                 std::io::ErrorKind::AlreadyExists => Ok(()),
                 _ => Err(e),
@@ -175,7 +216,8 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 pub async fn test_pool() -> (SqlitePool, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let pool = connect(&url).await.expect("test database");
+    let pool = connect(&Database::file(&dir.path().join("test.db")))
+        .await
+        .expect("test database");
     (pool, dir)
 }

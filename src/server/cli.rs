@@ -2,7 +2,7 @@
 
 use super::{
     Config,
-    config::{FileConfig, LogFormat, Overrides},
+    config::{CONFIG_ENV, Given, LogFormat, SETTINGS, Setting, Source},
     router::{self, BootError},
 };
 use crate::{
@@ -27,56 +27,33 @@ use tracing_subscriber::EnvFilter;
 )]
 pub struct Cli {
     /// Config file (default: Leptos.toml in the working directory, if present).
-    #[arg(long, global = true, env = "HELPDESK_CONFIG", value_name = "FILE")]
+    #[arg(long, global = true, env = CONFIG_ENV, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Address to listen on, e.g. 127.0.0.1:3000.
-    #[arg(long, global = true, env = "LEPTOS_SITE_ADDR", value_name = "IP:PORT")]
-    listen: Option<String>,
-    /// Folder for the database, created if missing [default: data].
-    #[arg(long, global = true, env = "HELPDESK_DATA_DIR", value_name = "DIR")]
-    data_dir: Option<String>,
-    /// SQLite database [default: sqlite://DATA_DIR/helpdesk.db] (created if missing).
-    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL")]
-    database_url: Option<String>,
-    /// Serve the compiled site (WASM, JS, CSS) from this folder instead of the built-in copy.
-    #[arg(long, global = true, env = "LEPTOS_SITE_ROOT", value_name = "DIR")]
-    site_root: Option<String>,
-    /// Mark the session cookie Secure (set this when the app is reached over https).
-    #[arg(long, global = true, env = "HELPDESK_SECURE_COOKIES", value_name = "BOOL",
-          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    secure_cookies: Option<bool>,
-    /// Behind a reverse proxy: take the client address from X-Forwarded-For and https from
-    /// X-Forwarded-Proto (only set this when the proxy is the only way in).
-    #[arg(long, global = true, env = "HELPDESK_BEHIND_PROXY", value_name = "BOOL",
-          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    behind_proxy: Option<bool>,
-    /// Log lines for people (human) or one JSON object per line (json).
-    #[arg(
-        long,
-        global = true,
-        env = "HELPDESK_LOG_FORMAT",
-        value_name = "FORMAT"
-    )]
-    log_format: Option<LogFormat>,
+    // The settings' flags are added from `SETTINGS` (see `setting_arg`).
     #[command(subcommand)]
     command: Option<Command>,
 }
 
-/// Where each setting came from: (setting, "flag" | "env" | "env file" | "" for file/default).
-type Sources = Vec<(&'static str, &'static str)>;
-
-/// The settings, each with the environment variable that can also give it. `NAME_FILE`
-/// may name a file holding the value instead (for secrets managers and container secrets).
-pub const SETTINGS: [(&str, &str); 8] = [
-    ("config", "HELPDESK_CONFIG"),
-    ("listen", "LEPTOS_SITE_ADDR"),
-    ("data_dir", "HELPDESK_DATA_DIR"),
-    ("database_url", "DATABASE_URL"),
-    ("site_root", "LEPTOS_SITE_ROOT"),
-    ("secure_cookies", "HELPDESK_SECURE_COOKIES"),
-    ("behind_proxy", "HELPDESK_BEHIND_PROXY"),
-    ("log_format", "HELPDESK_LOG_FORMAT"),
-];
+/// A setting's flag, which its environment variable can also give.
+fn setting_arg(s: &'static Setting) -> clap::Arg {
+    let arg = clap::Arg::new(s.key)
+        .long(&s.flag[2..])
+        .env(s.env)
+        .global(true)
+        .value_name(s.value_name)
+        .help(format!(
+            "{} [default: {}]",
+            s.doc.trim_end_matches('.'),
+            s.default.replace('`', "")
+        ));
+    match s.flag_alone {
+        Some(value) => arg
+            .num_args(0..=1)
+            .require_equals(true)
+            .default_missing_value(value),
+        None => arg,
+    }
+}
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -135,80 +112,58 @@ enum Command {
 }
 
 impl Cli {
-    /// Parses the command line; a setting given by neither flag nor variable may come from
-    /// the file named by its `NAME_FILE` variable. Returns where each setting came from.
-    fn parse_with_sources() -> Result<(Cli, Sources), BootError> {
+    /// Parses the command line and resolves the settings: each from its flag, else its
+    /// variable, else the file named by its `NAME_FILE` variable (for secrets managers and
+    /// container secrets), else the config file, else its default.
+    fn parse_with_config() -> Result<(Cli, Config), BootError> {
         use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
-        let matches = Cli::command().get_matches();
+        let command = SETTINGS
+            .iter()
+            .fold(Cli::command(), |command, s| command.arg(setting_arg(s)));
+        let matches = command.get_matches();
         let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
-        let mut sources = Vec::new();
-        for (id, var) in SETTINGS {
-            let source = match matches.value_source(id) {
-                Some(ValueSource::CommandLine) => "flag",
-                Some(ValueSource::EnvVariable) => "env",
-                _ => match std::env::var_os(format!("{var}_FILE")) {
-                    Some(path) => {
-                        let value = std::fs::read_to_string(&path).map_err(|e| {
-                            format!("{var}_FILE: cannot read {}: {e}", path.to_string_lossy())
-                        })?;
-                        cli.set_from_file(id, value.trim_end_matches(['\r', '\n']))
-                            .map_err(|e| format!("{var}_FILE: {e}"))?;
-                        "env file"
-                    }
-                    None => "",
-                },
+        let mut given = Given::default();
+        for s in SETTINGS {
+            let text = || {
+                matches
+                    .get_one::<String>(s.key)
+                    .cloned()
+                    .unwrap_or_default()
             };
-            sources.push((id, source));
-        }
-        Ok((cli, sources))
-    }
-
-    fn set_from_file(&mut self, id: &str, value: &str) -> Result<(), String> {
-        let text = || Some(value.to_string());
-        match id {
-            "config" => self.config = Some(PathBuf::from(value)),
-            "listen" => self.listen = text(),
-            "data_dir" => self.data_dir = text(),
-            "database_url" => self.database_url = text(),
-            "site_root" => self.site_root = text(),
-            "secure_cookies" => {
-                self.secure_cookies = Some(value.parse().map_err(|_| "true or false")?)
+            match matches.value_source(s.key) {
+                Some(ValueSource::CommandLine) => given.set(s.key, text(), Source::Flag),
+                Some(ValueSource::EnvVariable) => given.set(s.key, text(), Source::Env),
+                _ => {
+                    if let Some(value) = secret_file(s.env)? {
+                        given.set(s.key, value, Source::EnvFile);
+                    }
+                }
             }
-            "behind_proxy" => self.behind_proxy = Some(value.parse().map_err(|_| "true or false")?),
-            "log_format" => {
-                self.log_format =
-                    Some(clap::ValueEnum::from_str(value, true).map_err(|_| "human or json")?)
-            }
-            _ => {}
         }
-        Ok(())
-    }
-
-    fn file_settings(&self) -> Result<FileConfig, BootError> {
-        Ok(match &self.config {
-            Some(path) => FileConfig::load(path, true)?,
-            None => FileConfig::load(std::path::Path::new("Leptos.toml"), false)?,
-        })
-    }
-
-    fn config(&self) -> Result<Config, BootError> {
-        let file = self.file_settings()?;
-        let overrides = Overrides {
-            listen: self.listen.clone(),
-            data_dir: self.data_dir.clone(),
-            database_url: self.database_url.clone(),
-            site_root: self.site_root.clone(),
-            secure_cookies: self.secure_cookies,
-            behind_proxy: self.behind_proxy,
-            log_format: self.log_format,
-        };
-        Ok(Config::resolve(file, overrides)?)
+        if cli.config.is_none() {
+            cli.config = secret_file(CONFIG_ENV)?.map(PathBuf::from);
+        }
+        match &cli.config {
+            Some(path) => given.add_file(path, true)?,
+            None => given.add_file(std::path::Path::new("Leptos.toml"), false)?,
+        }
+        let config = Config::resolve(&given)?;
+        Ok((cli, config))
     }
 }
 
+/// The value in the file named by `{var}_FILE`, if that variable is set.
+fn secret_file(var: &str) -> Result<Option<String>, BootError> {
+    let Some(path) = std::env::var_os(format!("{var}_FILE")) else {
+        return Ok(None);
+    };
+    let value = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{var}_FILE: cannot read {}: {e}", path.to_string_lossy()))?;
+    Ok(Some(value.trim_end_matches(['\r', '\n']).to_string()))
+}
+
 pub async fn run() -> Result<(), BootError> {
-    let (cli, sources) = Cli::parse_with_sources()?;
-    let config = cli.config()?;
+    let (cli, config) = Cli::parse_with_config()?;
     init_logging(config.log_format);
     match cli.command {
         None | Some(Command::Serve) => serve(config).await,
@@ -250,49 +205,8 @@ pub async fn run() -> Result<(), BootError> {
             seed_command(&config, &plan, random).await
         }
         Some(Command::Config) => {
-            let file = cli.file_settings()?;
-            let source = |id: &str, in_file: bool| {
-                let from = sources.iter().find(|(s, _)| *s == id).map_or("", |s| s.1);
-                match (from, in_file) {
-                    ("", true) => "file",
-                    ("", false) => "default",
-                    (from, _) => from,
-                }
-            };
-            let rows = [
-                ("listen", config.listen.to_string(), file.listen.is_some()),
-                ("data_dir", config.data_dir.clone(), file.data_dir.is_some()),
-                (
-                    "database_url",
-                    config.database_url.clone(),
-                    file.database_url.is_some(),
-                ),
-                (
-                    "site_root",
-                    match &config.site_root {
-                        Some(dir) => dir.clone(),
-                        None => super::site::built_in().into(),
-                    },
-                    file.site_root.is_some(),
-                ),
-                (
-                    "secure_cookies",
-                    config.secure_cookies.to_string(),
-                    file.secure_cookies.is_some(),
-                ),
-                (
-                    "behind_proxy",
-                    config.behind_proxy.to_string(),
-                    file.behind_proxy.is_some(),
-                ),
-                (
-                    "log_format",
-                    format!("{:?}", config.log_format).to_lowercase(),
-                    file.log_format.is_some(),
-                ),
-            ];
-            for (id, value, in_file) in rows {
-                println!("{id} = {value}  ({})", source(id, in_file));
+            for (key, value, source) in config.shown() {
+                println!("{key} = {value}  ({})", source.as_str());
             }
             Ok(())
         }

@@ -1,105 +1,310 @@
-//! Runtime settings: defaults < `Leptos.toml` < environment < command-line flags.
+//! Runtime settings, each declared once in the `settings!` table below: its file key, flag,
+//! environment variable, default and doc line. Everything else derives from that table:
+//! the command-line flags, the environment and `NAME_FILE` secrets, the config file's keys,
+//! `helpdesk config`'s "where it came from" column, and the README's table (a test checks).
+//! Precedence: flag > environment (or `NAME_FILE`) > config file > default.
+//!
+//! To add a setting: one line in the table (its type implements `Value`); read it from
+//! `Config` where it is needed, and document it in `Leptos.toml` (a test checks that too).
+//!
+//! One declarative table rather than a layered-config crate (figment): the flags would
+//! still be declared to clap separately, and `NAME_FILE` and the "came from" column are
+//! a few lines here.
 
-use serde::Deserialize;
+use crate::base::db::Database;
 use std::{net::SocketAddr, path::Path};
 
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub listen: SocketAddr,
-    /// Folder for the database (and whatever else the helpdesk keeps); created if missing.
-    pub data_dir: String,
-    pub database_url: String,
-    /// A folder with the compiled site to serve instead of the one built into the binary.
-    pub site_root: Option<String>,
-    /// Mark the session cookie `Secure`: turn on when users reach the app over https.
-    pub secure_cookies: bool,
-    /// Trust X-Forwarded-For / X-Forwarded-Proto from the reverse proxy in front.
-    pub behind_proxy: bool,
-    pub log_format: LogFormat,
+/// A setting's type: read from text (a flag, a variable, a secret file, the config file)
+/// and shown as text by `helpdesk config`.
+pub trait Value: Sized {
+    /// A flag given alone means this (`--behind-proxy` is `--behind-proxy=true`).
+    const FLAG_ALONE: Option<&'static str> = None;
+    /// The value, or what is wrong with the text.
+    fn read(text: &str) -> Result<Self, String>;
+    fn show(&self) -> String;
 }
 
-/// How the server logs: readable lines for a terminal, or one JSON object per line for a
-/// log collector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    #[default]
-    Human,
-    Json,
+/// Parses with `FromStr`, or says what the text should have been.
+fn parsed<T: std::str::FromStr>(text: &str, expected: &str) -> Result<T, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not {expected}"))
 }
 
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
-pub const DEFAULT_DATA_DIR: &str = "data";
-/// The database file inside the data directory, unless `database_url` says otherwise.
-pub const DATABASE_FILE: &str = "helpdesk.db";
+impl Value for String {
+    fn read(text: &str) -> Result<Self, String> {
+        Ok(text.to_string())
+    }
+    fn show(&self) -> String {
+        self.clone()
+    }
+}
+
+impl Value for bool {
+    const FLAG_ALONE: Option<&'static str> = Some("true");
+    fn read(text: &str) -> Result<Self, String> {
+        parsed(text, "true or false")
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Value for SocketAddr {
+    fn read(text: &str) -> Result<Self, String> {
+        parsed(text, "of the form IP:PORT")
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Value for Database {
+    fn read(text: &str) -> Result<Self, String> {
+        text.parse()
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// The variable that names the config file (also `--config`); not a setting itself.
+pub const CONFIG_ENV: &str = "HELPDESK_CONFIG";
+
 /// Where `cargo leptos build` puts the site: served by a binary that has none built in.
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
 
-/// The keys the config file may hold; anything else is refused so typos do not pass silently.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub listen: Option<String>,
-    pub data_dir: Option<String>,
-    pub database_url: Option<String>,
-    pub site_root: Option<String>,
-    pub secure_cookies: Option<bool>,
-    pub behind_proxy: Option<bool>,
-    pub log_format: Option<LogFormat>,
+/// Where the site's files (WASM, JS, CSS) come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SiteRoot {
+    /// The copy built into a release binary; a debug build reads `DEFAULT_SITE_ROOT`.
+    #[default]
+    BuiltIn,
+    Folder(String),
 }
 
-/// Values that came from flags or the environment (clap merges those two, flag first).
-#[derive(Debug, Default, Clone)]
-pub struct Overrides {
-    pub listen: Option<String>,
-    pub data_dir: Option<String>,
-    pub database_url: Option<String>,
-    pub site_root: Option<String>,
-    pub secure_cookies: Option<bool>,
-    pub behind_proxy: Option<bool>,
-    pub log_format: Option<LogFormat>,
-}
-
-impl FileConfig {
-    /// Reads the file if it exists. A missing default file is fine; a broken one is an error.
-    pub fn load(path: &Path, required: bool) -> Result<FileConfig, String> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text)
-                .map_err(|e| format!("cannot read config file {}: {e}", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-                Ok(FileConfig::default())
-            }
-            Err(e) => Err(format!("cannot open config file {}: {e}", path.display())),
+impl Value for SiteRoot {
+    fn read(text: &str) -> Result<Self, String> {
+        Ok(SiteRoot::Folder(text.to_string()))
+    }
+    fn show(&self) -> String {
+        match self {
+            SiteRoot::Folder(dir) => dir.clone(),
+            SiteRoot::BuiltIn if cfg!(feature = "embed-site") => "(built into the binary)".into(),
+            SiteRoot::BuiltIn => DEFAULT_SITE_ROOT.into(),
         }
     }
 }
 
+word_enum! {
+    /// How the server logs: readable lines for a terminal, or one JSON object per line for
+    /// a log collector.
+    pub enum LogFormat ("The log format") {
+        Human = "human", "Human";
+        Json = "json", "JSON";
+    }
+}
+
+impl Value for LogFormat {
+    fn read(text: &str) -> Result<Self, String> {
+        LogFormat::parse(&text.to_lowercase()).map_err(|_| format!("{text:?} is not human or json"))
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// One setting as the table declares it.
+#[derive(Debug)]
+pub struct Setting {
+    /// Its key in the config file and in `helpdesk config`.
+    pub key: &'static str,
+    pub flag: &'static str,
+    pub env: &'static str,
+    /// The placeholder for its value in `--help`.
+    pub value_name: &'static str,
+    /// The default as the README shows it (Markdown).
+    pub default: &'static str,
+    pub doc: &'static str,
+    pub flag_alone: Option<&'static str>,
+}
+
+/// Where a setting's value came from, as `helpdesk config` prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    Env,
+    EnvFile,
+    File,
+    Default,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Flag => "flag",
+            Source::Env => "env",
+            Source::EnvFile => "env file",
+            Source::File => "file",
+            Source::Default => "default",
+        }
+    }
+}
+
+/// The text each setting was given as, and where it came from (filled by the CLI from
+/// flags, the environment and secret files, and by the config file).
+#[derive(Debug, Default, Clone)]
+pub struct Given(Vec<(&'static str, String, Source)>);
+
+impl Given {
+    /// Keeps `text` for `key` unless a source before it (flag > env > file) gave one.
+    pub fn set(&mut self, key: &'static str, text: impl Into<String>, source: Source) {
+        if !self.0.iter().any(|(k, ..)| *k == key) {
+            self.0.push((key, text.into(), source));
+        }
+    }
+
+    fn take<T: Value>(&self, key: &str) -> Result<Option<(T, Source)>, String> {
+        let Some((_, text, source)) = self.0.iter().find(|(k, ..)| *k == key) else {
+            return Ok(None);
+        };
+        T::read(text)
+            .map(|value| Some((value, *source)))
+            .map_err(|e| format!("{key}: {e}"))
+    }
+
+    /// Adds the config file's keys (below what is already given). Unknown keys are refused
+    /// so typos do not pass silently.
+    pub fn add_file(&mut self, path: &Path, required: bool) -> Result<(), String> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(()),
+            Err(e) => return Err(format!("cannot open config file {}: {e}", path.display())),
+        };
+        let table: toml::Table = toml::from_str(&text)
+            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        for (key, value) in table {
+            let Some(setting) = SETTINGS.iter().find(|s| s.key == key) else {
+                let keys: Vec<_> = SETTINGS.iter().map(|s| s.key).collect();
+                return Err(format!(
+                    "cannot read config file {}: unknown key `{key}`, expected one of {}",
+                    path.display(),
+                    keys.join(", ")
+                ));
+            };
+            let text = match value {
+                toml::Value::String(text) => text,
+                other => other.to_string(),
+            };
+            self.set(setting.key, text, Source::File);
+        }
+        Ok(())
+    }
+}
+
+macro_rules! settings {
+    ($(
+        #[doc = $doc:literal]
+        $key:ident: $ty:ty = $default:expr, shown $shown:literal,
+            flag $flag:literal, env $env:literal, value $value_name:literal;
+    )+) => {
+        /// The settings in effect, resolved once at start.
+        #[derive(Debug, Clone)]
+        pub struct Config {
+            $(#[doc = $doc] pub $key: $ty,)+
+            /// Where each setting came from.
+            pub sources: Vec<(&'static str, Source)>,
+        }
+
+        pub const SETTINGS: &[Setting] = &[$(Setting {
+            key: stringify!($key),
+            flag: $flag,
+            env: $env,
+            value_name: $value_name,
+            default: $shown,
+            doc: $doc.trim_ascii_start(),
+            flag_alone: <$ty as Value>::FLAG_ALONE,
+        }),+];
+
+        impl Config {
+            /// Each setting from what was given, else its default. A default may use the
+            /// settings declared above it.
+            pub fn resolve(given: &Given) -> Result<Config, String> {
+                let mut sources = Vec::new();
+                $(
+                    let $key: $ty = match given.take::<$ty>(stringify!($key))? {
+                        Some((value, source)) => {
+                            sources.push((stringify!($key), source));
+                            value
+                        }
+                        None => {
+                            sources.push((stringify!($key), Source::Default));
+                            $default
+                        }
+                    };
+                )+
+                Ok(Config { $($key,)+ sources })
+            }
+
+            /// Each setting's key, value and source, as `helpdesk config` prints them.
+            pub fn shown(&self) -> Vec<(&'static str, String, Source)> {
+                vec![$((
+                    stringify!($key),
+                    Value::show(&self.$key),
+                    self.source(stringify!($key)),
+                )),+]
+            }
+        }
+    };
+}
+
+settings! {
+    /// Address and port to listen on.
+    listen: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 3000)), shown "`127.0.0.1:3000`",
+        flag "--listen", env "LEPTOS_SITE_ADDR", value "IP:PORT";
+    /// Folder for the data (the database), created if missing.
+    data_dir: String = "data".into(), shown "`data`",
+        flag "--data-dir", env "HELPDESK_DATA_DIR", value "DIR";
+    /// The SQLite database, created (and migrated) if missing.
+    database_url: Database = Database::in_folder(&data_dir), shown "`sqlite://DATA_DIR/helpdesk.db`",
+        flag "--database-url", env "DATABASE_URL", value "URL";
+    /// Serve the compiled site (WASM, JS, CSS) from this folder instead of the built-in one.
+    site_root: SiteRoot = SiteRoot::default(), shown "built into a release binary; `target/site` in a debug build",
+        flag "--site-root", env "LEPTOS_SITE_ROOT", value "DIR";
+    /// Mark the session cookie Secure (when people reach the helpdesk over https).
+    secure_cookies: bool = false, shown "`false`",
+        flag "--secure-cookies", env "HELPDESK_SECURE_COOKIES", value "BOOL";
+    /// Behind a reverse proxy that is the only way in: trust its X-Forwarded-For and -Proto.
+    behind_proxy: bool = false, shown "`false`",
+        flag "--behind-proxy", env "HELPDESK_BEHIND_PROXY", value "BOOL";
+    /// Log lines for people (human) or one JSON object per line (json).
+    log_format: LogFormat = LogFormat::Human, shown "`human`",
+        flag "--log-format", env "HELPDESK_LOG_FORMAT", value "FORMAT";
+}
+
 impl Config {
-    pub fn resolve(file: FileConfig, over: Overrides) -> Result<Config, String> {
-        let listen = over
-            .listen
-            .or(file.listen)
-            .unwrap_or_else(|| DEFAULT_LISTEN.into());
-        let listen = listen
-            .parse()
-            .map_err(|_| format!("listen address {listen:?} is not of the form IP:PORT"))?;
-        let data_dir = over
-            .data_dir
-            .or(file.data_dir)
-            .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
-        let database_url = over.database_url.or(file.database_url).unwrap_or_else(|| {
-            let path = Path::new(&data_dir).join(DATABASE_FILE);
-            format!("sqlite://{}", path.display())
-        });
-        Ok(Config {
-            listen,
-            data_dir,
-            database_url,
-            site_root: over.site_root.or(file.site_root),
-            secure_cookies: over.secure_cookies.or(file.secure_cookies).unwrap_or(false),
-            behind_proxy: over.behind_proxy.or(file.behind_proxy).unwrap_or(false),
-            log_format: over.log_format.or(file.log_format).unwrap_or_default(),
-        })
+    pub fn source(&self, key: &str) -> Source {
+        self.sources
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(Source::Default, |(_, s)| *s)
+    }
+
+    /// The README's settings table, made from `SETTINGS`.
+    pub fn readme_table() -> String {
+        let mut table = String::from(
+            "| setting | flag | environment | default | what it does |\n|---|---|---|---|---|\n",
+        );
+        for s in SETTINGS {
+            table.push_str(&format!(
+                "| `{}` | `{}` | `{}` | {} | {} |\n",
+                s.key, s.flag, s.env, s.default, s.doc
+            ));
+        }
+        table.push_str(&format!(
+            "| config file | `--config` | `{CONFIG_ENV}` | `Leptos.toml` if present | Where the settings above may also be given. |\n"
+        ));
+        table
     }
 }
 
@@ -107,57 +312,57 @@ impl Config {
 mod tests {
     use super::*;
 
+    fn given(pairs: &[(&'static str, &str, Source)]) -> Given {
+        let mut given = Given::default();
+        for (key, text, source) in pairs {
+            given.set(key, *text, *source);
+        }
+        given
+    }
+
     #[test]
-    fn flags_and_env_beat_the_file_which_beats_defaults() {
-        let file = FileConfig {
-            listen: Some("0.0.0.0:8080".into()),
-            database_url: Some("sqlite://file.db".into()),
-            ..Default::default()
-        };
-        let over = Overrides {
-            database_url: Some("sqlite://flag.db".into()),
-            ..Default::default()
-        };
-        let config = Config::resolve(file, over).unwrap();
+    fn the_first_source_given_wins_and_the_rest_are_defaults() {
+        let config = Config::resolve(&given(&[
+            ("database_url", "sqlite://flag.db", Source::Flag),
+            ("database_url", "sqlite://file.db", Source::File),
+            ("listen", "0.0.0.0:8080", Source::File),
+        ]))
+        .unwrap();
         assert_eq!(config.listen.to_string(), "0.0.0.0:8080");
-        assert_eq!(config.database_url, "sqlite://flag.db");
-        assert_eq!(config.site_root, None);
-        assert!(!config.secure_cookies);
-        assert!(!config.behind_proxy);
+        assert_eq!(config.database_url.to_string(), "sqlite://flag.db");
+        assert_eq!(config.source("database_url"), Source::Flag);
+        assert_eq!(config.source("listen"), Source::File);
+        assert_eq!(config.source("behind_proxy"), Source::Default);
+        assert!(!config.secure_cookies && !config.behind_proxy);
     }
 
     #[test]
     fn the_database_lives_in_the_data_directory_unless_given() {
-        let config = Config::resolve(FileConfig::default(), Overrides::default()).unwrap();
-        assert_eq!(config.database_url, "sqlite://data/helpdesk.db");
-        let over = Overrides {
-            data_dir: Some("/var/lib/helpdesk".into()),
-            ..Default::default()
-        };
-        let config = Config::resolve(FileConfig::default(), over.clone()).unwrap();
+        let config = Config::resolve(&Given::default()).unwrap();
+        assert_eq!(config.database_url.to_string(), "sqlite://data/helpdesk.db");
+        let config =
+            Config::resolve(&given(&[("data_dir", "/var/lib/helpdesk", Source::Env)])).unwrap();
         assert_eq!(
-            config.database_url,
+            config.database_url.to_string(),
             "sqlite:///var/lib/helpdesk/helpdesk.db"
         );
-        let over = Overrides {
-            database_url: Some("sqlite://elsewhere.db".into()),
-            ..over
-        };
-        let config = Config::resolve(FileConfig::default(), over).unwrap();
-        assert_eq!(config.database_url, "sqlite://elsewhere.db");
+        let config = Config::resolve(&given(&[
+            ("data_dir", "/var/lib/helpdesk", Source::Env),
+            ("database_url", "elsewhere.db", Source::Env),
+        ]))
+        .unwrap();
+        assert_eq!(config.database_url.to_string(), "sqlite://elsewhere.db");
     }
 
     #[test]
-    fn a_bad_listen_address_is_explained() {
-        let over = Overrides {
-            listen: Some("localhost".into()),
-            ..Default::default()
-        };
-        assert!(
-            Config::resolve(FileConfig::default(), over)
-                .unwrap_err()
-                .contains("IP:PORT")
-        );
+    fn a_bad_value_is_explained() {
+        let err = Config::resolve(&given(&[("listen", "localhost", Source::Flag)])).unwrap_err();
+        assert!(err.contains("IP:PORT"), "{err}");
+        let err = Config::resolve(&given(&[("behind_proxy", "yes", Source::Env)])).unwrap_err();
+        assert!(err.contains("true or false"), "{err}");
+        let err = Config::resolve(&given(&[("database_url", "postgres://x/y", Source::Env)]))
+            .unwrap_err();
+        assert!(err.contains("SQLite"), "{err}");
     }
 
     #[test]
@@ -165,8 +370,34 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("Leptos.toml");
         std::fs::write(&path, "lissen = \"1.2.3.4:5\"\n").unwrap();
-        assert!(FileConfig::load(&path, false).is_err());
-        assert!(FileConfig::load(&dir.path().join("none.toml"), false).is_ok());
-        assert!(FileConfig::load(&dir.path().join("none.toml"), true).is_err());
+        assert!(Given::default().add_file(&path, false).is_err());
+        let none = dir.path().join("none.toml");
+        assert!(Given::default().add_file(&none, false).is_ok());
+        assert!(Given::default().add_file(&none, true).is_err());
+    }
+
+    /// The README's table and Leptos.toml's comments are written for people, but every
+    /// setting must be in both, as the table declares it.
+    #[test]
+    fn the_readme_and_leptos_toml_document_every_setting() {
+        let readme = include_str!("../../README.md");
+        assert!(
+            readme.contains(&Config::readme_table()),
+            "README.md's settings table is not the one SETTINGS makes; paste this:\n{}",
+            Config::readme_table()
+        );
+        let file = include_str!("../../Leptos.toml");
+        for s in SETTINGS {
+            assert!(
+                file.contains(&format!("# {} = ", s.key)),
+                "Leptos.toml: {}",
+                s.key
+            );
+            assert!(
+                file.contains(s.env) && file.contains(s.flag),
+                "Leptos.toml: {}",
+                s.key
+            );
+        }
     }
 }

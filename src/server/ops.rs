@@ -2,23 +2,22 @@
 //! `restore` away from a database a server is using.
 
 use super::router::BootError;
-use crate::base::db::{create_private_file, database_path, make_database_folder};
+use crate::base::db::{Database, create_private_file, make_database_folder};
 use sqlx::{
     ConnectOptions, Connection, SqliteConnection, SqlitePool, sqlite::SqliteConnectOptions,
 };
 use std::{
     fs::File,
     path::{Path, PathBuf},
-    str::FromStr,
 };
 
 /// Takes the database's lock file for as long as the returned file is kept open.
-pub fn hold_database(database_url: &str) -> Result<Option<File>, BootError> {
-    let Ok(path) = database_path(database_url) else {
+pub fn hold_database(database: &Database) -> Result<Option<File>, BootError> {
+    let Ok(path) = database.path() else {
         return Ok(None); // in-memory: nothing to protect
     };
-    make_database_folder(database_url)?;
-    let lock_path = lock_path(&path);
+    make_database_folder(database)?;
+    let lock_path = lock_path(path);
     let file = File::options()
         .create(true)
         .truncate(false)
@@ -83,14 +82,14 @@ async fn integrity(path: &Path) -> Result<Vec<String>, BootError> {
 
 /// Reports what the database holds and whether it is intact. Read-only: it never creates,
 /// migrates or writes the file it checks.
-pub async fn check(database_url: &str) -> Result<(), BootError> {
-    let path = database_path(database_url)?;
+pub async fn check(database: &Database) -> Result<(), BootError> {
+    let path = database.path()?;
     if !path.is_file() {
         return Err(format!("{} does not exist", path.display()).into());
     }
-    let report = integrity(&path).await?;
+    let report = integrity(path).await?;
     let mut conn = SqliteConnectOptions::new()
-        .filename(&path)
+        .filename(path)
         .read_only(true)
         .connect()
         .await?;
@@ -124,8 +123,8 @@ pub async fn check(database_url: &str) -> Result<(), BootError> {
 
 /// A consistent snapshot with `VACUUM INTO`: it reads inside one transaction, so writes that
 /// commit meanwhile (WAL) neither block it nor tear it.
-pub async fn backup(database_url: &str, to: &Path) -> Result<(), BootError> {
-    let from = database_path(database_url)?;
+pub async fn backup(database: &Database, to: &Path) -> Result<(), BootError> {
+    let from = database.path()?;
     // VACUUM INTO fills an empty file it is given, keeping the file's mode.
     create_private_file(to).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => {
@@ -134,7 +133,8 @@ pub async fn backup(database_url: &str, to: &Path) -> Result<(), BootError> {
         _ => format!("cannot create {}: {e}", to.display()),
     })?;
     let mut conn = SqliteConnection::connect_with(
-        &SqliteConnectOptions::from_str(&format!("sqlite://{}", from.display()))?
+        &SqliteConnectOptions::new()
+            .filename(from)
             .busy_timeout(std::time::Duration::from_secs(30)),
     )
     .await
@@ -164,8 +164,8 @@ pub async fn backup(database_url: &str, to: &Path) -> Result<(), BootError> {
 
 /// Replaces the database with `from` once `from` passes the integrity check and no server
 /// holds the database.
-pub async fn restore(database_url: &str, from: &Path) -> Result<(), BootError> {
-    let to = database_path(database_url)?;
+pub async fn restore(database: &Database, from: &Path) -> Result<(), BootError> {
+    let to = database.path()?;
     let report = integrity(from)
         .await
         .map_err(|e| format!("refusing to restore: {e}"))?;
@@ -177,7 +177,7 @@ pub async fn restore(database_url: &str, from: &Path) -> Result<(), BootError> {
         )
         .into());
     }
-    let _held = hold_database(database_url)
+    let _held = hold_database(database)
         .map_err(|e| format!("refusing to restore: {e}; stop the server first"))?;
     // The copy is made and flushed to disk beside the database first: if that fails (a full
     // disk), the database is untouched. Only then does it take the database's place.
@@ -202,7 +202,7 @@ pub async fn restore(database_url: &str, from: &Path) -> Result<(), BootError> {
             std::fs::rename(side(suffix), side(&format!("{suffix}.replaced")))?;
         }
     }
-    std::fs::rename(&staged, &to)?;
+    std::fs::rename(&staged, to)?;
     if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
         File::open(dir)?.sync_all()?;
     }

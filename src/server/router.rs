@@ -33,8 +33,8 @@ pub type BootError = Box<dyn std::error::Error + Send + Sync>;
 /// Opens (creating and migrating) the database, loads the site and builds the state.
 pub async fn state(config: Config) -> Result<AppState, BootError> {
     let pool = crate::base::db::connect(&config.database_url).await?;
-    let site = Site::load(config.site_root.as_deref())
-        .map_err(|e| format!("cannot read the site folder: {e}"))?;
+    let site =
+        Site::load(&config.site_root).map_err(|e| format!("cannot read the site folder: {e}"))?;
     match &site.origin {
         Origin::Embedded => {
             tracing::info!(files = site.len(), "serving the site built into the binary")
@@ -46,7 +46,10 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
     let leptos_options = LeptosOptions::builder()
         // Pages link the app's JS, WASM and CSS under this versioned name (see site.rs).
         .output_name(site.output_name())
-        .site_root(config.site_root.as_deref().unwrap_or(""))
+        .site_root(match &config.site_root {
+            super::config::SiteRoot::Folder(dir) => dir.as_str(),
+            super::config::SiteRoot::BuiltIn => "",
+        })
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();

@@ -9,6 +9,7 @@
 //! (`/pkg/helpdesk.<version>.wasm`), so browsers keep them forever (`immutable`) and a new
 //! release is fetched at once; other files are revalidated each time.
 
+use super::config::SiteRoot;
 use axum::{
     body::{Body, Bytes},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
@@ -69,21 +70,12 @@ enum Encoding {
 #[exclude = "*.d.ts.gz"]
 struct Embedded;
 
-/// What serves the site when no folder is configured, as `helpdesk config` prints it.
-pub fn built_in() -> &'static str {
-    if cfg!(feature = "embed-site") {
-        "(built into the binary)"
-    } else {
-        super::config::DEFAULT_SITE_ROOT
-    }
-}
-
 impl Site {
     /// The folder when one is given, else the embedded copy, else cargo-leptos' output folder.
-    pub fn load(folder: Option<&str>) -> std::io::Result<Site> {
-        match folder {
-            Some(dir) => Site::from_folder(Path::new(dir)),
-            None => Site::embedded_or_default(),
+    pub fn load(root: &SiteRoot) -> std::io::Result<Site> {
+        match root {
+            SiteRoot::Folder(dir) => Site::from_folder(Path::new(dir)),
+            SiteRoot::BuiltIn => Site::embedded_or_default(),
         }
     }
 
@@ -484,7 +476,7 @@ mod tests {
         std::fs::write(dir.path().join("pkg/helpdesk.css"), "new build").unwrap();
         // The CSS variant is rewritten after its original: current again.
         std::fs::write(dir.path().join("pkg/helpdesk.css.gz"), "new gzip").unwrap();
-        let site = Site::load(Some(dir.path().to_str().unwrap())).unwrap();
+        let site = Site::load(&SiteRoot::Folder(dir.path().to_str().unwrap().into())).unwrap();
         let js = get(&site, "/pkg/helpdesk.js", &[("accept-encoding", "gzip")]).unwrap();
         assert_eq!(h(&js, header::CONTENT_ENCODING), "");
         let css = get(&site, "/pkg/helpdesk.css", &[("accept-encoding", "gzip")]).unwrap();

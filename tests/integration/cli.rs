@@ -223,7 +223,9 @@ async fn backup_while_writing_is_consistent_and_complete() {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("data/helpdesk.db");
     let url = format!("sqlite://{}", db_path.display());
-    let pool = helpdesk::base::db::connect(&url).await.unwrap();
+    let pool = helpdesk::base::db::connect(&url.parse().unwrap())
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO users (id, username, email, password_hash, created_at, updated_at)
          VALUES (1, 'ann', 'ann@example.com', 'x', 0, 0);
@@ -769,9 +771,8 @@ async fn kill_9_during_comment_writes_loses_no_acknowledged_comment() {
     assert!(server.exit_status().success());
     let out = helpdesk(dir.path(), &["check"], "");
     assert!(text(&out).contains("integrity: ok"), "{}", text(&out));
-    let pool = helpdesk::base::db::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("data/helpdesk.db").display()
+    let pool = helpdesk::base::db::connect(&helpdesk::base::db::Database::file(
+        &dir.path().join("data/helpdesk.db"),
     ))
     .await
     .unwrap();

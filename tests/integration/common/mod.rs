@@ -6,7 +6,7 @@ use helpdesk::{
     auth::{api::Login, password},
     server::{
         Config,
-        config::{FileConfig, Overrides},
+        config::{Given, Source},
         router::{router, state},
     },
     users::{
@@ -41,15 +41,10 @@ pub async fn spawn_app_in(dir: TempDir) -> TestApp {
             .with_test_writer()
             .try_init();
     }
-    let config = Config::resolve(
-        FileConfig::default(),
-        Overrides {
-            listen: Some("127.0.0.1:0".into()),
-            data_dir: Some(dir.path().display().to_string()),
-            ..Default::default()
-        },
-    )
-    .expect("config");
+    let mut given = Given::default();
+    given.set("listen", "127.0.0.1:0", Source::Flag);
+    given.set("data_dir", dir.path().display().to_string(), Source::Flag);
+    let config = Config::resolve(&given).expect("config");
     let state = state(config).await.expect("state");
     let pool = state.pool.clone();
     let app = router(state).await.expect("router");

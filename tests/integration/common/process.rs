@@ -11,9 +11,8 @@ use std::{
 /// The variables the binary reads its settings from (cleared so the machine's environment
 /// cannot leak into a test).
 fn setting_vars() -> impl Iterator<Item = &'static str> {
-    helpdesk::server::cli::SETTINGS
-        .into_iter()
-        .map(|(_, var)| var)
+    use helpdesk::server::config::{CONFIG_ENV, SETTINGS};
+    SETTINGS.iter().map(|s| s.env).chain([CONFIG_ENV])
 }
 
 /// The debug binary cargo built for these tests.
