@@ -7,7 +7,7 @@ use super::{
         api::{list_tickets, ticket_choices},
         model::{
             MARK_END, MARK_START, PageAt, SEARCH_LIMIT, TicketFilter, TicketOptions, TicketPage,
-            TicketQuery, TicketStatus,
+            TicketQuery, TicketStatus, TicketSummary,
         },
     },
     StatusBadge,
@@ -27,10 +27,55 @@ use leptos_router::{
 };
 use std::time::Duration;
 
+/// The list's one piece of state, the URL query: every control reads it and changes it
+/// through `change`, which navigates (the list follows the URL).
+#[derive(Clone, Copy)]
+struct ListQuery {
+    current: Memo<TicketQuery>,
+    navigate: Callback<(String, bool)>,
+}
+
+impl ListQuery {
+    /// Made by the page; its controls get it with `use_list_query`.
+    fn provide() -> ListQuery {
+        let query = use_query_map();
+        let navigate = use_navigate();
+        let list = ListQuery {
+            current: Memo::new(move |_| TicketQuery::from_params(&query.read())),
+            navigate: Callback::new(move |(url, replace): (String, bool)| {
+                navigate(
+                    &url,
+                    NavigateOptions {
+                        replace,
+                        scroll: false,
+                        ..Default::default()
+                    },
+                )
+            }),
+        };
+        provide_context(list);
+        list
+    }
+
+    /// Edits the filter and goes back to the first page; `replace` keeps typing out of the
+    /// history.
+    fn change(self, edit: impl FnOnce(&mut TicketFilter), replace: bool) {
+        let mut q = self.current.get_untracked();
+        edit(&mut q.filter);
+        q.page = PageAt::First;
+        self.navigate
+            .run((format!("/tickets{}", q.to_query_string()), replace));
+    }
+}
+
+fn use_list_query() -> ListQuery {
+    expect_context()
+}
+
 #[component]
 pub fn TicketsPage() -> impl IntoView {
-    let query = use_query_map();
-    let current = Memo::new(move |_| TicketQuery::from_params(&query.read()));
+    let query = ListQuery::provide();
+    let current = query.current;
     // Refetched when the URL changes and when a visible ticket changes anywhere (live).
     // Made outside the Guard: see `Guard` for why.
     let live = use_live();
@@ -41,19 +86,18 @@ pub fn TicketsPage() -> impl IntoView {
     let choices = Resource::new(|| (), |_| ticket_choices());
     view! {
         <Guard>
-            <TicketList current page choices/>
+            <TicketList page choices/>
         </Guard>
     }
 }
 
 #[component]
 fn TicketList(
-    current: Memo<TicketQuery>,
     page: Resource<Result<TicketPage, AppError>>,
     choices: Resource<Result<TicketOptions, AppError>>,
 ) -> impl IntoView {
     let auth = use_auth();
-
+    let current = use_list_query().current;
     view! {
         <main id="main" tabindex="-1" class="page">
             <Transition fallback=|| view! { <h1>"Tickets"</h1> }>
@@ -67,7 +111,7 @@ fn TicketList(
                             <h1>{heading}</h1>
                             <a class="btn btn-primary" href="/tickets/new">"New ticket"</a>
                         </div>
-                        <FilterBar current choices admin/>
+                        <FilterBar choices admin/>
                     }
                 })}
             </Transition>
@@ -87,151 +131,14 @@ fn TicketList(
     }
 }
 
-/// The filter controls. Their state is the URL's: they show it and change it.
+/// The filter controls, a GET form without JavaScript. Their state is the URL's.
 #[component]
-fn FilterBar(current: Memo<TicketQuery>, choices: TicketOptions, admin: bool) -> impl IntoView {
-    let navigate = use_navigate();
-    let go = move |edit: &dyn Fn(&mut TicketFilter), replace: bool| {
-        let mut q = current.get_untracked();
-        edit(&mut q.filter);
-        q.page = PageAt::First;
-        navigate(
-            &format!("/tickets{}", q.to_query_string()),
-            NavigateOptions {
-                replace,
-                scroll: false,
-                ..Default::default()
-            },
-        );
-    };
-    // Typing waits for a pause, so the list does not refetch on every keystroke and the
-    // history gets one entry per search, not one per letter.
-    let search = NodeRef::<html::Input>::new();
-    let typing = StoredValue::new(None::<TimeoutHandle>);
-    let apply_search = {
-        let go = go.clone();
-        move || {
-            if let Some(handle) = typing.get_value() {
-                handle.clear();
-            }
-            let text = search.get().map(|i| i.value()).unwrap_or_default();
-            go(
-                &move |f| f.text = Some(text.trim().to_string()).filter(|t| !t.is_empty()),
-                true,
-            );
-        }
-    };
-    let on_search = {
-        let apply = apply_search.clone();
-        move |_| {
-            if let Some(handle) = typing.get_value() {
-                handle.clear();
-            }
-            let apply = apply.clone();
-            typing.set_value(set_timeout_with_handle(apply, Duration::from_millis(250)).ok());
-        }
-    };
-    // Back/forward or "Clear filters" change the URL: show its text unless it is only the
-    // typed text with different spacing (rewriting that would move the caret).
-    Effect::new(move || {
-        let text = current.with(|q| q.filter.text.clone().unwrap_or_default());
-        if let Some(input) = search.get()
-            && input.value().trim() != text
-        {
-            input.set_value(&text);
-        }
-    });
+fn FilterBar(choices: TicketOptions, admin: bool) -> impl IntoView {
+    let query = use_list_query();
+    let search = Search::new();
     let hydrated = RwSignal::new(false);
     Effect::new(move || hydrated.set(true));
-
-    let initial = current.get_untracked();
-    let f = initial.filter;
-    let id_value = |id: Option<i64>| id.map(|i| i.to_string()).unwrap_or_default();
-    let select_id = move |value: String| value.trim().parse::<i64>().ok();
-
-    let status_boxes = TicketStatus::ALL.map(|status| {
-        let go = go.clone();
-        let checked = move || current.with(|q| q.filter.statuses.contains(&status));
-        view! {
-            <label class="check">
-                <input type="checkbox" name="status" value=status.as_str()
-                    checked=f.statuses.contains(&status)
-                    prop:checked=checked
-                    on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        go(&move |f: &mut TicketFilter| {
-                            f.statuses.retain(|s| *s != status);
-                            if on {
-                                f.statuses.push(status);
-                                // Keep a stable order in the URL.
-                                f.statuses.sort_by_key(|s| TicketStatus::ALL.iter().position(|a| a == s));
-                            }
-                        }, false);
-                    }/>
-                {status.label()}
-            </label>
-        }
-    });
-
-    let select = {
-        let go = go.clone();
-        move |label: &'static str,
-              name: &'static str,
-              all: &'static str,
-              list: Vec<Choice>,
-              chosen: Option<i64>,
-              read: fn(&TicketFilter) -> Option<i64>,
-              write: fn(&mut TicketFilter, Option<i64>)| {
-            let go = go.clone();
-            let id = format!("filter-{name}");
-            view! {
-                <div class="field">
-                    <label for=id.clone()>{label}</label>
-                    <select id=id name=name
-                        prop:value=move || id_value(current.with(|q| read(&q.filter)))
-                        on:change=move |ev| {
-                            let value = select_id(event_target_value(&ev));
-                            go(&move |f| write(f, value), false);
-                        }>
-                        <option value="" selected=chosen.is_none()>{all}</option>
-                        {list.into_iter().map(|c| view! {
-                            <option value=c.id.to_string() selected=chosen == Some(c.id)>{c.name}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-            }
-        }
-    };
-    let department = select(
-        "Department",
-        "department",
-        "All departments",
-        choices.departments,
-        f.department_id,
-        |f| f.department_id,
-        |f, v| f.department_id = v,
-    );
-    let kind = select(
-        "Request type",
-        "type",
-        "All request types",
-        choices.request_types,
-        f.request_type_id,
-        |f| f.request_type_id,
-        |f, v| f.request_type_id = v,
-    );
-    let requester = admin.then(|| {
-        let go = go.clone();
-        view! { <RequesterFilter current initial=f.requester.clone() go/> }
-    });
-    let on_sort = {
-        let go = go.clone();
-        move |ev| {
-            let oldest = event_target_value(&ev) == "oldest";
-            go(&move |f| f.oldest_first = oldest, false);
-        }
-    };
-
+    let f = query.current.get_untracked().filter;
     view! {
         <form class="filters card" method="get" action="/tickets" role="search"
             aria-label="Filter tickets"
@@ -239,38 +146,184 @@ fn FilterBar(current: Memo<TicketQuery>, choices: TicketOptions, admin: bool) ->
                 // Everything already applies as it changes; Enter in the search box applies
                 // the text at once instead of waiting for the pause.
                 ev.prevent_default();
-                apply_search();
+                search.apply(query);
             }>
-            <div class="field filter-search">
-                <label for="filter-q">"Search"</label>
-                <input id="filter-q" type="search" name="q" node_ref=search
-                    value=f.text.clone().unwrap_or_default()
-                    placeholder="Words, a number, part of a comment" autocomplete="off" maxlength="200"
-                    on:input=on_search/>
-            </div>
-            <fieldset class="field filter-status">
-                <legend>"Status"</legend>
-                <div class="checks">{status_boxes}</div>
-            </fieldset>
-            {department}
-            {kind}
-            {requester}
-            <div class="field">
-                <label for="filter-sort">"Sort"</label>
-                <select id="filter-sort" name="sort"
-                    prop:value=move || if current.with(|q| q.filter.oldest_first) { "oldest" } else { "" }
-                    on:change=on_sort>
-                    <option value="" selected=!f.oldest_first>"Newest first"</option>
-                    <option value="oldest" selected=f.oldest_first>"Oldest first"</option>
-                </select>
-            </div>
+            <SearchBox search initial=f.text.clone().unwrap_or_default()/>
+            <StatusFilter initial=f.statuses.clone()/>
+            <ChoiceFilter label="Department" name="department" all="All departments"
+                list=choices.departments chosen=f.department_id
+                read=|f| f.department_id write=|f, v| f.department_id = v/>
+            <ChoiceFilter label="Request type" name="type" all="All request types"
+                list=choices.request_types chosen=f.request_type_id
+                read=|f| f.request_type_id write=|f, v| f.request_type_id = v/>
+            {admin.then(|| view! { <RequesterFilter initial=f.requester.clone()/> })}
+            <SortFilter oldest_first=f.oldest_first/>
             <div class="filter-actions">
                 // Without JavaScript the filters apply on submit; with it they apply as they change.
                 <button type="submit" class="btn" hidden=move || hydrated.get()>"Apply filters"</button>
                 <a href="/tickets" class="btn btn-quiet"
-                    hidden=move || !current.with(TicketQuery::is_filtered)>"Clear filters"</a>
+                    hidden=move || !query.current.with(TicketQuery::is_filtered)>"Clear filters"</a>
             </div>
         </form>
+    }
+}
+
+/// The search box's text and the pause it waits for: typing applies after a pause, so the
+/// list does not refetch on every keystroke and the history gets one entry per search.
+#[derive(Clone, Copy)]
+struct Search {
+    input: NodeRef<html::Input>,
+    typing: StoredValue<Option<TimeoutHandle>>,
+}
+
+impl Search {
+    fn new() -> Search {
+        Search {
+            input: NodeRef::new(),
+            typing: StoredValue::new(None),
+        }
+    }
+
+    fn apply(self, query: ListQuery) {
+        if let Some(handle) = self.typing.get_value() {
+            handle.clear();
+        }
+        let text = self.input.get().map(|i| i.value()).unwrap_or_default();
+        query.change(
+            move |f| f.text = Some(text.trim().to_string()).filter(|t| !t.is_empty()),
+            true,
+        );
+    }
+
+    fn after_pause(self, query: ListQuery) {
+        if let Some(handle) = self.typing.get_value() {
+            handle.clear();
+        }
+        let apply = move || self.apply(query);
+        self.typing
+            .set_value(set_timeout_with_handle(apply, Duration::from_millis(250)).ok());
+    }
+}
+
+#[component]
+fn SearchBox(search: Search, initial: String) -> impl IntoView {
+    let query = use_list_query();
+    // Back/forward or "Clear filters" change the URL: show its text unless it is only the
+    // typed text with different spacing (rewriting that would move the caret).
+    Effect::new(move || {
+        let text = query
+            .current
+            .with(|q| q.filter.text.clone().unwrap_or_default());
+        if let Some(input) = search.input.get()
+            && input.value().trim() != text
+        {
+            input.set_value(&text);
+        }
+    });
+    view! {
+        <div class="field filter-search">
+            <label for="filter-q">"Search"</label>
+            <input id="filter-q" type="search" name="q" node_ref=search.input
+                value=initial
+                placeholder="Words, a number, part of a comment" autocomplete="off" maxlength="200"
+                on:input=move |_| search.after_pause(query)/>
+        </div>
+    }
+}
+
+/// One checkbox per status; none checked means every status.
+#[component]
+fn StatusFilter(initial: Vec<TicketStatus>) -> impl IntoView {
+    let query = use_list_query();
+    let boxes = TicketStatus::ALL.map(|status| {
+        let checked = move || query.current.with(|q| q.filter.statuses.contains(&status));
+        let on_change = move |ev| {
+            let on = event_target_checked(&ev);
+            query.change(
+                move |f| {
+                    f.statuses.retain(|s| *s != status);
+                    if on {
+                        f.statuses.push(status);
+                        // Keep a stable order in the URL.
+                        f.statuses
+                            .sort_by_key(|s| TicketStatus::ALL.iter().position(|a| a == s));
+                    }
+                },
+                false,
+            );
+        };
+        view! {
+            <label class="check">
+                <input type="checkbox" name="status" value=status.as_str()
+                    checked=initial.contains(&status)
+                    prop:checked=checked
+                    on:change=on_change/>
+                {status.label()}
+            </label>
+        }
+    });
+    view! {
+        <fieldset class="field filter-status">
+            <legend>"Status"</legend>
+            <div class="checks">{boxes}</div>
+        </fieldset>
+    }
+}
+
+/// A select over one of the named lists (departments, request types).
+#[component]
+fn ChoiceFilter(
+    label: &'static str,
+    name: &'static str,
+    all: &'static str,
+    list: Vec<Choice>,
+    chosen: Option<i64>,
+    read: fn(&TicketFilter) -> Option<i64>,
+    write: fn(&mut TicketFilter, Option<i64>),
+) -> impl IntoView {
+    let query = use_list_query();
+    let id = format!("filter-{name}");
+    let value = move || {
+        query
+            .current
+            .with(|q| read(&q.filter))
+            .map(|i| i.to_string())
+            .unwrap_or_default()
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name
+                prop:value=value
+                on:change=move |ev| {
+                    let chosen = event_target_value(&ev).trim().parse::<i64>().ok();
+                    query.change(move |f| write(f, chosen), false);
+                }>
+                <option value="" selected=chosen.is_none()>{all}</option>
+                {list.into_iter().map(|c| view! {
+                    <option value=c.id.to_string() selected=chosen == Some(c.id)>{c.name}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn SortFilter(oldest_first: bool) -> impl IntoView {
+    let query = use_list_query();
+    view! {
+        <div class="field">
+            <label for="filter-sort">"Sort"</label>
+            <select id="filter-sort" name="sort"
+                prop:value=move || if query.current.with(|q| q.filter.oldest_first) { "oldest" } else { "" }
+                on:change=move |ev| {
+                    let oldest = event_target_value(&ev) == "oldest";
+                    query.change(move |f| f.oldest_first = oldest, false);
+                }>
+                <option value="" selected=!oldest_first>"Newest first"</option>
+                <option value="oldest" selected=oldest_first>"Oldest first"</option>
+            </select>
+        </div>
     }
 }
 
@@ -278,15 +331,11 @@ fn FilterBar(current: Memo<TicketQuery>, choices: TicketOptions, admin: bool) ->
 /// (a native datalist, filled from the server), so the page never carries the whole list
 /// of people. Without JavaScript it is a plain field of the filter form.
 #[component]
-fn RequesterFilter(
-    current: Memo<TicketQuery>,
-    initial: Option<String>,
-    go: impl Fn(&dyn Fn(&mut TicketFilter), bool) + Clone + Send + Sync + 'static,
-) -> impl IntoView {
+fn RequesterFilter(initial: Option<String>) -> impl IntoView {
+    let query = use_list_query();
     let field = NodeRef::<html::Input>::new();
     let suggestions = RwSignal::new(Vec::<String>::new());
     let asked = StoredValue::new(None::<TimeoutHandle>);
-    let pick = go.clone();
     let on_input = move |_| {
         if let Some(handle) = asked.get_value() {
             handle.clear();
@@ -295,7 +344,7 @@ fn RequesterFilter(
         // Picking a suggestion (or typing a whole name that is one) applies it at once.
         let name = prefix.trim().to_lowercase();
         if suggestions.with_untracked(|list| list.contains(&name)) {
-            pick(&move |f| f.requester = Some(name.clone()), false);
+            query.change(move |f| f.requester = Some(name), false);
         }
         let fetch = move || {
             leptos::task::spawn_local(async move {
@@ -308,11 +357,13 @@ fn RequesterFilter(
     let on_change = move |_| {
         let name = field.get().map(|i| i.value()).unwrap_or_default();
         let name = Some(name.trim().to_lowercase()).filter(|n| !n.is_empty());
-        go(&move |f| f.requester = name.clone(), false);
+        query.change(move |f| f.requester = name, false);
     };
     // Back/forward or "Clear filters": show the URL's name.
     Effect::new(move || {
-        let name = current.with(|q| q.filter.requester.clone().unwrap_or_default());
+        let name = query
+            .current
+            .with(|q| q.filter.requester.clone().unwrap_or_default());
         if let Some(input) = field.get()
             && input.value().trim().to_lowercase() != name
         {
@@ -356,49 +407,19 @@ fn Marked(text: String) -> impl IntoView {
 /// Counts, the table and the pager for one page of results.
 #[component]
 fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView {
+    let shown = |s: &TicketStatus| {
+        current.filter.statuses.is_empty() || current.filter.statuses.contains(s)
+    };
     let total: i64 = page
         .counts
         .iter()
-        .filter(|(s, _)| current.filter.statuses.is_empty() || current.filter.statuses.contains(s))
+        .filter(|(s, _)| shown(s))
         .map(|(_, n)| n)
         .sum();
-    let counts = view! {
-        <div class="status-counts">
-            <p class="result-count">
-                {format!(
-                    "{total}{} ticket{}",
-                    if page.more_matches { "+" } else { "" },
-                    if total == 1 && !page.more_matches { "" } else { "s" },
-                )}
-            </p>
-            <ul aria-label="Tickets by status">
-                {page.counts.iter().map(|(status, n)| view! {
-                    <li><StatusBadge status=*status/>" "<span class="count">{*n}</span></li>
-                }).collect_view()}
-            </ul>
-        </div>
-    };
+    let counts = view! { <StatusCounts counts=page.counts total more=page.more_matches/> };
     if page.tickets.is_empty() {
-        let empty = if current.is_filtered() {
-            view! {
-                <div class="empty">
-                    <p>"No tickets match these filters."</p>
-                    <p><a href="/tickets">"Clear filters"</a></p>
-                </div>
-            }
-            .into_any()
-        } else if admin {
-            view! { <div class="empty"><p>"No tickets yet."</p></div> }.into_any()
-        } else {
-            view! {
-                <div class="empty">
-                    <p>"You have no tickets yet."</p>
-                    <p><a class="btn btn-primary" href="/tickets/new">"New ticket"</a></p>
-                </div>
-            }
-            .into_any()
-        };
-        return view! { {counts} {empty} }.into_any();
+        let filtered = current.is_filtered();
+        return view! { {counts} <NoResults filtered admin/> }.into_any();
     }
     let link = |at: PageAt| {
         let q = TicketQuery {
@@ -409,23 +430,82 @@ fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView
     };
     let ranked = page.ranked.then(|| {
         let full = page.tickets.len() as i64 >= SEARCH_LIMIT;
-        view! {
-            <p class="hint">
-                {if page.more_matches {
-                    "Best matches among the most recent, best first. Add words or filters to reach further back.".to_string()
-                } else if full {
-                    format!("The {SEARCH_LIMIT} best matches, best first. Add words to narrow the search.")
-                } else {
-                    "Best matches first.".to_string()
-                }}
-            </p>
-        }
+        view! { <RankedHint more=page.more_matches full/> }
     });
     let prev = page.prev.map(|c| link(PageAt::Before(c)));
     let next = page.next.map(|c| link(PageAt::After(c)));
     view! {
         {counts}
         {ranked}
+        <TicketTable tickets=page.tickets admin/>
+        <Pager prev next/>
+    }
+    .into_any()
+}
+
+/// How many tickets match, and how many of them are in each status.
+#[component]
+fn StatusCounts(counts: Vec<(TicketStatus, i64)>, total: i64, more: bool) -> impl IntoView {
+    view! {
+        <div class="status-counts">
+            <p class="result-count">
+                {format!(
+                    "{total}{} ticket{}",
+                    if more { "+" } else { "" },
+                    if total == 1 && !more { "" } else { "s" },
+                )}
+            </p>
+            <ul aria-label="Tickets by status">
+                {counts.into_iter().map(|(status, n)| view! {
+                    <li><StatusBadge status/>" "<span class="count">{n}</span></li>
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+#[component]
+fn NoResults(filtered: bool, admin: bool) -> impl IntoView {
+    if filtered {
+        view! {
+            <div class="empty">
+                <p>"No tickets match these filters."</p>
+                <p><a href="/tickets">"Clear filters"</a></p>
+            </div>
+        }
+        .into_any()
+    } else if admin {
+        view! { <div class="empty"><p>"No tickets yet."</p></div> }.into_any()
+    } else {
+        view! {
+            <div class="empty">
+                <p>"You have no tickets yet."</p>
+                <p><a class="btn btn-primary" href="/tickets/new">"New ticket"</a></p>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+/// What a ranked (searched) list is ordered by and how far back it reached.
+#[component]
+fn RankedHint(more: bool, full: bool) -> impl IntoView {
+    view! {
+        <p class="hint">
+            {if more {
+                "Best matches among the most recent, best first. Add words or filters to reach further back.".to_string()
+            } else if full {
+                format!("The {SEARCH_LIMIT} best matches, best first. Add words to narrow the search.")
+            } else {
+                "Best matches first.".to_string()
+            }}
+        </p>
+    }
+}
+
+#[component]
+fn TicketTable(tickets: Vec<TicketSummary>, admin: bool) -> impl IntoView {
+    view! {
         <div class="table-wrap" role="region" aria-label="Ticket list" tabindex="0">
             <table class="tickets">
                 <thead>
@@ -442,7 +522,7 @@ fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView
                     </tr>
                 </thead>
                 <tbody>
-                    {page.tickets.into_iter().map(|t| view! {
+                    {tickets.into_iter().map(|t| view! {
                         // data-label names each cell where narrow screens stack them as a card.
                         <tr>
                             <td class="nowrap cell-no" data-label="Number">
@@ -469,12 +549,18 @@ fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView
                 </tbody>
             </table>
         </div>
-        {(prev.is_some() || next.is_some()).then(|| view! {
+    }
+}
+
+/// Links to the pages before and after this one (none on a single page).
+#[component]
+fn Pager(prev: Option<String>, next: Option<String>) -> impl IntoView {
+    (prev.is_some() || next.is_some()).then(|| {
+        view! {
             <nav class="pager" aria-label="Pages">
                 {prev.map(|href| view! { <a class="btn" href=href>"← Previous page"</a> })}
                 {next.map(|href| view! { <a class="btn" href=href>"Next page →"</a> })}
             </nav>
-        })}
-    }
-    .into_any()
+        }
+    })
 }
