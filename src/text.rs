@@ -34,6 +34,18 @@ pub fn check(text: &str, multi_line: bool, what: &str) -> Result<(), String> {
     }
 }
 
+/// An optional field: empty (once trimmed) is none; anything else must pass `parse`, which
+/// gets it trimmed.
+pub fn optional<T>(
+    input: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, String> {
+    match input.trim() {
+        "" => Ok(None),
+        text => parse(text).map(Some),
+    }
+}
+
 /// "a comment" -> "A comment".
 pub fn capitalised(what: &str) -> String {
     let mut chars = what.chars();

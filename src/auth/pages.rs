@@ -1,7 +1,7 @@
 use super::api::{ChangePassword, Login, SetMyAvatar, SignOutEverywhere, my_account, needs_setup};
 use crate::components::{
-    Avatar, Field, FormAlert, Guard, LoadError, SuccessNote, action_error, reset_on_success,
-    use_auth,
+    Avatar, Field, FormAlert, Guard, LoadError, Submit, SuccessNote, action_error,
+    reset_on_success, use_auth,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -44,10 +44,7 @@ pub fn LoginPage() -> impl IntoView {
                         <input id="login-password" type="password" name="password"
                             autocomplete="current-password" required/>
                     </div>
-                    <button type="submit" class="btn btn-primary btn-block"
-                        disabled=move || login.pending().get()>
-                        "Sign in"
-                    </button>
+                    <Submit label="Sign in" pending=login.pending() class="btn btn-primary btn-block"/>
                 </ActionForm>
             </div>
         </main>
@@ -167,8 +164,7 @@ fn AccountSections(
                                         kind="url" value=me.avatar_url.clone() maxlength=2048
                                         hint="The https address of a picture. Leave it empty to show your initials."
                                         error=avatar_error/>
-                                    <button type="submit" class="btn"
-                                        disabled=move || avatar.pending().get()>"Save avatar"</button>
+                                    <Submit label="Save avatar" pending=avatar.pending() class="btn"/>
                                 </ActionForm>
                             </section>
                             <section class="card" aria-labelledby="password-heading">
@@ -185,8 +181,7 @@ fn AccountSections(
                                     <Field label="New password again" name="confirm_password"
                                         id="account-confirm" kind="password" autocomplete="new-password"
                                         required=true error=password_error/>
-                                    <button type="submit" class="btn btn-primary"
-                                        disabled=move || password.pending().get()>"Change password"</button>
+                                    <Submit label="Change password" pending=password.pending()/>
                                 </ActionForm>
                             </section>
                             <section class="card" aria-labelledby="sessions-heading">
@@ -198,8 +193,7 @@ fn AccountSections(
                                 <ActionForm action=everywhere>
                                     <FormAlert error=everywhere_error/>
                                     <p class="hint">"Signs you out in every browser, this one too: for a computer you used and no longer have."</p>
-                                    <button type="submit" class="btn btn-danger"
-                                        disabled=move || everywhere.pending().get()>"Sign out everywhere"</button>
+                                    <Submit label="Sign out everywhere" pending=everywhere.pending() class="btn btn-danger"/>
                                 </ActionForm>
                             </section>
                         }.into_any(),

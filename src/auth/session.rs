@@ -55,12 +55,8 @@ impl Token {
 
     /// The request's token, from its `Cookie` headers.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
+        crate::base::context::header_items(headers, header::COOKIE, ';')
+            .filter_map(|pair| pair.split_once('='))
             .find(|(name, _)| *name == COOKIE)
             .and_then(|(_, value)| Token::parse(value))
     }

@@ -42,3 +42,18 @@ pub fn client_address() -> std::net::IpAddr {
         .map(|client| client.ip)
         .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into())
 }
+
+/// The items of a list-valued header (`Cookie` by `;`, `Accept-Encoding` by `,`) across
+/// all its lines, trimmed.
+pub fn header_items(
+    headers: &http::HeaderMap,
+    name: impl http::header::AsHeaderName,
+    separator: char,
+) -> impl DoubleEndedIterator<Item = &str> {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(move |v| v.split(separator))
+        .map(str::trim)
+}

@@ -227,3 +227,14 @@ mod tests {
         );
     }
 }
+
+/// A form's submit button, disabled while its action runs so a second click cannot send the
+/// form twice.
+#[component]
+pub fn Submit(
+    label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(default = "btn btn-primary")] class: &'static str,
+) -> impl IntoView {
+    view! { <button type="submit" class=class disabled=move || pending.get()>{label}</button> }
+}

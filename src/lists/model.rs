@@ -26,7 +26,7 @@ pub struct Spec {
     pub lead: Option<&'static str>,
     /// What refers to an entry: an entry in use cannot be deleted.
     pub used_by: &'static [UsedBy],
-    /// "… while 2 tickets {use} it": the verb for one user, then for several.
+    /// "… while 1 ticket uses it" / "2 tickets use it": the verb for one, then for several.
     pub in_use_verb: (&'static str, &'static str),
     /// What to do instead of deleting an entry in use.
     pub in_use_advice: &'static str,

@@ -6,7 +6,10 @@ use super::{
     model::{Entry, NamedList},
 };
 use crate::{
-    components::{Field, FormAlert, Guard, LoadError, SuccessNote, action_error, reset_on_success},
+    components::{
+        DataTable, Field, FormAlert, Guard, LoadError, SuccessNote, action_error, col, num,
+        reset_on_success,
+    },
     error::AppError,
     text::capitalised,
 };
@@ -132,18 +135,12 @@ fn ListTable(
     list_heading: String,
 ) -> impl IntoView {
     let spec = list.spec();
+    let columns = std::iter::once(col("Name"))
+        .chain(spec.used_by.iter().map(|by| num(by.heading)))
+        .chain([col("Actions")])
+        .collect();
     view! {
-        // Focusable so keyboard users can scroll a table wider than a phone screen.
-        <div class="table-wrap" role="region" aria-labelledby=list_heading tabindex="0">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        {spec.used_by.iter().map(|by| view! { <th scope="col" class="num">{by.heading}</th> }).collect_view()}
-                        <th scope="col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable labelled_by=list_heading columns>
                     {entries.into_iter().map(|entry| {
                         let rename_id = format!("rename-{}-{}", spec.id, entry.id);
                         let (name, rename_label, rename_value, delete_label) = (
@@ -177,8 +174,6 @@ fn ListTable(
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </DataTable>
     }
 }

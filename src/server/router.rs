@@ -235,12 +235,8 @@ async fn client_info(State(state): State<AppState>, mut req: Request, next: Next
 /// The client a single reverse proxy reports: the last X-Forwarded-For entry is the one the
 /// proxy added itself (earlier ones come from the browser and may be made up).
 fn forwarded_client(headers: &axum::http::HeaderMap, peer: std::net::IpAddr) -> Client {
-    let ip = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|ip| ip.trim().parse().ok())
+    let ip = crate::base::context::header_items(headers, "x-forwarded-for", ',')
+        .filter_map(|ip| ip.parse().ok())
         .next_back()
         .unwrap_or(peer);
     let https = headers

@@ -10,6 +10,7 @@
 //! release is fetched at once; other files are revalidated each time.
 
 use super::config::SiteRoot;
+use crate::base::context::header_items;
 use axum::{
     body::{Body, Bytes},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
@@ -282,20 +283,15 @@ impl Site {
 /// smaller than gzip; `q=0` refuses an encoding).
 fn negotiate(headers: &HeaderMap, asset: &Asset) -> Encoding {
     let accepted = |name: &str| {
-        headers
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|item| {
-                let mut parts = item.split(';');
-                let coding = parts.next().unwrap_or("").trim();
-                let q = parts
-                    .find_map(|p| p.trim().strip_prefix("q="))
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .unwrap_or(1.0);
-                (coding.eq_ignore_ascii_case(name) || coding == "*") && q > 0.0
-            })
+        header_items(headers, header::ACCEPT_ENCODING, ',').any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (coding.eq_ignore_ascii_case(name) || coding == "*") && q > 0.0
+        })
     };
     if asset.brotli.is_some() && accepted("br") {
         Encoding::Brotli
@@ -308,12 +304,8 @@ fn negotiate(headers: &HeaderMap, asset: &Asset) -> Encoding {
 
 /// Whether `If-None-Match` names this ETag (or `*`): the browser's copy is current.
 fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|tag| tag.trim().trim_start_matches("W/"))
+    header_items(headers, header::IF_NONE_MATCH, ',')
+        .map(|tag| tag.trim_start_matches("W/"))
         .any(|tag| tag == etag || tag == "*")
 }
 

@@ -401,15 +401,14 @@ pub struct DeviceNo(Option<String>);
 
 impl DeviceNo {
     pub fn parse(input: &str) -> Result<DeviceNo, String> {
-        let text = input.trim();
-        if text.is_empty() {
-            return Ok(DeviceNo(None));
-        }
-        if text.chars().count() > 64 {
-            return Err("A device number has at most 64 characters.".into());
-        }
-        text::check(text, false, "a device number")?;
-        Ok(DeviceNo(Some(text.to_string())))
+        text::optional(input, |text| {
+            if text.chars().count() > 64 {
+                return Err("A device number has at most 64 characters.".into());
+            }
+            text::check(text, false, "a device number")?;
+            Ok(text.to_string())
+        })
+        .map(DeviceNo)
     }
 
     pub fn as_deref(&self) -> Option<&str> {

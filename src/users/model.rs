@@ -146,10 +146,10 @@ pub struct AvatarUrl(Option<String>);
 
 impl AvatarUrl {
     pub fn parse(input: &str) -> Result<AvatarUrl, String> {
-        let url = input.trim();
-        if url.is_empty() {
-            return Ok(AvatarUrl(None));
-        }
+        crate::text::optional(input, Self::parse_url).map(AvatarUrl)
+    }
+
+    fn parse_url(url: &str) -> Result<String, String> {
         let invalid = || Err("The avatar must be an http:// or https:// address.".to_string());
         let rest = if let Some(rest) = url.strip_prefix("https://") {
             rest
@@ -168,7 +168,7 @@ impl AvatarUrl {
         {
             return invalid();
         }
-        Ok(AvatarUrl(Some(url.to_string())))
+        Ok(url.to_string())
     }
 
     pub fn as_deref(&self) -> Option<&str> {

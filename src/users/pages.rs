@@ -4,8 +4,8 @@ use super::{
 };
 use crate::{
     components::{
-        Avatar, Field, FormAlert, Guard, LoadError, SelectField, SuccessNote, action_error,
-        reset_on_success,
+        Avatar, DataTable, Field, FormAlert, Guard, LoadError, SelectField, Submit, SuccessNote,
+        action_error, col, reset_on_success,
     },
     error::AppError,
     lists::{NamedList, api::list_entries, model::Entry},
@@ -82,10 +82,7 @@ fn UsersAdmin(
                                 <FormAlert error=create_error/>
                                 <SuccessNote message=created/>
                                 <UserFields prefix="new-user" user=None departments error=create_error/>
-                                <button type="submit" class="btn btn-primary"
-                                    disabled=move || create.pending().get()>
-                                    "Create user"
-                                </button>
+                                <Submit label="Create user" pending=create.pending()/>
                             </ActionForm>
                         }
                     })}
@@ -98,20 +95,8 @@ fn UsersAdmin(
 #[component]
 fn UserTable(list: Vec<UserView>, set_status: ServerAction<SetUserStatus>) -> impl IntoView {
     view! {
-        // Focusable so keyboard users can scroll a table wider than a phone screen.
-        <div class="table-wrap" role="region" aria-labelledby="user-list-heading" tabindex="0">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Username"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Roles"</th>
-                        <th scope="col">"Department"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable labelled_by="user-list-heading"
+            columns=vec![col("Username"), col("Email"), col("Roles"), col("Department"), col("Status"), col("Actions")]>
                     {list.into_iter().map(|u| {
                         let roles = u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
                         let (next, verb) = match u.status {
@@ -147,9 +132,7 @@ fn UserTable(list: Vec<UserView>, set_status: ServerAction<SetUserStatus>) -> im
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </DataTable>
     }
 }
 
@@ -276,10 +259,7 @@ fn EditUser(
                                     <SuccessNote message=saved/>
                                     <input type="hidden" name="id" value=u.id/>
                                     <UserFields prefix="edit-user" user=Some(u) departments error password_ref=password/>
-                                    <button type="submit" class="btn btn-primary"
-                                        disabled=move || update.pending().get()>
-                                        "Save changes"
-                                    </button>
+                                    <Submit label="Save changes" pending=update.pending()/>
                                 </ActionForm>
                             </section>
                         }.into_any(),

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     components::{
-        Avatar, Field, FormAlert, Guard, LoadError, NotFoundPage, SelectField, SuccessNote,
+        Avatar, Field, FormAlert, Guard, LoadError, NotFoundPage, SelectField, Submit, SuccessNote,
         TextArea, Time, action_error, reset_on_success, use_auth,
     },
     error::AppError,
@@ -258,10 +258,7 @@ fn CommentForm(number: String, action: ServerAction<AddComment>) -> impl IntoVie
                     maxlength=10000 rows=4 error/>
                 <Field label="Device number" name="device_no" id="comment-device" maxlength=64
                     hint="Optional." error/>
-                <button type="submit" class="btn btn-primary"
-                    disabled=move || action.pending().get()>
-                    "Add comment"
-                </button>
+                <Submit label="Add comment" pending=action.pending()/>
             </ActionForm>
         </section>
     }

@@ -13,7 +13,7 @@ use super::{
     StatusBadge,
 };
 use crate::{
-    components::{Guard, LoadError, Time, use_auth},
+    components::{DataTable, Guard, LoadError, Time, col, num, use_auth},
     error::AppError,
     lists::Choice,
     live::use_live,
@@ -505,23 +505,23 @@ fn RankedHint(more: bool, full: bool) -> impl IntoView {
 
 #[component]
 fn TicketTable(tickets: Vec<TicketSummary>, admin: bool) -> impl IntoView {
+    let columns = [
+        col("Number"),
+        col("Subject"),
+        col("Type"),
+        col("Department"),
+    ]
+    .into_iter()
+    .chain(admin.then(|| col("Requested by")))
+    .chain([
+        col("Status"),
+        col("Started"),
+        col("Finished"),
+        num("Comments"),
+    ])
+    .collect();
     view! {
-        <div class="table-wrap" role="region" aria-label="Ticket list" tabindex="0">
-            <table class="tickets">
-                <thead>
-                    <tr>
-                        <th scope="col">"Number"</th>
-                        <th scope="col">"Subject"</th>
-                        <th scope="col">"Type"</th>
-                        <th scope="col">"Department"</th>
-                        {admin.then(|| view! { <th scope="col">"Requested by"</th> })}
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Started"</th>
-                        <th scope="col">"Finished"</th>
-                        <th scope="col" class="num">"Comments"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable label="Ticket list" class="tickets" columns>
                     {tickets.into_iter().map(|t| view! {
                         // data-label names each cell where narrow screens stack them as a card.
                         <tr>
@@ -546,9 +546,7 @@ fn TicketTable(tickets: Vec<TicketSummary>, admin: bool) -> impl IntoView {
                             <td class="num" data-label="Comments">{t.comment_count}</td>
                         </tr>
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </DataTable>
     }
 }
 

@@ -1,5 +1,7 @@
 use super::super::{api::CreateTicket, api::ticket_choices, model::TicketOptions};
-use crate::components::{Field, FormAlert, Guard, LoadError, SelectField, TextArea, action_error};
+use crate::components::{
+    Field, FormAlert, Guard, LoadError, SelectField, Submit, TextArea, action_error,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -62,10 +64,7 @@ fn NewTicket(
                                             hint="What happened, and what do you need? Up to 10,000 characters." error/>
                                         <Field label="Device number" name="device_no" id="ticket-device"
                                             maxlength=64 hint="Optional: the asset tag of the computer or device." error/>
-                                        <button type="submit" class="btn btn-primary"
-                                            disabled=move || create.pending().get()>
-                                            "Submit ticket"
-                                        </button>
+                                        <Submit label="Submit ticket" pending=create.pending()/>
                                     </ActionForm>
                                 </section>
                             }.into_any()
