@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Fails (exit 1) when modules of src/ import each other in a loop (issue 12).
+"""Fails (exit 1) when modules of src/ import each other in a loop, or when a module
+outside src/server/ imports it: server is the composition root, imported by nothing
+(issue 12).
 
 Reads every `crate::` and `super::` path in src/**/*.rs (use statements, braces expanded,
 and inline paths), resolves each to the longest module it names, and looks for strongly
@@ -119,6 +121,15 @@ for component in loops:
     for m in component:
         for t in sorted(edges[m] & members):
             print(f"  {m} -> {t}")
-if loops:
+# The composition root: only the crate root (lib.rs, main.rs) and server itself use it.
+upward = sorted(
+    (m, t)
+    for m in MODULES
+    for t in edges[m]
+    if m and not m.startswith("server") and (t == "server" or t.startswith("server::"))
+)
+for m, t in upward:
+    print(f"{m} imports {t}: features sit below server, the composition root")
+if loops or upward:
     sys.exit(1)
-print(f"no import loops among {len(MODULES)} modules")
+print(f"no import loops among {len(MODULES)} modules; none imports server")
