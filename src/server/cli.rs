@@ -236,9 +236,10 @@ async fn serve(config: Config) -> Result<(), BootError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let stop = shutdown_signal();
     tracing::info!("helpdesk listening on http://{}", listener.local_addr()?);
     accept_loop(listener, app, async move {
-        shutdown_signal().await;
+        stop.await;
         tracing::info!("shutting down: finishing the requests in flight");
         // Live streams never finish by themselves: end them, or the shutdown waits forever.
         hub.close();
@@ -310,24 +311,34 @@ pub async fn accept_loop(
 }
 
 /// Ctrl-C, or SIGTERM (what systemd and container runtimes send).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM, caught from the moment this is called rather than from the future's
+/// first poll: a SIGTERM sent just after "listening on" killed the process uncleanly (the
+/// kill -9 test's restart saw it under load).
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => drop(s.recv().await),
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt.take()) => {}
+                () = wait(terminate.take()) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
