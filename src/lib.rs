@@ -9,6 +9,7 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod base;
 pub mod components;
+pub mod dashboard;
 pub mod error;
 pub mod input;
 pub mod lists;

@@ -72,6 +72,63 @@ impl UtcTime {
     }
 }
 
+pub const DAY_MS: i64 = 86_400_000;
+pub const WEEK_MS: i64 = 7 * DAY_MS;
+
+/// A UTC calendar day, as days since 1970-01-01: what the list's date filters hold.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct Day(pub i64);
+
+impl Day {
+    pub fn of_ms(ms: i64) -> Day {
+        Day(ms.div_euclid(DAY_MS))
+    }
+
+    pub fn start_ms(self) -> i64 {
+        self.0 * DAY_MS
+    }
+
+    /// The Monday that starts this day's week (weeks run Monday to Sunday, UTC).
+    pub fn week_start(self) -> Day {
+        // 1970-01-01 was a Thursday, three days after a Monday.
+        Day(self.0 - (self.0 + 3).rem_euclid(7))
+    }
+
+    /// `YYYY-MM-DD`, as a date input and the URL hold it.
+    pub fn parse(text: &str) -> Option<Day> {
+        let mut parts = text.trim().splitn(3, '-');
+        let year: i64 = parts.next()?.parse().ok()?;
+        let month: i64 = parts.next()?.parse().ok()?;
+        let day: i64 = parts.next()?.parse().ok()?;
+        if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || day < 1 {
+            return None;
+        }
+        // Days-from-civil (proleptic Gregorian), the inverse of `UtcTime::from_ms`.
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (month + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let found = Day(era * 146_097 + doe - 719_468);
+        // 31 February and the like do not come back as the same date.
+        (UtcTime::from_ms(found.start_ms()).day == day as u32).then_some(found)
+    }
+
+    /// `2026-11-23`.
+    pub fn iso(self) -> String {
+        let t = UtcTime::from_ms(self.start_ms());
+        format!("{:04}-{:02}-{:02}", t.year, t.month, t.day)
+    }
+
+    /// `23 Nov 2026`.
+    pub fn display(self) -> String {
+        UtcTime::from_ms(self.start_ms()).date()
+    }
+}
+
 /// The UTC calendar year of a timestamp.
 pub fn utc_year(ms: i64) -> i32 {
     UtcTime::from_ms(ms).year
@@ -88,6 +145,34 @@ mod tests {
         assert_eq!(utc_year(1_767_225_600_000), 2026); // 2026-01-01T00:00:00Z
         assert_eq!(utc_year(951_782_400_000), 2000); // 2000-02-29
         assert_eq!(utc_year(-1), 1969);
+    }
+
+    #[test]
+    fn days_read_write_and_start_their_weeks_on_monday() {
+        let day = Day::parse("2026-11-28").unwrap();
+        assert_eq!(day.iso(), "2026-11-28");
+        assert_eq!(day.display(), "28 Nov 2026");
+        assert_eq!(day.week_start().iso(), "2026-11-23"); // a Saturday's Monday
+        assert_eq!(
+            Day::parse("2026-11-23").unwrap().week_start().iso(),
+            "2026-11-23"
+        );
+        assert_eq!(
+            Day::parse("2026-11-29").unwrap().week_start().iso(),
+            "2026-11-23"
+        );
+        assert_eq!(Day::parse("1970-01-01"), Some(Day(0)));
+        assert_eq!(
+            Day::parse("2000-02-29").unwrap().start_ms(),
+            951_782_400_000
+        );
+        assert_eq!(
+            Day::of_ms(951_782_400_000 + 5),
+            Day::parse("2000-02-29").unwrap()
+        );
+        for bad in ["2026-02-30", "2026-13-01", "2026-1", "x", "", "2026-00-10"] {
+            assert_eq!(Day::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

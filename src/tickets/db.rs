@@ -1,8 +1,9 @@
 //! Ticket queries. A ticket, its number and its first comment are written in one transaction.
 
 use super::model::{
-    Comment, CommentText, Cursor, DeviceNo, EventKind, HistoryEntry, PageAt, SEARCH_LIMIT, Subject,
-    TicketDetail, TicketFilter, TicketPage, TicketStatus, TicketSummary, service_request_no,
+    Comment, CommentText, Cursor, DayRange, DeviceNo, EventKind, HistoryEntry, PageAt,
+    SEARCH_LIMIT, Subject, TicketDetail, TicketFilter, TicketPage, TicketStatus, TicketSummary,
+    service_request_no,
 };
 use super::search::{self, Word};
 use crate::{auth::model::CurrentUser, base::db::begin_write, error::AppError, time::utc_year};
@@ -518,6 +519,14 @@ fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter, with_s
     if let Some(kind) = f.request_type_id {
         q.push(" AND t.request_type_id = ").push_bind(kind);
     }
+    push_days(q, "t.date_started", f.started);
+    // Lists read in started order, never sorting a finished range (an open-ended one is
+    // most tickets): a ticket finishes after it starts, so the range's end bounds the start
+    // too, and `+` keeps the planner off the finished index here.
+    push_days(q, "+t.date_finished", f.finished);
+    if let (_, Some(end)) = f.finished.bounds_ms() {
+        q.push(" AND t.date_started < ").push_bind(end);
+    }
     if with_status && !f.statuses.is_empty() {
         q.push(" AND t.status IN (");
         let mut list = q.separated(", ");
@@ -525,6 +534,17 @@ fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter, with_s
             list.push_bind(status.as_str());
         }
         q.push(")");
+    }
+}
+
+/// `column` (one of ours) within the days of `range`.
+fn push_days(q: &mut QueryBuilder<'_, Sqlite>, column: &str, range: DayRange) {
+    let (from, to) = range.bounds_ms();
+    if let Some(from) = from {
+        q.push(format!(" AND {column} >= ")).push_bind(from);
+    }
+    if let Some(to) = to {
+        q.push(format!(" AND {column} < ")).push_bind(to);
     }
 }
 
@@ -905,10 +925,15 @@ fn counts_query<'a>(start: &str, f: &'a TicketFilter) -> QueryBuilder<'a, Sqlite
 
 /// The counts' SELECT (columns s, n).
 fn push_counts<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter) {
-    // `t` a requester's tickets, `k` the counters: both have the filter columns.
-    let a = if let Some(user) = f.requested_by {
-        q.push("SELECT t.status AS s, COUNT(*) AS n FROM tickets t WHERE t.requested_by = ");
-        q.push_bind(user);
+    // `t` a requester's tickets or a span of days, `k` the counters: both have the filter
+    // columns. The counters know no dates.
+    let a = if f.requested_by.is_some() || f.started.is_set() || f.finished.is_set() {
+        q.push("SELECT t.status AS s, COUNT(*) AS n FROM tickets t WHERE 1 = 1");
+        if let Some(user) = f.requested_by {
+            q.push(" AND t.requested_by = ").push_bind(user);
+        }
+        push_days(q, "t.date_started", f.started);
+        push_days(q, "t.date_finished", f.finished);
         "t"
     } else {
         q.push("SELECT k.status AS s, SUM(k.n) AS n FROM ticket_counts k WHERE 1 = 1");
@@ -929,6 +954,7 @@ mod tests {
     use super::*;
     use crate::base::db::test_pool;
     use crate::tickets::model::{MARK_END, MARK_START};
+    use crate::time::Day;
     use std::collections::HashSet;
 
     const JAN_2026: i64 = 1_767_225_600_000;
@@ -1249,6 +1275,76 @@ mod tests {
             status_counts(&pool, &by_status).await.unwrap(),
             status_counts(&pool, &all).await.unwrap()
         );
+    }
+
+    /// Tickets started on six days, the later half finished two days after starting: the
+    /// day filters pick whole UTC days, both ends included, and count only what they list.
+    #[tokio::test]
+    async fn day_filters_take_whole_days_and_count_what_they_list() {
+        let (pool, _dir) = test_pool().await;
+        let t = fixture(&pool).await;
+        let day = |n: i64| JAN_2026 + n * 86_400_000;
+        for n in 0..6 {
+            let t = NewTicket {
+                requested_by: t.requested_by,
+                request_type_id: t.request_type_id,
+                department_id: t.department_id,
+                subject: Subject::parse(&format!("Ticket {n}")).unwrap(),
+                description: t.description.clone(),
+                device_no: t.device_no.clone(),
+            };
+            // Late in the day: the filters must not cut a day at the hour.
+            let (id, _) = create(&pool, &t, day(n) + 23 * 3_600_000).await.unwrap();
+            if n >= 3 {
+                set_status(
+                    &pool,
+                    id,
+                    TicketStatus::Completed,
+                    t.requested_by,
+                    day(n + 2),
+                )
+                .await
+                .unwrap();
+            }
+        }
+        let on = |from: i64, to: i64| DayRange {
+            from: Some(Day::of_ms(day(from))),
+            to: Some(Day::of_ms(day(to))),
+        };
+        let started = TicketFilter {
+            started: on(1, 3),
+            ..TicketFilter::default()
+        };
+        assert_eq!(ids(&pool, &started).await, ["3", "2", "1"]);
+        let counts = status_counts(&pool, &started).await.unwrap();
+        assert_eq!(
+            counts,
+            [
+                (TicketStatus::Pending, 2),
+                (TicketStatus::Ongoing, 0),
+                (TicketStatus::Completed, 1)
+            ]
+        );
+        // Finished on days 5 to 6: tickets 3 and 4 (ticket 5 finished on day 7).
+        let finished = TicketFilter {
+            statuses: vec![TicketStatus::Completed],
+            finished: on(5, 6),
+            ..TicketFilter::default()
+        };
+        assert_eq!(ids(&pool, &finished).await, ["4", "3"]);
+        let open_ended = TicketFilter {
+            started: DayRange {
+                from: Some(Day::of_ms(day(4))),
+                to: None,
+            },
+            ..TicketFilter::default()
+        };
+        assert_eq!(ids(&pool, &open_ended).await, ["5", "4"]);
+        let reversed = TicketFilter {
+            started: on(3, 1),
+            ..TicketFilter::default()
+        };
+        assert!(ids(&pool, &reversed).await.is_empty());
     }
 
     #[tokio::test]
@@ -1616,7 +1712,7 @@ mod tests {
     }
 
     /// `sqlite_stat1` of a seeded database of a million tickets (bench/run's).
-    const MILLION_STATS: [(&str, &str, &str); 20] = [
+    const MILLION_STATS: [(&str, &str, &str); 21] = [
         ("departments", "sqlite_autoindex_departments_1", "12 1"),
         ("request_types", "sqlite_autoindex_request_types_1", "8 1"),
         ("ticket_comments", "ticket_comments_thread", "4999234 5 1 1"),
@@ -1627,6 +1723,7 @@ mod tests {
         ("ticket_search_idx", "ticket_search_idx", "21767 2001 1"),
         ("tickets", "sqlite_autoindex_tickets_1", "1000000 1"),
         ("tickets", "tickets_department_started", "1000000 2001 1 1"),
+        ("tickets", "tickets_finished", "899431 1 1"),
         ("tickets", "tickets_requester_started", "1000000 2001 1 1"),
         (
             "tickets",
@@ -1713,6 +1810,23 @@ mod tests {
             },
             TicketFilter {
                 oldest_first: true,
+                ..base.clone()
+            },
+            // The dashboard's links: a week's new tickets, and a week's finished ones.
+            TicketFilter {
+                started: DayRange {
+                    from: Some(Day::of_ms(JAN_2026 - 7 * 86_400_000)),
+                    to: Some(Day::of_ms(JAN_2026 - 86_400_000)),
+                },
+                ..base.clone()
+            },
+            TicketFilter {
+                statuses: vec![TicketStatus::Completed],
+                finished: DayRange {
+                    from: Some(Day::of_ms(JAN_2026 - 7 * 86_400_000)),
+                    to: Some(Day::of_ms(JAN_2026 - 86_400_000)),
+                },
+                department_id: Some(2),
                 ..base.clone()
             },
         ];

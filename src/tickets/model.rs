@@ -3,6 +3,7 @@
 use crate::{
     error::{AppError, ParseAll},
     text,
+    time::Day,
 };
 use serde::{Deserialize, Serialize};
 
@@ -48,7 +49,31 @@ pub struct TicketFilter {
     pub request_type_id: Option<i64>,
     /// Words to find in the number, the subject or the comments (full-text, prefixes).
     pub text: Option<String>,
+    /// Started, and finished, on these days (the dashboard's tiles and bars link here).
+    pub started: DayRange,
+    pub finished: DayRange,
     pub oldest_first: bool,
+}
+
+/// A span of UTC days, both ends included; either end may be open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayRange {
+    pub from: Option<Day>,
+    pub to: Option<Day>,
+}
+
+impl DayRange {
+    pub fn is_set(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+
+    /// The range as unix milliseconds, `[start, end)`, for the query.
+    pub fn bounds_ms(&self) -> (Option<i64>, Option<i64>) {
+        (
+            self.from.map(Day::start_ms),
+            self.to.map(|d| Day(d.0 + 1).start_ms()),
+        )
+    }
 }
 
 /// Where the next page starts: the last row of the previous page (keyset, not OFFSET).
@@ -135,6 +160,7 @@ impl TicketQuery {
                 list
             });
         let cursor = |key: &str| params.get_str(key).and_then(Cursor::from_param);
+        let day = |key: &str| params.get_str(key).and_then(Day::parse);
         let page = match (cursor("after"), cursor("before")) {
             (Some(c), _) => PageAt::After(c),
             (None, Some(c)) => PageAt::Before(c),
@@ -155,6 +181,14 @@ impl TicketQuery {
                     .map(str::trim)
                     .filter(|q| !q.is_empty())
                     .map(str::to_string),
+                started: DayRange {
+                    from: day("started_from"),
+                    to: day("started_to"),
+                },
+                finished: DayRange {
+                    from: day("finished_from"),
+                    to: day("finished_to"),
+                },
                 oldest_first: params.get_str("sort") == Some("oldest"),
             },
             page,
@@ -191,6 +225,13 @@ impl TicketQuery {
                 },
             ));
         }
+        let days = [
+            ("started_from", f.started.from),
+            ("started_to", f.started.to),
+            ("finished_from", f.finished.from),
+            ("finished_to", f.finished.to),
+        ];
+        pairs.extend(days.iter().filter_map(|(k, d)| d.map(|d| (*k, d.iso()))));
         if f.oldest_first {
             pairs.push(("sort", "oldest".into()));
         }
@@ -214,6 +255,8 @@ impl TicketQuery {
             || f.request_type_id.is_some()
             || f.requester.is_some()
             || f.text.is_some()
+            || f.started.is_set()
+            || f.finished.is_set()
     }
 }
 
@@ -464,6 +507,14 @@ mod tests {
                 department_id: Some(3),
                 request_type_id: Some(1),
                 text: Some("100% a&b".into()),
+                started: DayRange {
+                    from: Day::parse("2026-11-23"),
+                    to: Day::parse("2026-11-29"),
+                },
+                finished: DayRange {
+                    from: None,
+                    to: Day::parse("2026-11-30"),
+                },
                 oldest_first: true,
             },
             page: PageAt::After(Cursor {
@@ -475,6 +526,7 @@ mod tests {
         assert_eq!(
             query,
             "?q=100%25%20a%26b&status=pending&status=ongoing&department=3&type=1&requester=ann.o-neil\
+             &started_from=2026-11-23&started_to=2026-11-29&finished_to=2026-11-30\
              &sort=oldest&after=1767225600000.42"
         );
         let mut params = ParamsMap::new();
@@ -489,6 +541,8 @@ mod tests {
             ("status", "closed"),
             ("department", "x"),
             ("after", "1.2.z"),
+            ("started_from", "2026-02-30"),
+            ("finished_to", "yesterday"),
         ]
         .into_iter()
         .collect();
