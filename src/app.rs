@@ -3,6 +3,7 @@
 use crate::{
     auth::pages::{AccountPage, HomePage, LoginPage},
     components::{Layout, NotFoundPage},
+    dashboard::pages::DashboardPage,
     lists::{NamedList, pages::NamedListPage},
     tickets::pages::{NewTicketPage, TicketPage, TicketsPage},
     users::pages::{EditUserPage, UsersPage},
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::Async/>
                     // Before the :no route, so "new" is never taken for a ticket number.
                     <Route path=path!("/tickets/new") view=NewTicketPage ssr=SsrMode::Async/>

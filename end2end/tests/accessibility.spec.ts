@@ -30,6 +30,10 @@ for (const colorScheme of ['light', 'dark'] as const) {
 
       await page.getByLabel('Password').fill('admin-password-1');
       await page.getByRole('button', { name: 'Sign in' }).click();
+      // Admins land on the dashboard.
+      await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+      await expectAccessible(page, 'dashboard');
+      await page.goto('/');
       await expect(page.getByRole('heading', { name: 'Welcome, admin' })).toBeVisible();
       await expectAccessible(page, 'home');
 
@@ -87,6 +91,10 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await expectAccessible(page, 'search results with highlights');
       await page.goto('/tickets?q=nothing-matches-this');
       await expectAccessible(page, 'empty ticket list');
+      // With tickets, its charts have bars, labels and links.
+      await page.goto('/dashboard');
+      await expect(page.locator('svg.weekly rect.bar').first()).toBeVisible();
+      await expectAccessible(page, 'dashboard with tickets');
 
       await page.goto('/no/such/page');
       await expectAccessible(page, 'not found');
@@ -106,7 +114,7 @@ test('signing in and moving around works with the keyboard alone', async ({ page
   await expect(page.getByLabel('Password')).toBeFocused();
   await page.keyboard.type('admin-password-1');
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: 'Welcome, admin' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
 
   // The skip link jumps past the header.
   await page.goto('/admin/departments');

@@ -160,7 +160,7 @@ test.describe('without JavaScript', () => {
     await signIn(page, ADMIN.username, 'wrong-password');
     await expect(page.getByRole('alert')).toContainText('Invalid username or password');
     await signIn(page, ADMIN.username, ADMIN.password);
-    await expect(page.getByRole('heading', { name: `Welcome, ${ADMIN.username}` })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
 
     await page.goto('/admin/departments');
     await page.getByLabel('Department name').fill('Facilities');

@@ -26,7 +26,7 @@ export async function waitForHydration(page: Page) {
   await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
 }
 
-/** A browser context signed in as `username`, on its home page. */
+/** A browser context signed in as `username`, on the page it lands on (admins: the dashboard). */
 export async function signedIn(
   browser: Browser,
   username: string,
@@ -36,7 +36,8 @@ export async function signedIn(
   const context = await browser.newContext(options);
   const page = await context.newPage();
   await signIn(page, username, password);
-  await expect(page.getByRole('heading', { name: `Welcome, ${username}` })).toBeVisible();
+  const landing = new RegExp(`^(Welcome, ${username.replace('.', '\\.')}|Dashboard)$`);
+  await expect(page.getByRole('heading', { name: landing, level: 1 })).toBeVisible();
   return { context, page };
 }
 

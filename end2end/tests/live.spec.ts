@@ -110,7 +110,7 @@ test('after a server restart the page reconnects and catches up on what it misse
     const context = await browser.newContext({ baseURL: server.url });
     const page = await context.newPage();
     await signIn(page, 'admin', 'admin-password-1');
-    await expect(page.getByRole('heading', { name: 'Welcome, admin' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
     const dept = await addDepartment(page, 'Restart Desk');
     await page.goto('/tickets');
     await waitForHydration(page);
@@ -126,7 +126,7 @@ test('after a server restart the page reconnects and catches up on what it misse
     const other = await browser.newContext({ baseURL: server.url });
     const otherPage = await other.newPage();
     await signIn(otherPage, 'admin', 'admin-password-1');
-    await expect(otherPage.getByRole('heading', { name: 'Welcome, admin' })).toBeVisible();
+    await expect(otherPage.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
     await api(otherPage, 'create_ticket', {
       request_type_id: '1',
       department_id: dept,

@@ -19,7 +19,7 @@ test('the release binary alone serves an app that hydrates, signs in and navigat
     expect(wasmResponse.headers()['content-type']).toBe('application/wasm');
     expect(['br', 'gzip']).toContain(wasmResponse.headers()['content-encoding']);
     expect(wasmResponse.headers()['cache-control']).toContain('immutable');
-    await expect(page.getByRole('heading', { name: 'Welcome, admin' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
 
     // Only the running WASM opens the live stream that turns the indicator on.
     await expect(page.getByRole('status').filter({ hasText: 'Live' })).toBeVisible();

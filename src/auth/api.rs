@@ -44,7 +44,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     }
     let token = session::start(&pool, user.id).await?;
     set_cookie(Some(&token), secure_cookies());
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(if user.is_admin { "/dashboard" } else { "/" });
     Ok(())
 }
 

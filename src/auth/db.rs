@@ -10,11 +10,18 @@ pub struct LoginRow {
     pub id: i64,
     pub password_hash: String,
     pub status: UserStatus,
+    /// Admins land on the dashboard after signing in.
+    pub is_admin: bool,
 }
 
 pub async fn find_login(pool: &SqlitePool, username: &str) -> Result<Option<LoginRow>, AppError> {
     Ok(
-        sqlx::query_as("SELECT id, password_hash, status FROM users WHERE username = ?")
+        sqlx::query_as(
+            "SELECT id, password_hash, status,
+                    EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = users.id AND r.role = 'admin')
+                        AS is_admin
+               FROM users WHERE username = ?",
+        )
             .bind(username)
             .fetch_optional(pool)
             .await?,

@@ -80,6 +80,10 @@ fn Home() -> impl IntoView {
                                 <h2 id="admin-heading">"Administration"</h2>
                                 <ul class="tile-list">
                                     <li class="card tile">
+                                        <a href="/dashboard">"Dashboard"</a>
+                                        <p>"Open tickets at a glance, weekly trends and how long tickets take."</p>
+                                    </li>
+                                    <li class="card tile">
                                         <a href="/admin/users">"Users"</a>
                                         <p>"Create accounts, set roles and departments, deactivate people who left."</p>
                                     </li>

@@ -99,6 +99,7 @@ fn UserNav(
             </NavLink>
             <NavLink path href="/tickets/new">"New ticket"</NavLink>
             {user.is_admin.then(|| view! {
+                <NavLink path href="/dashboard">"Dashboard"</NavLink>
                 <NavLink path href="/admin/users">"Users"</NavLink>
                 <NavLink path href="/admin/departments">"Departments"</NavLink>
                 <NavLink path href="/admin/request-types">"Request types"</NavLink>

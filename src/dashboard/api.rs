@@ -1,12 +1,11 @@
-//! The dashboard's server function: admins only.
+//! The dashboard's server function, admins only: the board drawn as HTML (see pages.rs).
 
-use super::model::Dashboard;
 use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::db,
+    super::{charts, db},
     crate::{
         auth::guard::require_admin,
         base::{context::pool, db::now_ms},
@@ -14,7 +13,8 @@ use {
 };
 
 #[server(endpoint = "load_dashboard")]
-pub async fn load_dashboard() -> Result<Dashboard, AppError> {
+pub async fn load_dashboard() -> Result<String, AppError> {
     require_admin().await?;
-    db::dashboard(&pool()?, now_ms()).await
+    let dashboard = db::dashboard(&pool()?, now_ms()).await?;
+    Ok(charts::board_html(dashboard))
 }

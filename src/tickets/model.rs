@@ -50,7 +50,9 @@ pub struct TicketFilter {
     /// Words to find in the number, the subject or the comments (full-text, prefixes).
     pub text: Option<String>,
     /// Started, and finished, on these days (the dashboard's tiles and bars link here).
+    #[serde(default)]
     pub started: DayRange,
+    #[serde(default)]
     pub finished: DayRange,
     pub oldest_first: bool,
 }

@@ -10,6 +10,7 @@ use helpdesk::{
         ChangePassword, Login, Logout, MyAccount, NeedsSetup, SetMyAvatar, SignOutEverywhere,
         WhoAmI,
     },
+    dashboard::api::LoadDashboard,
     lists::api::{CreateListEntry, DeleteListEntry, ListEntries, RenameListEntry},
     tickets::api::{
         AddComment, CreateTicket, GetTicket, ListTickets, SetTicketDepartment, SetTicketStatus,
@@ -160,6 +161,7 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
             vec![request_types(), ("id", s("999999"))],
         ),
         (ListUsers::PATH, Rule::AdminOnly, vec![]),
+        (LoadDashboard::PATH, Rule::AdminOnly, vec![]),
         (
             SuggestUsers::PATH,
             Rule::AdminOnly,
