@@ -46,6 +46,22 @@ pub fn optional<T>(
     }
 }
 
+/// `100000` -> `100,000`: counts for people.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// "a comment" -> "A comment".
 pub fn capitalised(what: &str) -> String {
     let mut chars = what.chars();
@@ -61,6 +77,16 @@ pub const MARK_END: char = '\u{E001}';
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(100_000), "100,000");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+        assert_eq!(super::thousands(-4200), "-4,200");
+    }
+
     use super::*;
 
     #[test]

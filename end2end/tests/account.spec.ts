@@ -49,3 +49,25 @@ test('my account: a new password signs the other browser out; sign out everywher
   const back = await signedIn(browser, 'mia', 'mia-password-2');
   await back.context.close();
 });
+
+test('an avatar whose picture cannot load shows the initials instead', async ({ browser }) => {
+  const admin = await adminPage(browser);
+  await addUser(admin.page, 'noel.pic', 'noel-password-1');
+  await admin.context.close();
+  const { context, page } = await signedIn(browser, 'noel.pic', 'noel-password-1');
+  // Nothing listens on port 9: the picture fails to load.
+  await page.request.post('/api/set_my_avatar', {
+    form: { avatar_url: 'https://127.0.0.1:9/missing.png' },
+    headers: { accept: 'application/json' },
+  });
+  // As the server renders it (the picture's error can come before the WASM does) ...
+  await page.goto('/account');
+  const avatar = page.getByRole('banner').locator('.avatar-frame');
+  await expect(avatar.locator('img')).toBeHidden();
+  await expect(avatar.locator('.avatar-initials')).toHaveText('NP');
+  await expect(avatar.locator('.avatar-initials')).toBeVisible();
+  // ... and once hydrated.
+  await waitForHydration(page);
+  await expect(avatar.locator('.avatar-initials')).toBeVisible();
+  await context.close();
+});

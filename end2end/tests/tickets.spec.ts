@@ -70,6 +70,15 @@ test('a user submits a ticket and sees it under My tickets as pending', async ({
   await expect(mine).toContainText('Pending');
   await expect(mine).toContainText('Furniture');
   await expect(mine).toContainText(ticketUrl.split('/').pop()!);
+
+  // Home sums up their own tickets by status, each linking to them.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Home' }).click();
+  const summary = page.getByRole('list', { name: 'My tickets by status' });
+  await expect(summary.getByRole('link', { name: '1 Pending' })).toBeVisible();
+  await expect(summary.getByRole('link', { name: '0 Completed' })).toBeVisible();
+  await summary.getByRole('link', { name: '1 Pending' }).click();
+  await expect(page).toHaveURL(/\/tickets\?status=pending$/);
+  await expect(row(page, 'Broken chair in room 12')).toBeVisible();
   expect(errors).toEqual([]);
   await context.close();
 });

@@ -1,7 +1,13 @@
 use super::api::{ChangePassword, Login, SetMyAvatar, SignOutEverywhere, my_account, needs_setup};
-use crate::components::{
-    Avatar, Field, FormAlert, Guard, LoadError, Submit, SuccessNote, action_error,
-    reset_on_success, use_auth,
+use crate::{
+    components::{
+        Avatar, Field, FormAlert, Guard, LoadError, Submit, SuccessNote, action_error,
+        reset_on_success, use_auth,
+    },
+    error::AppError,
+    live::use_live,
+    text::thousands,
+    tickets::{api::my_ticket_counts, model::TicketStatus},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -53,16 +59,19 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    // Made outside the Guard: see `Guard` for why. Live, like the list.
+    let live = use_live();
+    let mine = Resource::new(move || live.any(), |_| my_ticket_counts());
     view! {
         <Title text="Home"/>
         <Guard>
-            <Home/>
+            <Home mine/>
         </Guard>
     }
 }
 
 #[component]
-fn Home() -> impl IntoView {
+fn Home(mine: Resource<Result<Vec<(TicketStatus, i64)>, AppError>>) -> impl IntoView {
     let auth = use_auth();
     view! {
         <main id="main" tabindex="-1" class="page">
@@ -75,6 +84,7 @@ fn Home() -> impl IntoView {
                             <a class="btn btn-primary" href="/tickets/new">"New ticket"</a>
                             <a class="btn" href="/tickets">{if user.is_admin { "All tickets" } else { "My tickets" }}</a>
                         </p>
+                        {(!user.is_admin).then(|| view! { <MySummary mine/> })}
                         {user.is_admin.then(|| view! {
                             <section class="tiles" aria-labelledby="admin-heading">
                                 <h2 id="admin-heading">"Administration"</h2>
@@ -102,6 +112,29 @@ fn Home() -> impl IntoView {
                 })}
             </Transition>
         </main>
+    }
+}
+
+/// A user's own tickets by status, each linking to them.
+#[component]
+fn MySummary(mine: Resource<Result<Vec<(TicketStatus, i64)>, AppError>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                mine.await.ok().map(|counts| view! {
+                    <ul class="stat-tiles" aria-label="My tickets by status">
+                        {counts.into_iter().map(|(status, n)| view! {
+                            <li class="card stat-tile">
+                                <a href=format!("/tickets?status={}", status.as_str())>
+                                    <span class="stat-value">{thousands(n)}</span>
+                                    <span class="stat-label">{status.label()}</span>
+                                </a>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                })
+            })}
+        </Transition>
     }
 }
 

@@ -1,12 +1,20 @@
 use leptos::{either::Either, prelude::*};
 
-/// The user's picture, or their initials when they have none. Decorative: the name is
-/// always written next to it, so screen readers skip it.
+/// The user's picture, or their initials when they have none or it cannot load.
+/// Decorative: the name is always written next to it, so screen readers skip it.
+///
+/// The picture lies over the initials and hides itself if it fails: an inline handler, so
+/// it works before the page is hydrated (the WASM loads late) and leaves the DOM as the
+/// server rendered it.
 #[component]
 pub fn Avatar(#[prop(into)] name: String, url: Option<String>) -> impl IntoView {
     match url {
         Some(url) => Either::Left(view! {
-            <img class="avatar" src=url alt="" width="32" height="32" referrerpolicy="no-referrer"/>
+            <span class="avatar avatar-frame" aria-hidden="true">
+                <span class="avatar avatar-initials">{initials(&name)}</span>
+                <img class="avatar" src=url alt="" width="32" height="32" referrerpolicy="no-referrer"
+                    onerror="this.hidden=true"/>
+            </span>
         }),
         None => Either::Right(view! {
             <span class="avatar avatar-initials" aria-hidden="true">{initials(&name)}</span>

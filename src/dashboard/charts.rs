@@ -4,6 +4,7 @@
 
 use super::model::{Bar, Dashboard, FINISH_WINDOW_DAYS, FinishTimes, Week, duration_text};
 use crate::{
+    text::thousands,
     tickets::model::{DayRange, TicketFilter, TicketQuery, TicketStatus},
     time::Day,
 };
@@ -45,22 +46,22 @@ fn Board(d: Dashboard) -> impl IntoView {
     let tiles = vec![
         Tile {
             label: "Pending".into(),
-            value: count(TicketStatus::Pending).to_string(),
+            value: thousands(count(TicketStatus::Pending)),
             href: list_link(|f| f.statuses = vec![TicketStatus::Pending]),
         },
         Tile {
             label: "Ongoing".into(),
-            value: count(TicketStatus::Ongoing).to_string(),
+            value: thousands(count(TicketStatus::Ongoing)),
             href: list_link(|f| f.statuses = vec![TicketStatus::Ongoing]),
         },
         Tile {
             label: "New this week".into(),
-            value: d.created_this_week.to_string(),
+            value: thousands(d.created_this_week),
             href: list_link(|f| f.started = week),
         },
         Tile {
             label: "Completed this week".into(),
-            value: d.completed_this_week.to_string(),
+            value: thousands(d.completed_this_week),
             href: completed_in(week),
         },
     ];
@@ -118,7 +119,10 @@ fn FinishTimeTiles(finish: FinishTiles) -> impl IntoView {
         Some(t) => {
             let tiles = [
                 Tile {
-                    label: format!("Median time to finish ({} tickets {since})", t.count),
+                    label: format!(
+                        "Median time to finish ({} tickets {since})",
+                        thousands(t.count)
+                    ),
                     value: duration_text(t.median_ms),
                     href: href.clone(),
                 },
@@ -180,14 +184,14 @@ fn WeeklyChart(weeks: Vec<Week>) -> impl IntoView {
             });
             view! {
                 <g class="week">
-                    <a href=created_href aria-label=format!("Week of {label}: {} created", w.created)>
+                    <a href=created_href aria-label=format!("Week of {label}: {} created", thousands(w.created))>
                         <rect class="bar bar-created" x=x y=H - created_h width=BAR height=created_h.max(1)>
-                            <title>{format!("Week of {label}: {} created", w.created)}</title>
+                            <title>{format!("Week of {label}: {} created", thousands(w.created))}</title>
                         </rect>
                     </a>
-                    <a href=completed_href aria-label=format!("Week of {label}: {} completed", w.completed)>
+                    <a href=completed_href aria-label=format!("Week of {label}: {} completed", thousands(w.completed))>
                         <rect class="bar bar-completed" x=x + BAR + 2 y=H - completed_h width=BAR height=completed_h.max(1)>
-                            <title>{format!("Week of {label}: {} completed", w.completed)}</title>
+                            <title>{format!("Week of {label}: {} completed", thousands(w.completed))}</title>
                         </rect>
                     </a>
                     <text class="axis" x=x + BAR y=H + 16 text-anchor="middle">{short}</text>
@@ -216,7 +220,7 @@ fn WeeklyChart(weeks: Vec<Week>) -> impl IntoView {
                     <thead><tr><th scope="col">"Week of"</th><th scope="col" class="num">"Created"</th><th scope="col" class="num">"Completed"</th></tr></thead>
                     <tbody>
                         {weeks.into_iter().map(|w| view! {
-                            <tr><th scope="row">{w.monday.display()}</th><td class="num">{w.created}</td><td class="num">{w.completed}</td></tr>
+                            <tr><th scope="row">{w.monday.display()}</th><td class="num">{thousands(w.created)}</td><td class="num">{thousands(w.completed)}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
@@ -255,7 +259,7 @@ fn OpenBars(
                     <a href=link(b.id)>
                         <text class="axis" x=LABEL - 8 y=y + 18 text-anchor="end">{b.name.clone()}</text>
                         <rect class="bar bar-open" x=LABEL y=y + 6 width=length.max(1) height=ROW - 10/>
-                        <text class="count" x=LABEL + length + 6 y=y + 18>{format!("{} open", b.n)}</text>
+                        <text class="count" x=LABEL + length + 6 y=y + 18>{format!("{} open", thousands(b.n))}</text>
                     </a>
                 </g>
             }
@@ -279,7 +283,7 @@ fn OpenBars(
                         <table>
                             <tbody>
                                 {bars.into_iter().map(|b| view! {
-                                    <tr><th scope="row">{b.name}</th><td class="num">{b.n}</td></tr>
+                                    <tr><th scope="row">{b.name}</th><td class="num">{thousands(b.n)}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>

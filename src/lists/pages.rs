@@ -11,7 +11,7 @@ use crate::{
         reset_on_success,
     },
     error::AppError,
-    text::capitalised,
+    text::{capitalised, thousands},
 };
 use leptos::{html, prelude::*};
 use leptos_meta::Title;
@@ -152,7 +152,7 @@ fn ListTable(
                         view! {
                             <tr>
                                 <th scope="row">{name}</th>
-                                {entry.usage.iter().map(|n| view! { <td class="num">{*n}</td> }).collect_view()}
+                                {entry.usage.iter().map(|n| view! { <td class="num">{thousands(*n)}</td> }).collect_view()}
                                 <td class="actions">
                                     <details class="rename">
                                         <summary>"Rename"</summary>

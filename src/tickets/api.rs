@@ -4,7 +4,7 @@
 
 use super::model::{
     Comment, CommentForm, HistoryEntry, NewTicketForm, PageAt, TicketDetail, TicketFilter,
-    TicketOptions, TicketPage,
+    TicketOptions, TicketPage, TicketStatus,
 };
 use crate::error::AppError;
 use leptos::{prelude::*, server_fn::codec::Json};
@@ -70,6 +70,17 @@ pub async fn ticket_choices() -> Result<TicketOptions, AppError> {
         departments,
         my_department: user.department_id,
     })
+}
+
+/// How many of the caller's own tickets are in each status (their summary on Home).
+#[server(endpoint = "my_ticket_counts")]
+pub async fn my_ticket_counts() -> Result<Vec<(TicketStatus, i64)>, AppError> {
+    let user = require_user().await?;
+    let mine = TicketFilter {
+        requested_by: Some(user.id),
+        ..TicketFilter::default()
+    };
+    db::status_counts(&pool()?, &mine).await
 }
 
 /// Files a ticket for the caller and sends them to its page.

@@ -8,6 +8,7 @@ use helpdesk::users::api::{SetUserStatus, UpdateUser};
 
 use common::{spawn_app, spawn_app_in};
 use helpdesk::users::model::{Role, UserStatus};
+use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -458,7 +459,7 @@ async fn a_change_sent_from_another_site_is_refused_and_changes_nothing() {
     let host = app.base.trim_start_matches("http://").to_string();
     let post = |headers: Vec<(&'static str, String)>| {
         let ann = ann.clone();
-        let url = format!("{}/api/set_my_avatar", app.base);
+        let url = format!("{}{}", app.base, SetMyAvatar::PATH);
         async move {
             let mut req = ann
                 .post(url)

@@ -13,8 +13,8 @@ use helpdesk::{
     dashboard::api::LoadDashboard,
     lists::api::{CreateListEntry, DeleteListEntry, ListEntries, RenameListEntry},
     tickets::api::{
-        AddComment, CreateTicket, GetTicket, ListTickets, SetTicketDepartment, SetTicketStatus,
-        TicketChoices, TicketHistory,
+        AddComment, CreateTicket, GetTicket, ListTickets, MyTicketCounts, SetTicketDepartment,
+        SetTicketStatus, TicketChoices, TicketHistory,
     },
     users::{
         api::{CreateUser, GetUser, ListUsers, SetUserStatus, SuggestUsers, UpdateUser},
@@ -162,6 +162,7 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
         ),
         (ListUsers::PATH, Rule::AdminOnly, vec![]),
         (LoadDashboard::PATH, Rule::AdminOnly, vec![]),
+        (MyTicketCounts::PATH, Rule::SignedIn, vec![]),
         (
             SuggestUsers::PATH,
             Rule::AdminOnly,

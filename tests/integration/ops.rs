@@ -3,6 +3,7 @@
 use crate::common;
 
 use common::spawn_app;
+use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -44,7 +45,7 @@ async fn every_response_carries_the_security_headers() {
     for path in [
         "/login",
         "/healthz",
-        "/api/who_am_i",
+        helpdesk::auth::api::WhoAmI::PATH,
         "/favicon.svg",
         "/no/such/page",
     ] {

@@ -54,8 +54,9 @@ async fn each_page_sends_each_resource_once_and_none_failed() {
     let ticket = format!("/tickets/{number}");
 
     // Every page has the signed-in user (from the layout) and its own data.
-    let pages: [(&str, usize); 8] = [
-        ("/", 1),
+    let pages: [(&str, usize); 9] = [
+        ("/", 2),
+        ("/dashboard", 2),
         ("/tickets", 3),
         ("/tickets/new", 2),
         (&ticket, 4),

@@ -17,6 +17,7 @@ use crate::{
     error::AppError,
     lists::Choice,
     live::use_live,
+    text::thousands,
     users::api::suggest_users,
 };
 use leptos::{html, prelude::*};
@@ -450,14 +451,15 @@ fn StatusCounts(counts: Vec<(TicketStatus, i64)>, total: i64, more: bool) -> imp
         <div class="status-counts">
             <p class="result-count">
                 {format!(
-                    "{total}{} ticket{}",
+                    "{}{} ticket{}",
+                    thousands(total),
                     if more { "+" } else { "" },
                     if total == 1 && !more { "" } else { "s" },
                 )}
             </p>
             <ul aria-label="Tickets by status">
                 {counts.into_iter().map(|(status, n)| view! {
-                    <li><StatusBadge status/>" "<span class="count">{n}</span></li>
+                    <li><StatusBadge status/>" "<span class="count">{thousands(n)}</span></li>
                 }).collect_view()}
             </ul>
         </div>
@@ -543,7 +545,7 @@ fn TicketTable(tickets: Vec<TicketSummary>, admin: bool) -> impl IntoView {
                                 Some(ms) => view! { <Time ms date_only=true/> }.into_any(),
                                 None => view! { <span class="muted">"—"</span> }.into_any(),
                             }}</td>
-                            <td class="num" data-label="Comments">{t.comment_count}</td>
+                            <td class="num" data-label="Comments">{thousands(t.comment_count)}</td>
                         </tr>
                     }).collect_view()}
         </DataTable>
