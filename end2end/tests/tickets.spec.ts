@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { test, expect, Page } from '@playwright/test';
 import { addDepartment, addUser, adminPage, signedIn, waitForHydration, watchErrors } from './helpers';
 
@@ -107,6 +108,14 @@ test('the admin filters by department and status; the list follows without a pag
   await page.getByRole('checkbox', { name: 'Ongoing' }).uncheck();
   await page.getByRole('checkbox', { name: 'Pending' }).check();
   await expect(row(page, 'Broken chair in room 12')).toBeVisible();
+  // "Download CSV" carries the same filters and downloads every ticket they pick.
+  const csvLink = page.getByRole('link', { name: 'Download CSV' });
+  await expect(csvLink).toHaveAttribute('href', /^\/tickets\.csv\?status=pending&department=\d+$/);
+  const download = page.waitForEvent('download');
+  await csvLink.click();
+  const csv = fs.readFileSync((await (await download).path())!, 'utf8');
+  expect(csv.split('\n')[0]).toContain('Number,Subject,Status');
+  expect(csv).toContain('Broken chair in room 12');
   await page.getByLabel('Search').fill('chair');
   await expect(page).toHaveURL(/q=chair/);
   await expect(row(page, 'Broken chair in room 12')).toBeVisible();

@@ -70,6 +70,8 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
         .route("/readyz", get(readyz))
         // Live updates (SSE); more specific than the server functions' wildcard below.
         .route("/api/events", get(crate::live::hub::events))
+        // The list as CSV, with the list's own query.
+        .route("/tickets.csv", get(crate::tickets::csv::export))
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),

@@ -164,6 +164,14 @@ fn FilterBar(choices: TicketOptions, admin: bool) -> impl IntoView {
                 <button type="submit" class="btn" hidden=move || hydrated.get()>"Apply filters"</button>
                 <a href="/tickets" class="btn btn-quiet"
                     hidden=move || !query.current.with(TicketQuery::is_filtered)>"Clear filters"</a>
+                // Every ticket these filters pick, not one page; `download` keeps the router
+                // from taking it for a page of the app.
+                <a class="btn btn-quiet" download="tickets.csv"
+                    href=move || {
+                        let filter = query.current.with(|q| q.filter.clone());
+                        let all = TicketQuery { filter, page: PageAt::First };
+                        format!("/tickets.csv{}", all.to_query_string())
+                    }>"Download CSV"</a>
             </div>
         </form>
     }
