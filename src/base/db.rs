@@ -118,8 +118,23 @@ pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
     let queue: std::sync::Arc<tokio::sync::Mutex<()>> = per_database(pool);
     let turn = queue.lock_owned().await;
     let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(WriteTx { tx, _turn: turn })
+    Ok(WriteTx {
+        tx,
+        _turn: turn,
+        writes: per_database(pool),
+    })
 }
+
+/// How many write transactions this process has committed to the database behind `pool`:
+/// what is worked out from the data and kept (the dashboard) is current while this stays.
+pub fn writes(pool: &SqlitePool) -> u64 {
+    per_database::<Writes>(pool)
+        .0
+        .load(std::sync::atomic::Ordering::Acquire)
+}
+
+#[derive(Clone, Default)]
+struct Writes(std::sync::Arc<std::sync::atomic::AtomicU64>);
 
 /// This process's one `T` for the database behind `pool`, made on first use. Keyed by the
 /// database file, not held in the app's state: tests open many databases in one process,
@@ -150,11 +165,16 @@ pub fn per_database<T: Clone + Default + Send + 'static>(pool: &SqlitePool) -> T
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
     _turn: tokio::sync::OwnedMutexGuard<()>,
+    writes: Writes,
 }
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        self.writes
+            .0
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        Ok(())
     }
 }
 

@@ -981,3 +981,37 @@ async fn the_list_exports_as_csv_that_round_trips_and_is_safe_to_open() {
     let (status, _, _) = csv_of(&w.app.client(), "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// The dashboard is kept between requests (each board is some 60 ms of queries at a
+/// million tickets) yet follows every change at once: a new ticket, a completed one.
+#[tokio::test]
+async fn the_dashboard_is_kept_yet_follows_each_change_at_once() {
+    use helpdesk::dashboard::api::LoadDashboard;
+    let w = world().await;
+    let board = || async {
+        let reply = w.app.call(&w.admin, LoadDashboard {}).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        serde_json::from_str::<String>(&reply.body).unwrap()
+    };
+    let empty = board().await;
+    assert!(!empty.contains(">1 open<"), "{empty}");
+    assert_eq!(board().await, empty);
+    let no = file(&w, &w.ann, "Counted at once", &w.it).await;
+    let filed = board().await;
+    assert!(filed.contains(">1 open<"), "{filed}");
+    let reply = w
+        .app
+        .call(
+            &w.admin,
+            SetTicketStatus {
+                service_request_no: no,
+                status: "completed".into(),
+            },
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(!board().await.contains(">1 open<"));
+    // A user is refused, kept board or not.
+    let reply = w.app.call(&w.ann, LoadDashboard {}).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}
