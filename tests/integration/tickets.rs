@@ -966,6 +966,15 @@ async fn the_list_exports_as_csv_that_round_trips_and_is_safe_to_open() {
     let row = all.iter().find(|r| r[0] == formula).unwrap();
     assert_eq!(row[1], "'=HYPERLINK(\"http://evil\")");
 
+    // A search exports its matches, without the highlighter's marks.
+    let (_, _, body) = csv_of(&w.admin, "?q=commas").await;
+    let found = rows(&body);
+    assert_eq!(found.len(), 1, "{body}");
+    assert_eq!(
+        (found[0][0].as_str(), found[0][1].as_str()),
+        (ann_ticket.as_str(), tricky)
+    );
+
     // The list's filters apply: one department.
     let (_, _, body) = csv_of(&w.admin, &format!("?department={}", w.hr)).await;
     let hr: Vec<String> = rows(&body).into_iter().map(|r| r[0].clone()).collect();
