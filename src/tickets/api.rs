@@ -111,14 +111,26 @@ pub async fn create_ticket(#[server(flatten)] ticket: NewTicketForm) -> Result<S
 /// A page of tickets: all of them for an admin, the caller's own for anyone else.
 #[server(endpoint = "list_tickets", input = Json)]
 pub async fn list_tickets(filter: TicketFilter, page: PageAt) -> Result<TicketPage, AppError> {
-    let mut filter = filter;
     let user = require_user().await?;
     let pool = pool()?;
+    let filter = scoped(&pool, &user, filter).await?;
+    db::page(&pool, &filter, page, PAGE_SIZE).await
+}
+
+/// `filter` as `user` may run it: an admin's requester name resolved to its id, anyone
+/// else kept to their own tickets; oversized input refused. The list and its CSV export
+/// both go through here.
+#[cfg(feature = "ssr")]
+pub(crate) async fn scoped(
+    pool: &sqlx::SqlitePool,
+    user: &CurrentUser,
+    mut filter: TicketFilter,
+) -> Result<TicketFilter, AppError> {
     filter.requested_by = if !user.is_admin {
         Some(user.id)
     } else if let Some(name) = &filter.requester {
         // Nobody by that name: no tickets (id 0 is never given out).
-        Some(crate::users::db::id_of(&pool, name).await?.unwrap_or(0))
+        Some(crate::users::db::id_of(pool, name).await?.unwrap_or(0))
     } else {
         None
     };
@@ -136,7 +148,7 @@ pub async fn list_tickets(filter: TicketFilter, page: PageAt) -> Result<TicketPa
             "Choose at most each status once.",
         ));
     }
-    db::page(&pool, &filter, page, PAGE_SIZE).await
+    Ok(filter)
 }
 
 #[server(endpoint = "get_ticket")]

@@ -65,23 +65,18 @@ async fn start(pool: &SqlitePool, caller: &Caller, query: &str) -> Result<Body, 
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         params.insert(k.to_string(), v.replace('+', " ")); // insert() unescapes
     }
-    let mut filter = TicketQuery::from_params(&params).filter;
-    filter.requested_by = if user.is_admin {
-        match &filter.requester {
-            Some(name) => Some(crate::users::db::id_of(pool, name).await?.unwrap_or(0)),
-            None => None,
-        }
-    } else {
-        // Someone else's tickets are not theirs to export.
-        if filter
+    let filter = TicketQuery::from_params(&params).filter;
+    // The list quietly shows a user their own tickets; asking for a file of someone
+    // else's is refused outright.
+    if !user.is_admin
+        && filter
             .requester
             .as_ref()
             .is_some_and(|n| *n != user.username)
-        {
-            return Err(AppError::Forbidden);
-        }
-        Some(user.id)
-    };
+    {
+        return Err(AppError::Forbidden);
+    }
+    let filter = super::api::scoped(pool, &user, filter).await?;
     let state = Batches {
         pool: pool.clone(),
         filter,
