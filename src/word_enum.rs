@@ -71,33 +71,31 @@ macro_rules! word_enum {
         }
 
         #[cfg(feature = "ssr")]
-        impl sqlx::Type<sqlx::Sqlite> for $name {
-            fn type_info() -> sqlx::sqlite::SqliteTypeInfo {
-                <&str as sqlx::Type<sqlx::Sqlite>>::type_info()
+        impl sqlx::Type<sqlx::Any> for $name {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <&str as sqlx::Type<sqlx::Any>>::type_info()
             }
 
-            fn compatible(ty: &sqlx::sqlite::SqliteTypeInfo) -> bool {
-                <&str as sqlx::Type<sqlx::Sqlite>>::compatible(ty)
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <&str as sqlx::Type<sqlx::Any>>::compatible(ty)
             }
         }
 
         #[cfg(feature = "ssr")]
-        impl<'r> sqlx::Decode<'r, sqlx::Sqlite> for $name {
-            fn decode(
-                value: sqlx::sqlite::SqliteValueRef<'r>,
-            ) -> Result<Self, sqlx::error::BoxDynError> {
-                let word = <&str as sqlx::Decode<sqlx::Sqlite>>::decode(value)?;
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
+            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let word = <&str as sqlx::Decode<sqlx::Any>>::decode(value)?;
                 Ok(Self::parse(word)?)
             }
         }
 
         #[cfg(feature = "ssr")]
-        impl<'q> sqlx::Encode<'q, sqlx::Sqlite> for $name {
+        impl<'q> sqlx::Encode<'q, sqlx::Any> for $name {
             fn encode_by_ref(
                 &self,
-                buf: &mut Vec<sqlx::sqlite::SqliteArgumentValue<'q>>,
+                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
             ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-                <&str as sqlx::Encode<sqlx::Sqlite>>::encode(self.as_str(), buf)
+                <&str as sqlx::Encode<sqlx::Any>>::encode(self.as_str(), buf)
             }
         }
     };

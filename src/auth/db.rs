@@ -1,9 +1,9 @@
 //! Queries behind sign-in and the session check.
 
 use super::model::CurrentUser;
+use crate::base::db::Pool;
 use crate::error::AppError;
 use crate::users::model::UserStatus;
-use sqlx::SqlitePool;
 
 #[derive(sqlx::FromRow)]
 pub struct LoginRow {
@@ -11,10 +11,11 @@ pub struct LoginRow {
     pub password_hash: String,
     pub status: UserStatus,
     /// Admins land on the dashboard after signing in.
+    #[sqlx(try_from = "crate::base::db::Flag")]
     pub is_admin: bool,
 }
 
-pub async fn find_login(pool: &SqlitePool, username: &str) -> Result<Option<LoginRow>, AppError> {
+pub async fn find_login(pool: &Pool, username: &str) -> Result<Option<LoginRow>, AppError> {
     Ok(
         sqlx::query_as(
             "SELECT id, password_hash, status,
@@ -34,7 +35,7 @@ pub const CURRENT_USER: &str = "u.id, u.username, u.email, u.avatar_url,
     u.department_id";
 
 /// The user with this id if it exists and is active.
-pub async fn active_user(pool: &SqlitePool, id: i64) -> Result<Option<CurrentUser>, AppError> {
+pub async fn active_user(pool: &Pool, id: i64) -> Result<Option<CurrentUser>, AppError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {CURRENT_USER} FROM users u WHERE u.id = ? AND u.status = 'active'"
     ))
@@ -43,7 +44,7 @@ pub async fn active_user(pool: &SqlitePool, id: i64) -> Result<Option<CurrentUse
     .await?)
 }
 
-pub async fn active_admin_count(pool: &SqlitePool) -> Result<i64, AppError> {
+pub async fn active_admin_count(pool: &Pool) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id
           WHERE r.role = 'admin' AND u.status = 'active'",

@@ -4,9 +4,9 @@ use super::{
     model::CurrentUser,
     session::{self, Token},
 };
+use crate::base::db::Pool;
 use crate::{base::context::pool, error::AppError};
 use leptos::prelude::use_context;
-use sqlx::SqlitePool;
 use std::sync::{
     Arc,
     atomic::{AtomicBool, Ordering},
@@ -36,7 +36,7 @@ impl Caller {
         self.token.as_ref()
     }
 
-    pub async fn get(&self, pool: &SqlitePool) -> Result<Option<CurrentUser>, AppError> {
+    pub async fn get(&self, pool: &Pool) -> Result<Option<CurrentUser>, AppError> {
         let user = self.user.get_or_try_init(|| async {
             let Some(token) = &self.token else {
                 return Ok(None);

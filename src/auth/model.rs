@@ -9,6 +9,7 @@ pub struct CurrentUser {
     pub username: String,
     pub email: String,
     pub avatar_url: Option<String>,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
     pub is_admin: bool,
     /// Preselected on the new-ticket form.
     pub department_id: Option<i64>,

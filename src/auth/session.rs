@@ -9,6 +9,7 @@
 //! process (the CLI) is seen within `REMEMBER_FOR`.
 
 use super::{db::CURRENT_USER, model::CurrentUser};
+use crate::base::db::{Conn, Pool};
 use crate::{
     base::db::{now_ms, per_database},
     error::AppError,
@@ -16,7 +17,6 @@ use crate::{
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use axum::http::{HeaderMap, HeaderValue, header};
 use sha2::{Digest, Sha256};
-use sqlx::{SqliteConnection, SqlitePool};
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -80,7 +80,7 @@ pub fn cookie(token: Option<&Token>, secure: bool) -> HeaderValue {
 }
 
 /// Starts a session for `user_id`.
-pub async fn start(pool: &SqlitePool, user_id: i64) -> Result<Token, AppError> {
+pub async fn start(pool: &Pool, user_id: i64) -> Result<Token, AppError> {
     let token = Token::generate();
     let now = now_ms();
     sqlx::query(
@@ -96,7 +96,7 @@ pub async fn start(pool: &SqlitePool, user_id: i64) -> Result<Token, AppError> {
 }
 
 /// Ends one session.
-pub async fn end(pool: &SqlitePool, token: &Token) -> Result<(), AppError> {
+pub async fn end(pool: &Pool, token: &Token) -> Result<(), AppError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
         .bind(&token.hash()[..])
         .execute(pool)
@@ -108,7 +108,7 @@ pub async fn end(pool: &SqlitePool, token: &Token) -> Result<(), AppError> {
 /// Ends every session of `user_id` but `keep` (the caller's own, when they changed their
 /// own password), inside the caller's transaction; call `users_changed` after it commits.
 pub async fn end_all_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user_id: i64,
     keep: Option<&Token>,
 ) -> Result<u64, AppError> {
@@ -121,11 +121,7 @@ pub async fn end_all_in(
 }
 
 /// Ends every session of `user_id` but `keep`; returns how many ended.
-pub async fn end_all_of(
-    pool: &SqlitePool,
-    user_id: i64,
-    keep: Option<&Token>,
-) -> Result<u64, AppError> {
+pub async fn end_all_of(pool: &Pool, user_id: i64, keep: Option<&Token>) -> Result<u64, AppError> {
     let mut conn = pool.acquire().await?;
     let ended = end_all_in(&mut conn, user_id, keep).await?;
     users_changed(pool);
@@ -133,7 +129,7 @@ pub async fn end_all_of(
 }
 
 /// How many live sessions `user_id` has.
-pub async fn count_of(pool: &SqlitePool, user_id: i64) -> Result<i64, AppError> {
+pub async fn count_of(pool: &Pool, user_id: i64) -> Result<i64, AppError> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = ? AND expires_at > ?")
             .bind(user_id)
@@ -144,7 +140,7 @@ pub async fn count_of(pool: &SqlitePool, user_id: i64) -> Result<i64, AppError> 
 }
 
 /// Deletes the sessions that have expired; returns how many.
-pub async fn purge_expired(pool: &SqlitePool) -> Result<u64, AppError> {
+pub async fn purge_expired(pool: &Pool) -> Result<u64, AppError> {
     let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
         .bind(now_ms())
         .execute(pool)
@@ -154,7 +150,7 @@ pub async fn purge_expired(pool: &SqlitePool) -> Result<u64, AppError> {
 
 /// Forgets every remembered session user of this database: call after any change to a
 /// user, their roles or their sessions.
-pub fn users_changed(pool: &SqlitePool) {
+pub fn users_changed(pool: &Pool) {
     let memory: Memory = per_database(pool);
     {
         let mut kept = memory.lock();
@@ -166,14 +162,14 @@ pub fn users_changed(pool: &SqlitePool) {
 }
 
 /// Wakes whenever `users_changed` runs for this database.
-pub fn changes(pool: &SqlitePool) -> watch::Receiver<u64> {
+pub fn changes(pool: &Pool) -> watch::Receiver<u64> {
     let memory: Memory = per_database(pool);
     memory.changed.subscribe()
 }
 
 /// The active user `token` belongs to, if its session is alive. `slid` is true when this
 /// call moved the session's expiry (the cookie's should move with it).
-pub async fn user(pool: &SqlitePool, token: &Token) -> Result<Lookup, AppError> {
+pub async fn user(pool: &Pool, token: &Token) -> Result<Lookup, AppError> {
     let key = token.hash();
     let now = now_ms();
     let slide_before = now + (IDLE_LIMIT - SLIDE_EVERY).as_millis() as i64;
@@ -293,7 +289,7 @@ mod tests {
     use crate::base::db::test_pool;
 
     /// A user made directly in the database (the users feature builds on this one).
-    async fn a_user(pool: &SqlitePool, name: &str) -> i64 {
+    async fn a_user(pool: &Pool, name: &str) -> i64 {
         sqlx::query_scalar(
             "INSERT INTO users (username, email, password_hash, created_at, updated_at)
              VALUES (?, ? || '@example.com', 'h', 0, 0) RETURNING id",
@@ -305,7 +301,7 @@ mod tests {
         .unwrap()
     }
 
-    async fn expires_at(pool: &SqlitePool, token: &Token) -> Option<i64> {
+    async fn expires_at(pool: &Pool, token: &Token) -> Option<i64> {
         sqlx::query_scalar("SELECT expires_at FROM sessions WHERE token_hash = ?")
             .bind(&token.hash()[..])
             .fetch_optional(pool)
@@ -313,7 +309,7 @@ mod tests {
             .unwrap()
     }
 
-    async fn set_expiry(pool: &SqlitePool, token: &Token, at: i64) {
+    async fn set_expiry(pool: &Pool, token: &Token, at: i64) {
         sqlx::query("UPDATE sessions SET expires_at = ? WHERE token_hash = ?")
             .bind(at)
             .bind(&token.hash()[..])

@@ -3,8 +3,8 @@
 //! each time up to a cap, so guessing is slow but nobody is locked out for good. A success
 //! clears the account's count. Counts live in memory, a bounded number of them.
 
+use crate::base::db::Pool;
 use crate::base::db::per_database;
-use sqlx::SqlitePool;
 use std::{
     collections::HashMap,
     hash::Hash,
@@ -44,7 +44,7 @@ struct Failures {
 
 impl Throttle {
     /// The sign-in throttle of this database's server.
-    pub fn of(pool: &SqlitePool) -> Throttle {
+    pub fn of(pool: &Pool) -> Throttle {
         per_database(pool)
     }
 

@@ -2,14 +2,14 @@
 //! composition root) into each request's context: the pool, the cookie setting, who sent
 //! it.
 
+use crate::base::db::Pool;
 use crate::error::AppError;
 use axum::http;
 use leptos::prelude::*;
-use sqlx::SqlitePool;
 
 /// The database, from inside a server function or a server-side render.
-pub fn pool() -> Result<SqlitePool, AppError> {
-    use_context::<SqlitePool>().ok_or_else(|| {
+pub fn pool() -> Result<Pool, AppError> {
+    use_context::<Pool>().ok_or_else(|| {
         match use_context::<http::request::Parts>() {
             Some(parts) => tracing::error!(uri = %parts.uri, "no pool in the request's context"),
             // A render whose request was cancelled (the browser navigated away) can still

@@ -1,10 +1,9 @@
-//! The SQLite pool: WAL so readers never wait for the writer, foreign keys on, and a busy
-//! timeout so concurrent writers queue instead of failing.
+//! The database pool, on either backend: SQLite (WAL so readers never wait for the writer,
+//! foreign keys on, a busy timeout so concurrent writers queue instead of failing) or
+//! PostgreSQL. Features write one query for both through sqlx's `Any` driver; where the
+//! dialects differ they ask the pool's `Backend`.
 
-use sqlx::{
-    SqlitePool,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-};
+use sqlx::{Executor, any::AnyPoolOptions, sqlite::SqliteConnectOptions};
 use std::{
     fs::File,
     path::{Path, PathBuf},
@@ -12,16 +11,54 @@ use std::{
     time::Duration,
 };
 
+/// A pool of connections to the database, whichever backend it is.
+pub type Pool = sqlx::AnyPool;
+/// One connection (inside a transaction, usually).
+pub type Conn = sqlx::AnyConnection;
+
+/// Which database server stands behind a pool or connection: the only thing a query asks
+/// when its SQL text differs between the two dialects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(pool: &Pool) -> Backend {
+        Backend::of_url(pool.connect_options().database_url.as_str())
+    }
+
+    pub fn of_conn(conn: &Conn) -> Backend {
+        match conn.backend_name() {
+            "PostgreSQL" => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
+    fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
 /// What the database-location helpers fail with (a message for the operator).
 pub type BootError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Where the database is: a SQLite file (or, for tests, memory), read once from the
-/// `database_url` setting (`sqlite://PATH`, `sqlite:PATH` or a bare path; query options
-/// such as `?mode=ro` are kept for the connection).
+/// Where the database is, read once from the `database_url` setting: a SQLite file
+/// (`sqlite://PATH`, `sqlite:PATH` or a bare path; query options such as `?mode=ro` are
+/// kept for the connection) or a PostgreSQL server (`postgres://…`, `postgresql://…`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Database {
+    /// `sqlite://PATH[?PARAMS]` or the PostgreSQL URL as given.
     url: String,
+    /// The SQLite file.
     file: Option<PathBuf>,
+    /// SQLite's query options (`mode=ro`), without the `?`.
+    params: String,
 }
 
 impl Database {
@@ -34,24 +71,50 @@ impl Database {
         Database {
             url: format!("sqlite://{}", path.display()),
             file: Some(path.to_path_buf()),
+            params: String::new(),
         }
     }
 
-    /// The file, or an error for an in-memory database (nothing on disk to check or copy).
+    pub fn backend(&self) -> Backend {
+        Backend::of_url(&self.url)
+    }
+
+    /// The SQLite file, or an error for a database server (nothing on this disk to check
+    /// or copy).
     pub fn path(&self) -> Result<&Path, BootError> {
         self.file
             .as_deref()
-            .ok_or_else(|| format!("{} is not a database file", self.url).into())
+            .ok_or_else(|| format!("{self} is not a database file").into())
     }
 
-    /// The connection options every pool and command uses.
-    pub fn connect_options(&self) -> Result<SqliteConnectOptions, sqlx::Error> {
+    /// The connection options of the SQLite file, for commands that work on the file itself
+    /// (check, backup, restore).
+    pub fn sqlite_options(&self) -> Result<SqliteConnectOptions, sqlx::Error> {
         Ok(SqliteConnectOptions::from_str(&self.url)?
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5)))
+    }
+
+    /// The URL the `Any` driver opens. A SQLite path goes after `sqlite:` without `//`:
+    /// as a URL's host, its first folder would be lower-cased.
+    fn url_to_open(&self) -> String {
+        match &self.file {
+            Some(path) => {
+                let mut url = String::from("sqlite:");
+                for c in path.to_string_lossy().chars() {
+                    match c {
+                        '%' | '?' | '#' => url.push_str(&format!("%{:02X}", c as u32)),
+                        c => url.push(c),
+                    }
+                }
+                if !self.params.is_empty() {
+                    url.push('?');
+                    url.push_str(&self.params);
+                }
+                url
+            }
+            None => self.url.clone(),
+        }
     }
 }
 
@@ -59,34 +122,51 @@ impl FromStr for Database {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Database, String> {
-        // A URL for another database server is an error, not a file name (`postgres://x`
-        // made a folder named `postgres:`).
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Ok(Database {
+                url: text.to_string(),
+                file: None,
+                params: String::new(),
+            });
+        }
+        // A URL for another database server is an error, not a file name (`mysql://x`
+        // would make a folder named `mysql:`).
         if let Some((scheme, _)) = text.split_once("://")
             && scheme != "sqlite"
         {
             return Err(format!(
-                "{scheme}://… is not supported: this helpdesk stores its data in SQLite \
-                 (sqlite://PATH, or a bare file path)"
+                "{scheme}://… is not supported: use sqlite://PATH (or a bare file path) \
+                 or postgres://USER:PASSWORD@HOST/DATABASE"
             ));
         }
         let rest = text
             .strip_prefix("sqlite://")
             .or_else(|| text.strip_prefix("sqlite:"))
             .unwrap_or(text);
-        let path = rest.split('?').next().unwrap_or("");
-        let file = match path {
-            "" | ":memory:" => None,
-            path => Some(PathBuf::from(path)),
-        };
+        let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() || path == ":memory:" {
+            return Err(format!(
+                "{text} names no file: the helpdesk keeps its data in a SQLite file \
+                 (sqlite://PATH)"
+            ));
+        }
         Ok(Database {
             url: format!("sqlite://{rest}"),
-            file,
+            file: Some(PathBuf::from(path)),
+            params: params.to_string(),
         })
     }
 }
 
+/// The URL with any password hidden (it is shown by `helpdesk config` and in logs).
 impl std::fmt::Display for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some((scheme, rest)) = self.url.split_once("://")
+            && let Some((credentials, host)) = rest.split_once('@')
+            && let Some((user, _password)) = credentials.split_once(':')
+        {
+            return write!(f, "{scheme}://{user}:***@{host}");
+        }
         f.write_str(&self.url)
     }
 }
@@ -96,14 +176,44 @@ pub const DATABASE_FILE: &str = "helpdesk.db";
 
 /// Opens the database (creating its folder and file, private to their owner, on first use)
 /// and applies the migrations.
-pub async fn connect(database: &Database) -> Result<SqlitePool, sqlx::Error> {
-    make_database_folder(database).map_err(sqlx::Error::Configuration)?;
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(database.connect_options()?)
-        .await?;
-    sqlx::migrate!().run(&pool).await?;
+pub async fn connect(database: &Database) -> Result<Pool, sqlx::Error> {
+    let pool = open(database).await?;
+    migrator(database.backend()).run(&pool).await?;
     Ok(pool)
+}
+
+/// The migrations this binary carries for a backend (a folder each: the schema is the one
+/// place where the two dialects differ throughout).
+pub fn migrator(backend: Backend) -> &'static sqlx::migrate::Migrator {
+    static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+    static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+    match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    }
+}
+
+/// Opens the database without touching its schema.
+pub async fn open(database: &Database) -> Result<Pool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    make_database_folder(database).map_err(sqlx::Error::Configuration)?;
+    AnyPoolOptions::new()
+        .max_connections(8)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // What SqliteConnectOptions would set; the Any driver takes a URL only.
+                if Backend::of_conn(conn) == Backend::Sqlite {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&database.url_to_open())
+        .await
 }
 
 /// A write transaction: this process's writers to one database queue in turn (an async
@@ -114,7 +224,7 @@ pub async fn connect(database: &Database) -> Result<SqlitePool, sqlx::Error> {
 /// handler waits for the lock by sleeping in steps of up to 100 ms, so under 16 concurrent
 /// writers a write waited for a sleeping neighbour rather than for the lock (bench: 969
 /// comments/s, p99 611 ms); a queued writer is woken the moment the one before it is done.
-pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
+pub async fn begin_write(pool: &Pool) -> Result<WriteTx, sqlx::Error> {
     let queue: std::sync::Arc<tokio::sync::Mutex<()>> = per_database(pool);
     let turn = queue.lock_owned().await;
     let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -127,7 +237,7 @@ pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
 
 /// How many write transactions this process has committed to the database behind `pool`:
 /// what is worked out from the data and kept (the dashboard) is current while this stays.
-pub fn writes(pool: &SqlitePool) -> u64 {
+pub fn writes(pool: &Pool) -> u64 {
     per_database::<Writes>(pool)
         .0
         .load(std::sync::atomic::Ordering::Acquire)
@@ -139,19 +249,15 @@ struct Writes(std::sync::Arc<std::sync::atomic::AtomicU64>);
 /// This process's one `T` for the database behind `pool`, made on first use. Keyed by the
 /// database file, not held in the app's state: tests open many databases in one process,
 /// and the code that needs it (a writer's queue, a cache) has the pool at hand.
-pub fn per_database<T: Clone + Default + Send + 'static>(pool: &SqlitePool) -> T {
+pub fn per_database<T: Clone + Default + Send + 'static>(pool: &Pool) -> T {
     use std::{
         any::{Any, TypeId},
         collections::HashMap,
-        path::PathBuf,
         sync::{LazyLock, Mutex},
     };
-    type Registry = HashMap<(TypeId, PathBuf), Box<dyn Any + Send>>;
+    type Registry = HashMap<(TypeId, String), Box<dyn Any + Send>>;
     static ONES: LazyLock<Mutex<Registry>> = LazyLock::new(Default::default);
-    let key = (
-        TypeId::of::<T>(),
-        pool.connect_options().get_filename().to_path_buf(),
-    );
+    let key = (TypeId::of::<T>(), key(pool));
     let mut ones = ONES.lock().unwrap_or_else(|e| e.into_inner());
     let one = ones.entry(key).or_insert_with(|| Box::new(T::default()));
     match one.downcast_ref::<T>() {
@@ -161,9 +267,48 @@ pub fn per_database<T: Clone + Default + Send + 'static>(pool: &SqlitePool) -> T
     }
 }
 
+/// Which database a pool opens: its server and database, or its file (without options).
+pub fn key(pool: &Pool) -> String {
+    let url = &pool.connect_options().database_url;
+    format!("{}{}", url.authority(), url.path())
+}
+
+/// A yes/no column: PostgreSQL answers a condition with a boolean, SQLite with 0 or 1.
+/// Read with `#[sqlx(try_from = "Flag")]` on a `bool` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0
+    }
+}
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <bool as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <bool as sqlx::Type<sqlx::Any>>::compatible(ty)
+            || <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Flag, sqlx::error::BoxDynError> {
+        use sqlx::ValueRef;
+        if <bool as sqlx::Type<sqlx::Any>>::compatible(&value.type_info()) {
+            Ok(Flag(<bool as sqlx::Decode<sqlx::Any>>::decode(value)?))
+        } else {
+            Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0))
+        }
+    }
+}
+
 /// A write transaction and its turn in the writers' queue (released when it ends).
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
     _turn: tokio::sync::OwnedMutexGuard<()>,
     writes: Writes,
 }
@@ -179,7 +324,7 @@ impl WriteTx {
 }
 
 impl std::ops::Deref for WriteTx {
-    type Target = sqlx::SqliteConnection;
+    type Target = Conn;
 
     fn deref(&self) -> &Self::Target {
         &self.tx
@@ -234,7 +379,7 @@ pub fn now_ms() -> i64 {
 
 /// A fresh, migrated database in a temporary folder, for tests.
 #[cfg(test)]
-pub async fn test_pool() -> (SqlitePool, tempfile::TempDir) {
+pub async fn test_pool() -> (Pool, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let pool = connect(&Database::file(&dir.path().join("test.db")))
         .await

@@ -4,14 +4,14 @@
 //! entries at a million tickets, never the tickets themselves).
 
 use super::model::*;
+use crate::base::db::Pool;
 use crate::{
     error::AppError,
     tickets::model::TicketStatus,
     time::{DAY_MS, Day, WEEK_MS},
 };
-use sqlx::SqlitePool;
 
-pub async fn dashboard(pool: &SqlitePool, now_ms: i64) -> Result<Dashboard, AppError> {
+pub async fn dashboard(pool: &Pool, now_ms: i64) -> Result<Dashboard, AppError> {
     let today = Day::of_ms(now_ms);
     let this_week = today.week_start();
     let first_week = Day(this_week.0 - 7 * (WEEKS as i64 - 1));
@@ -35,7 +35,7 @@ pub async fn dashboard(pool: &SqlitePool, now_ms: i64) -> Result<Dashboard, AppE
     })
 }
 
-async fn by_status(pool: &SqlitePool) -> Result<Vec<(TicketStatus, i64)>, AppError> {
+async fn by_status(pool: &Pool) -> Result<Vec<(TicketStatus, i64)>, AppError> {
     let rows: Vec<(TicketStatus, i64)> =
         sqlx::query_as("SELECT status, SUM(n) FROM ticket_counts GROUP BY status")
             .fetch_all(pool)
@@ -47,7 +47,7 @@ async fn by_status(pool: &SqlitePool) -> Result<Vec<(TicketStatus, i64)>, AppErr
 }
 
 /// Tickets started and tickets finished in each of the `WEEKS` weeks from `first`.
-async fn weekly(pool: &SqlitePool, first: Day) -> Result<Vec<Week>, AppError> {
+async fn weekly(pool: &Pool, first: Day) -> Result<Vec<Week>, AppError> {
     let (from, to) = (first.start_ms(), first.start_ms() + WEEKS as i64 * WEEK_MS);
     let per_week = |column: &str| {
         format!(
@@ -78,11 +78,7 @@ async fn weekly(pool: &SqlitePool, first: Day) -> Result<Vec<Week>, AppError> {
 /// Median and 90th percentile of started-to-finished over the tickets finished in
 /// `[from, to)`: one sort of those durations, of which SQL returns only the (up to four)
 /// ranks the two quantiles need.
-async fn finish_times(
-    pool: &SqlitePool,
-    from: i64,
-    to: i64,
-) -> Result<Option<FinishTimes>, AppError> {
+async fn finish_times(pool: &Pool, from: i64, to: i64) -> Result<Option<FinishTimes>, AppError> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
         "WITH d AS (SELECT date_finished - date_started AS d FROM tickets
                      WHERE date_finished >= ?1 AND date_finished < ?2),
@@ -108,7 +104,7 @@ async fn finish_times(
 
 /// Open tickets per entry of a named list, from the counters; `table` and `column` are
 /// our own constants.
-async fn open_by(pool: &SqlitePool, table: &str, column: &str) -> Result<Vec<Bar>, AppError> {
+async fn open_by(pool: &Pool, table: &str, column: &str) -> Result<Vec<Bar>, AppError> {
     Ok(sqlx::query_as::<_, (i64, String, i64)>(&format!(
         "SELECT e.id, e.name, COALESCE(SUM(k.n), 0) AS open FROM {table} e
            LEFT JOIN ticket_counts k ON k.{column} = e.id AND k.status IN ('pending', 'ongoing')
@@ -137,7 +133,7 @@ mod tests {
         Day::parse("2026-11-23").unwrap().start_ms()
     }
 
-    async fn setup(pool: &SqlitePool) -> (i64, i64, [i64; 5]) {
+    async fn setup(pool: &Pool) -> (i64, i64, [i64; 5]) {
         sqlx::query(
             "INSERT INTO users (id, username, email, password_hash, created_at, updated_at)
              VALUES (1, 'ann', 'ann@example.com', 'x', 0, 0);
@@ -165,7 +161,7 @@ mod tests {
 
     /// A ticket started at `started` (and finished at `finished`, which makes it completed).
     async fn ticket(
-        pool: &SqlitePool,
+        pool: &Pool,
         n: i64,
         dept: i64,
         kind: i64,

@@ -2,11 +2,12 @@
 //! the lists kept in memory for the ticket forms.
 
 use super::model::{Choice, Entry, EntryName, NamedList, in_use_message};
+use crate::base::db::Pool;
 use crate::{
     base::db::{now_ms, per_database},
     error::AppError,
 };
-use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
+use sqlx::{Row, any::AnyRow};
 use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -29,7 +30,7 @@ fn select(list: NamedList) -> String {
     format!("SELECT e.id, e.name{counts} FROM {} e", spec.table)
 }
 
-fn entry(row: SqliteRow) -> Result<Entry, sqlx::Error> {
+fn entry(row: AnyRow) -> Result<Entry, sqlx::Error> {
     Ok(Entry {
         id: row.try_get(0)?,
         name: row.try_get(1)?,
@@ -40,14 +41,14 @@ fn entry(row: SqliteRow) -> Result<Entry, sqlx::Error> {
 }
 
 /// Every entry, sorted by name.
-pub async fn entries(pool: &SqlitePool, list: NamedList) -> Result<Vec<Entry>, AppError> {
+pub async fn entries(pool: &Pool, list: NamedList) -> Result<Vec<Entry>, AppError> {
     let rows = sqlx::query(&format!("{} ORDER BY e.name", select(list)))
         .fetch_all(pool)
         .await?;
     Ok(rows.into_iter().map(entry).collect::<Result<_, _>>()?)
 }
 
-pub async fn get(pool: &SqlitePool, list: NamedList, id: i64) -> Result<Entry, AppError> {
+pub async fn get(pool: &Pool, list: NamedList, id: i64) -> Result<Entry, AppError> {
     let row = sqlx::query(&format!("{} WHERE e.id = ?", select(list)))
         .bind(id)
         .fetch_one(pool)
@@ -55,11 +56,7 @@ pub async fn get(pool: &SqlitePool, list: NamedList, id: i64) -> Result<Entry, A
     Ok(entry(row)?)
 }
 
-pub async fn create(
-    pool: &SqlitePool,
-    list: NamedList,
-    name: &EntryName,
-) -> Result<Entry, AppError> {
+pub async fn create(pool: &Pool, list: NamedList, name: &EntryName) -> Result<Entry, AppError> {
     let id: i64 = sqlx::query_scalar(&format!(
         "INSERT INTO {} (name, created_at) VALUES (?, ?) RETURNING id",
         list.spec().table
@@ -74,7 +71,7 @@ pub async fn create(
 }
 
 pub async fn rename(
-    pool: &SqlitePool,
+    pool: &Pool,
     list: NamedList,
     id: i64,
     name: &EntryName,
@@ -97,7 +94,7 @@ pub async fn rename(
 
 /// Deletes an entry nothing refers to. The foreign keys (RESTRICT) back the check up against
 /// a row that starts referring to it concurrently.
-pub async fn delete(pool: &SqlitePool, list: NamedList, id: i64) -> Result<(), AppError> {
+pub async fn delete(pool: &Pool, list: NamedList, id: i64) -> Result<(), AppError> {
     let in_use = |e: Entry| AppError::conflict("", in_use_message(list, &e.name, &e.usage));
     let found = get(pool, list, id).await?;
     if found.usage.iter().any(|n| *n > 0) {
@@ -125,7 +122,7 @@ pub async fn delete(pool: &SqlitePool, list: NamedList, id: i64) -> Result<(), A
 /// Both lists, sorted by name, for the ticket forms and filters: (request types, departments).
 /// Every ticket page shows them and they change rarely, so they are kept in memory for up to
 /// `KEEP_LISTS`; a change made through the app forgets them at once.
-pub async fn choices(pool: &SqlitePool) -> Result<Choices, AppError> {
+pub async fn choices(pool: &Pool) -> Result<Choices, AppError> {
     let memory: Lists = per_database(pool);
     let generation = {
         let kept = memory.lock();
@@ -166,7 +163,7 @@ pub type Choices = (Vec<Choice>, Vec<Choice>);
 const KEEP_LISTS: Duration = Duration::from_secs(10);
 
 /// Call after any change to the departments or request types.
-fn lists_changed(pool: &SqlitePool) {
+fn lists_changed(pool: &Pool) {
     let memory: Lists = per_database(pool);
     let mut kept = memory.lock();
     kept.generation += 1;

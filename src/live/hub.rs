@@ -2,6 +2,7 @@
 //! that passes on only what its user may see.
 
 use super::TicketChange;
+use crate::base::db::Pool;
 use crate::{
     auth::{guard::Caller, session},
     error::AppError,
@@ -15,7 +16,6 @@ use axum::{
         sse::{Event, Sse},
     },
 };
-use sqlx::SqlitePool;
 use std::{convert::Infallible, sync::Arc, time::Duration};
 use tokio::sync::{broadcast, watch};
 
@@ -107,7 +107,7 @@ struct Feed {
     _place: Place,
     changes: broadcast::Receiver<TicketChange>,
     closing: watch::Receiver<bool>,
-    pool: SqlitePool,
+    pool: Pool,
     /// Wakes when any user or session changes: this stream's session may have ended.
     sessions: watch::Receiver<u64>,
     token: session::Token,
@@ -199,7 +199,7 @@ enum Wake {
 
 /// `GET /api/events`: the signed-in user's stream of ticket changes.
 pub async fn events(
-    State(pool): State<SqlitePool>,
+    State(pool): State<Pool>,
     State(hub): State<Hub>,
     Extension(caller): Extension<Caller>,
 ) -> Response {

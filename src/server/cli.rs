@@ -214,7 +214,9 @@ pub async fn run() -> Result<(), BootError> {
             println!(
                 "helpdesk {} (database schema: {} migrations)",
                 env!("CARGO_PKG_VERSION"),
-                sqlx::migrate!().iter().count()
+                crate::base::db::migrator(config.database_url.backend())
+                    .iter()
+                    .count()
             );
             Ok(())
         }

@@ -311,6 +311,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::db::Backend;
 
     fn given(pairs: &[(&'static str, &str, Source)]) -> Given {
         let mut given = Given::default();
@@ -360,9 +361,26 @@ mod tests {
         assert!(err.contains("IP:PORT"), "{err}");
         let err = Config::resolve(&given(&[("behind_proxy", "yes", Source::Env)])).unwrap_err();
         assert!(err.contains("true or false"), "{err}");
-        let err = Config::resolve(&given(&[("database_url", "postgres://x/y", Source::Env)]))
+        let err =
+            Config::resolve(&given(&[("database_url", "mysql://x/y", Source::Env)])).unwrap_err();
+        assert!(
+            err.contains("sqlite://PATH") && err.contains("postgres://"),
+            "{err}"
+        );
+        let err = Config::resolve(&given(&[("database_url", "sqlite::memory:", Source::Env)]))
             .unwrap_err();
-        assert!(err.contains("SQLite"), "{err}");
+        assert!(err.contains("names no file"), "{err}");
+    }
+
+    #[test]
+    fn a_postgres_url_is_shown_without_its_password() {
+        let url = "postgres://helpdesk:s3cret@db.example:5432/helpdesk";
+        let config = Config::resolve(&given(&[("database_url", url, Source::Env)])).unwrap();
+        assert_eq!(config.database_url.backend(), Backend::Postgres);
+        assert_eq!(
+            config.database_url.to_string(),
+            "postgres://helpdesk:***@db.example:5432/helpdesk"
+        );
     }
 
     #[test]

@@ -7,16 +7,16 @@ pub mod router;
 pub mod seed;
 pub mod site;
 
+use crate::base::db::Pool;
 use axum::extract::FromRef;
 use leptos::prelude::*;
-use sqlx::SqlitePool;
 
 pub use config::Config;
 
 /// Everything a request handler or server function needs. Cheap to clone (all `Arc`s inside).
 #[derive(FromRef, Clone)]
 pub struct AppState {
-    pub pool: SqlitePool,
+    pub pool: Pool,
     pub leptos_options: LeptosOptions,
     pub config: std::sync::Arc<Config>,
     /// Fan-out of ticket changes to the open live-update streams.

@@ -2,10 +2,9 @@
 //! `restore` away from a database a server is using.
 
 use super::router::BootError;
+use crate::base::db::{Backend, Pool};
 use crate::base::db::{Database, create_private_file, make_database_folder};
-use sqlx::{
-    ConnectOptions, Connection, SqliteConnection, SqlitePool, sqlite::SqliteConnectOptions,
-};
+use sqlx::{ConnectOptions, Connection, SqliteConnection, sqlite::SqliteConnectOptions};
 use std::{
     fs::File,
     path::{Path, PathBuf},
@@ -14,7 +13,7 @@ use std::{
 /// Takes the database's lock file for as long as the returned file is kept open.
 pub fn hold_database(database: &Database) -> Result<Option<File>, BootError> {
     let Ok(path) = database.path() else {
-        return Ok(None); // in-memory: nothing to protect
+        return Ok(None); // a database server: nothing on this disk to protect
     };
     make_database_folder(database)?;
     let lock_path = lock_path(path);
@@ -45,7 +44,7 @@ fn lock_path(db: &Path) -> PathBuf {
 }
 
 /// How many migrations are applied, and the latest one's description.
-pub async fn schema_version(pool: &SqlitePool) -> Result<(i64, String), BootError> {
+pub async fn schema_version(pool: &Pool) -> Result<(i64, String), BootError> {
     Ok(sqlx::query_as(
         // The latest by version: MAX(description) was the alphabetically last one.
         "SELECT COUNT(*), COALESCE((SELECT description FROM _sqlx_migrations WHERE success
@@ -83,6 +82,9 @@ async fn integrity(path: &Path) -> Result<Vec<String>, BootError> {
 /// Reports what the database holds and whether it is intact. Read-only: it never creates,
 /// migrates or writes the file it checks.
 pub async fn check(database: &Database) -> Result<(), BootError> {
+    if database.backend() == Backend::Postgres {
+        return check_server(database).await;
+    }
     let path = database.path()?;
     if !path.is_file() {
         return Err(format!("{} does not exist", path.display()).into());
@@ -93,26 +95,9 @@ pub async fn check(database: &Database) -> Result<(), BootError> {
         .read_only(true)
         .connect()
         .await?;
-    let counts: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM departments),
-                (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM ticket_comments),
-                (SELECT COUNT(*) FROM ticket_events),
-                (SELECT COUNT(*) FROM _sqlx_migrations WHERE success)",
-    )
-    .fetch_one(&mut conn)
-    .await?;
+    let counts: Counts = sqlx::query_as(COUNTS).fetch_one(&mut conn).await?;
     conn.close().await?;
-    let migrations = counts.5;
-    println!(
-        "{}: {} users, {} departments, {} tickets, {} comments, {} history entries; {} migrations",
-        path.display(),
-        counts.0,
-        counts.1,
-        counts.2,
-        counts.3,
-        counts.4,
-        migrations
-    );
+    print_counts(&path.display().to_string(), counts);
     if report == ["ok"] {
         println!("integrity: ok");
         Ok(())
@@ -121,9 +106,55 @@ pub async fn check(database: &Database) -> Result<(), BootError> {
     }
 }
 
+type Counts = (i64, i64, i64, i64, i64, i64);
+
+/// What `check` counts, on either backend.
+const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM departments),
+        (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM ticket_comments),
+        (SELECT COUNT(*) FROM ticket_events),
+        (SELECT COUNT(*) FROM _sqlx_migrations WHERE success)";
+
+fn print_counts(what: &str, c: Counts) {
+    println!(
+        "{what}: {} users, {} departments, {} tickets, {} comments, {} history entries; {} migrations",
+        c.0, c.1, c.2, c.3, c.4, c.5
+    );
+}
+
+/// `check` on PostgreSQL: what the database holds; its integrity is the server's own
+/// business (checksums, `amcheck`), so none is claimed here. Never migrates.
+async fn check_server(database: &Database) -> Result<(), BootError> {
+    let pool = crate::base::db::open(database)
+        .await
+        .map_err(|e| format!("cannot reach {database}: {e}"))?;
+    let counts: Counts = sqlx::query_as(COUNTS)
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| format!("{database} is not a helpdesk database: {e}"))?;
+    pool.close().await;
+    print_counts(&database.to_string(), counts);
+    println!("integrity: kept by PostgreSQL (for a deeper check run its amcheck extension)");
+    Ok(())
+}
+
+/// What `backup` and `restore` say for PostgreSQL: its own tools do it better (consistent
+/// snapshots of a live database, compression, parallel restore).
+fn use_pg_tools(database: &Database, what: &str) -> BootError {
+    format!(
+        "{what} works on the SQLite file; this helpdesk uses PostgreSQL ({database}). Use \
+         PostgreSQL's own tools:\n  backup:  pg_dump --format=custom --file=helpdesk.dump \
+         \"$DATABASE_URL\"\n  restore: stop the app servers, then pg_restore --clean \
+         --if-exists --no-owner --dbname=\"$DATABASE_URL\" helpdesk.dump"
+    )
+    .into()
+}
+
 /// A consistent snapshot with `VACUUM INTO`: it reads inside one transaction, so writes that
 /// commit meanwhile (WAL) neither block it nor tear it.
 pub async fn backup(database: &Database, to: &Path) -> Result<(), BootError> {
+    if database.backend() == Backend::Postgres {
+        return Err(use_pg_tools(database, "backup"));
+    }
     let from = database.path()?;
     // VACUUM INTO fills an empty file it is given, keeping the file's mode.
     create_private_file(to).map_err(|e| match e.kind() {
@@ -165,6 +196,9 @@ pub async fn backup(database: &Database, to: &Path) -> Result<(), BootError> {
 /// Replaces the database with `from` once `from` passes the integrity check and no server
 /// holds the database.
 pub async fn restore(database: &Database, from: &Path) -> Result<(), BootError> {
+    if database.backend() == Backend::Postgres {
+        return Err(use_pg_tools(database, "restore"));
+    }
     let to = database.path()?;
     let report = integrity(from)
         .await

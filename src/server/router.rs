@@ -4,6 +4,7 @@ use super::{
     AppState, Config,
     site::{Origin, Site},
 };
+use crate::base::db::{Backend, migrator};
 use crate::{app::App, app::shell, auth};
 use axum::{
     Router,
@@ -173,7 +174,7 @@ const SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
 
 /// Ready when the database answers and every migration this binary carries is applied.
 async fn readyz(State(state): State<AppState>) -> Response {
-    let expected = sqlx::migrate!().iter().count() as i64;
+    let expected = migrator(Backend::of(&state.pool)).iter().count() as i64;
     let applied: Result<i64, _> =
         sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
             .fetch_one(&state.pool)
@@ -319,7 +320,7 @@ fn cross_site_write(state: &AppState, req: &Request) -> Option<Response> {
 
 /// Expired sessions are deleted once an hour (a sign-in that is never used again would
 /// otherwise stay in the table for good).
-async fn purge_sessions(pool: sqlx::SqlitePool) {
+async fn purge_sessions(pool: crate::base::db::Pool) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
     loop {
         every.tick().await;

@@ -7,10 +7,10 @@
 //! write lock, which lets comments and history refer to each other without round trips.
 
 use super::router::BootError;
+use crate::base::db::Pool;
 use crate::base::db::begin_write;
 use crate::{auth::password, tickets::model::service_request_no, time::utc_year};
 use fastrand::Rng;
-use sqlx::SqlitePool;
 use std::{collections::HashSet, time::Instant};
 
 /// What to make.
@@ -258,7 +258,7 @@ impl Batch {
 
     async fn insert(
         &mut self,
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut crate::base::db::Conn,
         sql: &str,
     ) -> Result<(), sqlx::Error> {
         if self.0.is_empty() {
@@ -284,7 +284,7 @@ const INSERT_EVENTS: &str = "INSERT INTO ticket_events
       FROM json_each(?)";
 
 /// Departments and request types, created if missing; returns (id, name) of each.
-async fn lists(pool: &SqlitePool, now: i64) -> Result<(Vec<(i64, String)>, Vec<i64>), BootError> {
+async fn lists(pool: &Pool, now: i64) -> Result<(Vec<(i64, String)>, Vec<i64>), BootError> {
     // Both named lists have the same shape; the table names are our own constants.
     for (table, names) in [
         ("departments", &DEPARTMENTS[..]),
@@ -312,7 +312,7 @@ async fn lists(pool: &SqlitePool, now: i64) -> Result<(Vec<(i64, String)>, Vec<i
 /// `count` new users (1 in 100 an admin, at least one), with names not yet taken. Returns the
 /// new admins' names and one ordinary user's name.
 async fn users(
-    pool: &SqlitePool,
+    pool: &Pool,
     rng: &mut Rng,
     plan: &SeedPlan,
     departments: &[(i64, String)],
@@ -389,7 +389,7 @@ async fn users(
     Ok((admins, sample))
 }
 
-async fn set_automerge(pool: &SqlitePool, n: i64) -> Result<(), sqlx::Error> {
+async fn set_automerge(pool: &Pool, n: i64) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO ticket_search (ticket_search, rank) VALUES ('automerge', ?)")
         .bind(n)
         .execute(pool)
@@ -399,7 +399,7 @@ async fn set_automerge(pool: &SqlitePool, n: i64) -> Result<(), sqlx::Error> {
 
 /// Fills the database as `plan` says. Refuses a database that already holds tickets unless
 /// `plan.force`.
-pub async fn seed(pool: &SqlitePool, plan: &SeedPlan, now: i64) -> Result<SeedSummary, BootError> {
+pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary, BootError> {
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM tickets LIMIT 1)")
         .fetch_one(pool)
         .await?;
@@ -646,7 +646,7 @@ mod tests {
         }
     }
 
-    async fn scalar(pool: &SqlitePool, sql: &str) -> i64 {
+    async fn scalar(pool: &Pool, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
     }
 

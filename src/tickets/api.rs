@@ -122,7 +122,7 @@ pub async fn list_tickets(filter: TicketFilter, page: PageAt) -> Result<TicketPa
 /// both go through here.
 #[cfg(feature = "ssr")]
 pub(crate) async fn scoped(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::base::db::Pool,
     user: &CurrentUser,
     mut filter: TicketFilter,
 ) -> Result<TicketFilter, AppError> {

@@ -7,6 +7,7 @@ use super::{
     db,
     model::{Cursor, PageAt, TicketQuery, TicketStatus},
 };
+use crate::base::db::Pool;
 use crate::{auth::guard::Caller, error::AppError, time::UtcTime};
 use axum::{
     Extension,
@@ -15,7 +16,6 @@ use axum::{
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
-use sqlx::SqlitePool;
 
 /// Tickets per batch: one keyset page and its comments at a time.
 const BATCH: i64 = 500;
@@ -36,7 +36,7 @@ const HEADER: [&str; 12] = [
 ];
 
 pub async fn export(
-    State(pool): State<SqlitePool>,
+    State(pool): State<Pool>,
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -58,7 +58,7 @@ pub async fn export(
     }
 }
 
-async fn start(pool: &SqlitePool, caller: &Caller, query: &str) -> Result<Body, AppError> {
+async fn start(pool: &Pool, caller: &Caller, query: &str) -> Result<Body, AppError> {
     let user = caller.get(pool).await?.ok_or(AppError::Unauthenticated)?;
     let mut params = leptos_router::params::ParamsMap::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -101,7 +101,7 @@ async fn start(pool: &SqlitePool, caller: &Caller, query: &str) -> Result<Body, 
 }
 
 struct Batches {
-    pool: SqlitePool,
+    pool: Pool,
     filter: super::model::TicketFilter,
     after: Option<Cursor>,
     first: bool,

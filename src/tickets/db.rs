@@ -6,8 +6,9 @@ use super::model::{
     service_request_no,
 };
 use super::search::{self, Word};
+use crate::base::db::{Conn, Pool};
 use crate::{auth::model::CurrentUser, base::db::begin_write, error::AppError, time::utc_year};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Any, QueryBuilder};
 
 pub struct NewTicket {
     pub requested_by: i64,
@@ -18,7 +19,7 @@ pub struct NewTicket {
     pub device_no: DeviceNo,
 }
 
-async fn exists(conn: &mut SqliteConnection, table: &str, id: i64) -> Result<bool, AppError> {
+async fn exists(conn: &mut Conn, table: &str, id: i64) -> Result<bool, AppError> {
     // `table` is one of our own constants, never user input.
     let found: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = ?"))
         .bind(id)
@@ -31,11 +32,7 @@ async fn exists(conn: &mut SqliteConnection, table: &str, id: i64) -> Result<boo
 /// its id and service request number. The year's sequence row is bumped inside the same
 /// write transaction, so numbers never repeat, even under concurrent submissions or after
 /// deletes.
-pub async fn create(
-    pool: &SqlitePool,
-    t: &NewTicket,
-    now_ms: i64,
-) -> Result<(i64, String), AppError> {
+pub async fn create(pool: &Pool, t: &NewTicket, now_ms: i64) -> Result<(i64, String), AppError> {
     let mut tx = begin_write(pool).await?;
     let mut errors = Vec::new();
     if !exists(&mut tx, "request_types", t.request_type_id).await? {
@@ -105,7 +102,7 @@ pub async fn create(
 /// Moves a ticket to `status` and records the change. Completing sets `date_finished`; any
 /// other status clears it. Choosing the status it already has changes and records nothing.
 pub async fn set_status(
-    pool: &SqlitePool,
+    pool: &Pool,
     ticket_id: i64,
     status: TicketStatus,
     by: i64,
@@ -156,7 +153,7 @@ struct Event<'a> {
 
 /// Appends to the ticket's history inside the caller's transaction, so the change and its
 /// record commit or fail together.
-async fn record(conn: &mut SqliteConnection, e: &Event<'_>) -> Result<(), AppError> {
+async fn record(conn: &mut Conn, e: &Event<'_>) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO ticket_events
              (ticket_id, user_id, kind, from_value, to_value, comment_id, created_at)
@@ -175,7 +172,7 @@ async fn record(conn: &mut SqliteConnection, e: &Event<'_>) -> Result<(), AppErr
 }
 
 async fn insert_comment(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     ticket_id: i64,
     user_id: i64,
     text: &CommentText,
@@ -196,7 +193,7 @@ async fn insert_comment(
 }
 
 /// The ticket's id and requester, for the visibility check every ticket action starts with.
-pub async fn owner(pool: &SqlitePool, number: &str) -> Result<(i64, i64), AppError> {
+pub async fn owner(pool: &Pool, number: &str) -> Result<(i64, i64), AppError> {
     Ok(
         sqlx::query_as("SELECT id, requested_by FROM tickets WHERE service_request_no = ?")
             .bind(number)
@@ -205,7 +202,7 @@ pub async fn owner(pool: &SqlitePool, number: &str) -> Result<(i64, i64), AppErr
     )
 }
 
-pub async fn detail(pool: &SqlitePool, ticket_id: i64) -> Result<TicketDetail, AppError> {
+pub async fn detail(pool: &Pool, ticket_id: i64) -> Result<TicketDetail, AppError> {
     Ok(sqlx::query_as(
         "SELECT t.id, t.service_request_no, t.subject, rt.name AS request_type,
                 t.department_id, d.name AS department, t.requested_by,
@@ -223,7 +220,7 @@ pub async fn detail(pool: &SqlitePool, ticket_id: i64) -> Result<TicketDetail, A
 }
 
 /// The ticket's history, oldest first, each entry with the comment it added.
-pub async fn history(pool: &SqlitePool, ticket_id: i64) -> Result<Vec<HistoryEntry>, AppError> {
+pub async fn history(pool: &Pool, ticket_id: i64) -> Result<Vec<HistoryEntry>, AppError> {
     Ok(sqlx::query_as(
         "SELECT e.id, e.kind, u.username AS actor, u.avatar_url AS actor_avatar,
                 EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'admin')
@@ -244,7 +241,7 @@ pub async fn history(pool: &SqlitePool, ticket_id: i64) -> Result<Vec<HistoryEnt
 /// Adds `author`'s comment to the ticket and returns it as the thread shows it (made from
 /// what is known: reading it back was one more query per comment).
 pub async fn add_comment(
-    pool: &SqlitePool,
+    pool: &Pool,
     ticket_id: i64,
     author: &CurrentUser,
     text: &CommentText,
@@ -276,7 +273,7 @@ struct NewComment(i64, i64, String, Option<String>, i64);
 
 /// Stores `rows` in one transaction, a statement per table however many rows, and returns
 /// their ids in order.
-async fn insert_comments(pool: &SqlitePool, rows: &[NewComment]) -> Result<Vec<i64>, AppError> {
+async fn insert_comments(pool: &Pool, rows: &[NewComment]) -> Result<Vec<i64>, AppError> {
     let mut tx = begin_write(pool).await?;
     let list = serde_json::to_string(rows).map_err(|_| AppError::Internal)?;
     // Inserted in the list's order while this transaction holds the write lock, so the new
@@ -314,10 +311,9 @@ async fn insert_comments(pool: &SqlitePool, rows: &[NewComment]) -> Result<Vec<i
 /// the write lock, one comment after another; bench: 1,200 comments/s).
 mod comment_writer {
     use super::{AppError, NewComment, insert_comments};
-    use sqlx::SqlitePool;
+    use crate::base::db::Pool;
     use std::{
         collections::HashMap,
-        path::PathBuf,
         sync::{LazyLock, Mutex},
     };
     use tokio::sync::{mpsc, oneshot};
@@ -329,15 +325,15 @@ mod comment_writer {
 
     /// The writer of each database file (tests open many in one process); started on
     /// first use, and again if its runtime has ended.
-    static WRITERS: LazyLock<Mutex<HashMap<PathBuf, mpsc::UnboundedSender<Job>>>> =
+    static WRITERS: LazyLock<Mutex<HashMap<String, mpsc::UnboundedSender<Job>>>> =
         LazyLock::new(Default::default);
 
-    pub async fn write(pool: &SqlitePool, row: NewComment) -> Result<i64, AppError> {
+    pub async fn write(pool: &Pool, row: NewComment) -> Result<i64, AppError> {
         let (done, answer) = oneshot::channel();
         let mut job = (row, done);
         loop {
             let writer = {
-                let file = pool.connect_options().get_filename().to_path_buf();
+                let file = crate::base::db::key(pool);
                 let mut writers = WRITERS.lock().unwrap_or_else(|e| e.into_inner());
                 writers
                     .entry(file)
@@ -348,7 +344,7 @@ mod comment_writer {
                 Ok(()) => break,
                 Err(mpsc::error::SendError(back)) => {
                     job = back;
-                    let file = pool.connect_options().get_filename().to_path_buf();
+                    let file = crate::base::db::key(pool);
                     let mut writers = WRITERS.lock().unwrap_or_else(|e| e.into_inner());
                     if writers.get(&file).is_some_and(|w| w.same_channel(&writer)) {
                         writers.remove(&file);
@@ -359,13 +355,13 @@ mod comment_writer {
         answer.await.map_err(|_| AppError::Internal)?
     }
 
-    fn start(pool: SqlitePool) -> mpsc::UnboundedSender<Job> {
+    fn start(pool: Pool) -> mpsc::UnboundedSender<Job> {
         let (sender, jobs) = mpsc::unbounded_channel();
         tokio::spawn(run(pool, jobs));
         sender
     }
 
-    async fn run(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    async fn run(pool: Pool, mut jobs: mpsc::UnboundedReceiver<Job>) {
         let mut batch = Vec::new();
         while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
             let (rows, answers): (Vec<NewComment>, Vec<_>) = batch.drain(..).unzip();
@@ -396,7 +392,7 @@ mod comment_writer {
 /// Moves a ticket to another department and records the change (with both names as they
 /// are now); an unknown department is a field error and changes nothing.
 pub async fn set_department(
-    pool: &SqlitePool,
+    pool: &Pool,
     ticket_id: i64,
     department_id: i64,
     by: i64,
@@ -444,7 +440,7 @@ pub async fn set_department(
 
 /// A page of `size` tickets at `at`, with the cursors of its neighbours and the counts.
 pub async fn page(
-    pool: &SqlitePool,
+    pool: &Pool,
     f: &TicketFilter,
     at: PageAt,
     size: i64,
@@ -509,7 +505,7 @@ pub async fn page(
 
 /// Appends the filter's conditions on `t` (all but the statuses when `with_status` is
 /// false). The search words are not among them: a search starts from its own index.
-fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter, with_status: bool) {
+fn push_filter<'a>(q: &mut QueryBuilder<'a, Any>, f: &'a TicketFilter, with_status: bool) {
     if let Some(user) = f.requested_by {
         q.push(" AND t.requested_by = ").push_bind(user);
     }
@@ -538,7 +534,7 @@ fn push_filter<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter, with_s
 }
 
 /// `column` (one of ours) within the days of `range`.
-fn push_days(q: &mut QueryBuilder<'_, Sqlite>, column: &str, range: DayRange) {
+fn push_days(q: &mut QueryBuilder<'_, Any>, column: &str, range: DayRange) {
     let (from, to) = range.bounds_ms();
     if let Some(from) = from {
         q.push(format!(" AND {column} >= ")).push_bind(from);
@@ -562,7 +558,7 @@ fn summary_row(snippet: &str) -> String {
 /// over from its SQLite thread, two thread switches apiece, and those were most of the
 /// time of a list (bench: search 156 -> 415 req/s at 16 connections when its rounds
 /// became one row each).
-fn summaries_query<'a>(start: &str, dir: &str) -> QueryBuilder<'a, Sqlite> {
+fn summaries_query<'a>(start: &str, dir: &str) -> QueryBuilder<'a, Any> {
     QueryBuilder::new(format!("{start}{}", summaries_start(dir)))
 }
 
@@ -571,8 +567,8 @@ fn summaries_start(dir: &str) -> String {
 }
 
 async fn fetch_summaries(
-    q: &mut QueryBuilder<'_, Sqlite>,
-    conn: impl sqlx::SqliteExecutor<'_>,
+    q: &mut QueryBuilder<'_, Any>,
+    conn: impl sqlx::Executor<'_, Database = Any>,
 ) -> Result<Vec<TicketSummary>, AppError> {
     let json: String = q.build_query_scalar().fetch_one(conn).await?;
     from_json(&json)
@@ -598,7 +594,7 @@ const SUMMARY_JOINS: &str = " CROSS JOIN request_types rt ON rt.id = t.request_t
 /// names one, long prefixes expanded into whole words); None without words.
 /// Touches the database only for long prefixes: a list without words costs nothing here.
 async fn search_query(
-    pool: &SqlitePool,
+    pool: &Pool,
     f: &TicketFilter,
 ) -> Result<Option<(Vec<Word>, String)>, AppError> {
     let words = search::words(f.text.as_deref().unwrap_or_default());
@@ -627,7 +623,7 @@ async fn search_query(
 
 /// Adds the words of `texts` to the vocabulary long prefixes are expanded from, inside the
 /// caller's transaction (so a word is there exactly when its row is).
-pub async fn add_terms(conn: &mut SqliteConnection, texts: &[&str]) -> Result<(), AppError> {
+pub async fn add_terms(conn: &mut Conn, texts: &[&str]) -> Result<(), AppError> {
     let mut all: Vec<String> = texts.iter().flat_map(|t| search::terms(t)).collect();
     all.sort_unstable();
     all.dedup();
@@ -677,7 +673,7 @@ struct Hit {
 /// comments in rounds of `SEARCH_WINDOW`, so the cost is bounded; returns at most `limit`,
 /// the subject marked and a snippet of the newest comment that matched.
 async fn search(
-    pool: &SqlitePool,
+    pool: &Pool,
     f: &TicketFilter,
     (words, query): &(Vec<Word>, String),
     limit: i64,
@@ -768,7 +764,7 @@ fn round_query<'a>(
     f: &'a TicketFilter,
     query: &'a str,
     before: i64,
-) -> QueryBuilder<'a, Sqlite> {
+) -> QueryBuilder<'a, Any> {
     let mut q = QueryBuilder::new(format!(
         "{start}WITH w AS MATERIALIZED (SELECT rowid AS id FROM ticket_search
             WHERE ticket_search MATCH "
@@ -801,7 +797,7 @@ const TICKET_ROWS: i64 = 1 << 40;
 
 /// The list rows of `shown` (a JSON array of [ticket id, matched comment id or null,
 /// place]), in that order, each with its comment's text as the snippet, after `start`.
-fn shown_query<'a>(start: &str, shown: String) -> QueryBuilder<'a, Sqlite> {
+fn shown_query<'a>(start: &str, shown: String) -> QueryBuilder<'a, Any> {
     let mut q = summaries_query(start, "ASC");
     q.push(format!(
         "SELECT {} AS row, j.value ->> 2 AS k1, 0 AS k2 FROM json_each(",
@@ -816,7 +812,7 @@ fn shown_query<'a>(start: &str, shown: String) -> QueryBuilder<'a, Sqlite> {
 
 /// One page of tickets matching `f`, newest (or oldest) first, starting after `after`.
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &Pool,
     f: &TicketFilter,
     after: Option<Cursor>,
     limit: i64,
@@ -827,7 +823,7 @@ pub async fn list(
 /// A page of tickets and the counts of `f` in one statement (one handoff to sqlx's SQLite
 /// thread, not two): the JSON list rows, and the counts as a JSON array of [status, n].
 async fn list_and_counts(
-    pool: &SqlitePool,
+    pool: &Pool,
     f: &TicketFilter,
     after: Option<Cursor>,
     limit: i64,
@@ -849,14 +845,14 @@ fn list_query<'a>(
     f: &'a TicketFilter,
     after: Option<Cursor>,
     limit: i64,
-) -> QueryBuilder<'a, Sqlite> {
+) -> QueryBuilder<'a, Any> {
     let mut q = QueryBuilder::new(start);
     push_list(&mut q, f, after, limit);
     q
 }
 
 fn push_list<'a>(
-    q: &mut QueryBuilder<'a, Sqlite>,
+    q: &mut QueryBuilder<'a, Any>,
     f: &'a TicketFilter,
     after: Option<Cursor>,
     limit: i64,
@@ -891,7 +887,7 @@ fn push_list<'a>(
 /// from the maintained counters, or a requester's slice of an index; with search words,
 /// from the tickets the (bounded) search found.
 pub async fn status_counts(
-    pool: &SqlitePool,
+    pool: &Pool,
     f: &TicketFilter,
 ) -> Result<Vec<(TicketStatus, i64)>, AppError> {
     if let Some(query) = search_query(pool, f).await? {
@@ -917,14 +913,14 @@ fn all_statuses(rows: &[(TicketStatus, i64)]) -> Vec<(TicketStatus, i64)> {
 }
 
 /// The statement `status_counts` runs without search words, after `start`.
-fn counts_query<'a>(start: &str, f: &'a TicketFilter) -> QueryBuilder<'a, Sqlite> {
+fn counts_query<'a>(start: &str, f: &'a TicketFilter) -> QueryBuilder<'a, Any> {
     let mut q = QueryBuilder::new(start);
     push_counts(&mut q, f);
     q
 }
 
 /// The counts' SELECT (columns s, n).
-fn push_counts<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter) {
+fn push_counts<'a>(q: &mut QueryBuilder<'a, Any>, f: &'a TicketFilter) {
     // `t` a requester's tickets or a span of days, `k` the counters: both have the filter
     // columns. The counters know no dates.
     let a = if f.requested_by.is_some() || f.started.is_set() || f.finished.is_set() {
@@ -953,7 +949,7 @@ fn push_counts<'a>(q: &mut QueryBuilder<'a, Sqlite>, f: &'a TicketFilter) {
 /// ("time author: text", a blank line between, oldest first, the description first) and
 /// the device numbers given, by ticket id.
 pub async fn export_details(
-    pool: &SqlitePool,
+    pool: &Pool,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, (String, String, String)>, AppError> {
     let mut found: std::collections::HashMap<i64, (String, String, String)> =
@@ -961,7 +957,7 @@ pub async fn export_details(
     if ids.is_empty() {
         return Ok(found);
     }
-    let push_ids = |q: &mut QueryBuilder<'_, Sqlite>| {
+    let push_ids = |q: &mut QueryBuilder<'_, Any>| {
         let mut list = q.separated(", ");
         for id in ids {
             list.push_bind(*id);
@@ -1016,7 +1012,7 @@ mod tests {
     const JAN_2026: i64 = 1_767_225_600_000;
 
     /// The user `id` as a comment's author, read as the guards read it.
-    async fn author(pool: &SqlitePool, id: i64) -> CurrentUser {
+    async fn author(pool: &Pool, id: i64) -> CurrentUser {
         crate::auth::db::active_user(pool, id)
             .await
             .unwrap()
@@ -1030,7 +1026,7 @@ mod tests {
             })
     }
 
-    async fn insert_user(pool: &SqlitePool, name: &str) -> i64 {
+    async fn insert_user(pool: &Pool, name: &str) -> i64 {
         sqlx::query_scalar(
             "INSERT INTO users (username, email, password_hash, created_at, updated_at)
              VALUES (?1, ?1 || '@example.com', 'x', 0, 0) RETURNING id",
@@ -1042,7 +1038,7 @@ mod tests {
     }
 
     /// The maintained per-status counters equal a count of the rows.
-    async fn assert_counters_match(pool: &SqlitePool) {
+    async fn assert_counters_match(pool: &Pool) {
         let off: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM (
                SELECT department_id, request_type_id, status, COUNT(*) FROM tickets GROUP BY 1, 2, 3
@@ -1069,7 +1065,7 @@ mod tests {
         assert_eq!(comments_off, 0, "comment counts differ from the comments");
     }
 
-    async fn insert_department(pool: &SqlitePool, name: &str) -> i64 {
+    async fn insert_department(pool: &Pool, name: &str) -> i64 {
         sqlx::query_scalar("INSERT INTO departments (name, created_at) VALUES (?, 0) RETURNING id")
             .bind(name)
             .fetch_one(pool)
@@ -1077,7 +1073,7 @@ mod tests {
             .unwrap()
     }
 
-    async fn fixture(pool: &SqlitePool) -> NewTicket {
+    async fn fixture(pool: &Pool) -> NewTicket {
         let user = insert_user(pool, "ann").await;
         let dept = insert_department(pool, "IT").await;
         NewTicket {
@@ -1172,7 +1168,7 @@ mod tests {
 
     /// Tickets over two departments, two types, two requesters and all statuses, several
     /// sharing a start time so the id tiebreak of the keyset matters.
-    async fn many(pool: &SqlitePool) -> (NewTicket, i64, i64) {
+    async fn many(pool: &Pool) -> (NewTicket, i64, i64) {
         let mut t = fixture(pool).await;
         let hr = insert_department(pool, "HR").await;
         let bob = insert_user(pool, "bob").await;
@@ -1200,7 +1196,7 @@ mod tests {
     }
 
     /// The tickets `f` finds (a search's in list order), by the number in their subject.
-    async fn ids(pool: &SqlitePool, f: &TicketFilter) -> Vec<String> {
+    async fn ids(pool: &Pool, f: &TicketFilter) -> Vec<String> {
         let found = if f.text.is_some() {
             let mut ranked = page(pool, f, PageAt::First, 1000).await.unwrap().tickets;
             ranked.sort_by_key(|t| std::cmp::Reverse((t.date_started, t.id)));
@@ -1739,7 +1735,7 @@ mod tests {
     }
 
     /// The plan SQLite picks for `q`, one step per line.
-    async fn plan(pool: &SqlitePool, mut q: QueryBuilder<'_, Sqlite>) -> String {
+    async fn plan(pool: &Pool, mut q: QueryBuilder<'_, Any>) -> String {
         let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(pool).await.unwrap();
         rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
     }
@@ -2022,7 +2018,7 @@ mod tests {
         let (pool, _dir) = test_pool().await;
         let ticket = fixture(&pool).await;
         let (id, _) = create(&pool, &ticket, JAN_2026).await.unwrap();
-        let finished = |pool: SqlitePool| async move {
+        let finished = |pool: Pool| async move {
             sqlx::query_as::<_, (String, Option<i64>)>(
                 "SELECT status, date_finished FROM tickets WHERE id = ?",
             )

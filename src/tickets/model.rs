@@ -288,6 +288,7 @@ pub struct Comment {
     pub author: String,
     pub author_avatar: Option<String>,
     /// Staff answers are marked in the thread.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
     pub author_is_admin: bool,
     pub comment_text: String,
     pub device_no: Option<String>,
@@ -313,6 +314,7 @@ pub struct HistoryEntry {
     pub kind: EventKind,
     pub actor: String,
     pub actor_avatar: Option<String>,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
     pub actor_is_admin: bool,
     /// Status values or department names, before and after.
     pub from_value: Option<String>,

@@ -2,12 +2,12 @@
 //! enforces the last-admin rule before it commits.
 
 use super::model::{AvatarUrl, Email, Role, UserStatus, UserView, Username};
+use crate::base::db::{Conn, Flag, Pool};
 use crate::{
     auth::session,
     base::db::{begin_write, now_ms},
     error::{AppError, FieldError},
 };
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// A user's fields as an admin (or `create-admin`) sets them; the password is already hashed.
 pub struct UserInput {
@@ -72,7 +72,7 @@ fn taken(err: sqlx::Error) -> AppError {
     err.into()
 }
 
-pub async fn list(pool: &SqlitePool) -> Result<Vec<UserView>, AppError> {
+pub async fn list(pool: &Pool) -> Result<Vec<UserView>, AppError> {
     let rows: Vec<UserRow> = sqlx::query_as(&format!("{SELECT} ORDER BY u.username"))
         .fetch_all(pool)
         .await?;
@@ -82,7 +82,7 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<UserView>, AppError> {
 /// Up to `limit` usernames starting with `prefix`, in order (inactive people too: their
 /// tickets remain). A range on the username index: as fast with 100,000 users as with 10.
 pub async fn usernames_from(
-    pool: &SqlitePool,
+    pool: &Pool,
     prefix: &str,
     limit: i64,
 ) -> Result<Vec<String>, AppError> {
@@ -97,7 +97,7 @@ pub async fn usernames_from(
 }
 
 /// The id of the user called `username`, if any.
-pub async fn id_of(pool: &SqlitePool, username: &str) -> Result<Option<i64>, AppError> {
+pub async fn id_of(pool: &Pool, username: &str) -> Result<Option<i64>, AppError> {
     Ok(
         sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
             .bind(username)
@@ -106,7 +106,7 @@ pub async fn id_of(pool: &SqlitePool, username: &str) -> Result<Option<i64>, App
     )
 }
 
-pub async fn get(pool: &SqlitePool, id: i64) -> Result<UserView, AppError> {
+pub async fn get(pool: &Pool, id: i64) -> Result<UserView, AppError> {
     let row: UserRow = sqlx::query_as(&format!("{SELECT} WHERE u.id = ?"))
         .bind(id)
         .fetch_one(pool)
@@ -114,7 +114,7 @@ pub async fn get(pool: &SqlitePool, id: i64) -> Result<UserView, AppError> {
     Ok(row.into())
 }
 
-async fn check_department(conn: &mut SqliteConnection, id: Option<i64>) -> Result<(), AppError> {
+async fn check_department(conn: &mut Conn, id: Option<i64>) -> Result<(), AppError> {
     let Some(id) = id else { return Ok(()) };
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM departments WHERE id = ?")
         .bind(id)
@@ -131,14 +131,14 @@ async fn check_department(conn: &mut SqliteConnection, id: Option<i64>) -> Resul
 
 /// Reports a taken username and a taken email together, so the form shows both at once.
 async fn check_unique(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     input: &UserInput,
     except_id: Option<i64>,
 ) -> Result<(), AppError> {
-    let (name_taken, email_taken): (bool, bool) = sqlx::query_as(
-        "SELECT COALESCE(MAX(username = ?1), 0), COALESCE(MAX(email = ?2 COLLATE NOCASE), 0)
-           FROM users
-          WHERE (username = ?1 OR email = ?2 COLLATE NOCASE) AND id IS NOT ?3",
+    // Emails compare without case: the column is NOCASE in SQLite, citext in PostgreSQL.
+    let (Flag(name_taken), Flag(email_taken)) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE username = $1 AND id IS DISTINCT FROM $3),
+                EXISTS (SELECT 1 FROM users WHERE email = $2 AND id IS DISTINCT FROM $3)",
     )
     .bind(input.username.as_str())
     .bind(input.email.as_str())
@@ -165,7 +165,7 @@ async fn check_unique(
     }
 }
 
-async fn roles_of(conn: &mut SqliteConnection, id: i64) -> Result<Vec<String>, AppError> {
+async fn roles_of(conn: &mut Conn, id: i64) -> Result<Vec<String>, AppError> {
     Ok(
         sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = ? ORDER BY role")
             .bind(id)
@@ -177,7 +177,7 @@ async fn roles_of(conn: &mut SqliteConnection, id: i64) -> Result<Vec<String>, A
 /// A user's own new password (they gave the current one) or avatar, from My account.
 /// A new password ends their other sessions (all but `keep`, the one they used).
 pub async fn set_own(
-    pool: &SqlitePool,
+    pool: &Pool,
     id: i64,
     change: OwnChange<'_>,
     keep: Option<&session::Token>,
@@ -213,7 +213,7 @@ pub enum OwnChange<'a> {
 }
 
 /// The password hash of user `id`, to check "current password".
-pub async fn password_hash(pool: &SqlitePool, id: i64) -> Result<String, AppError> {
+pub async fn password_hash(pool: &Pool, id: i64) -> Result<String, AppError> {
     sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
         .bind(id)
         .fetch_optional(pool)
@@ -221,7 +221,7 @@ pub async fn password_hash(pool: &SqlitePool, id: i64) -> Result<String, AppErro
         .ok_or(AppError::NotFound)
 }
 
-async fn set_roles(conn: &mut SqliteConnection, id: i64, roles: &[Role]) -> Result<(), AppError> {
+async fn set_roles(conn: &mut Conn, id: i64, roles: &[Role]) -> Result<(), AppError> {
     sqlx::query("DELETE FROM user_roles WHERE user_id = ?")
         .bind(id)
         .execute(&mut *conn)
@@ -237,7 +237,7 @@ async fn set_roles(conn: &mut SqliteConnection, id: i64, roles: &[Role]) -> Resu
 }
 
 /// Refuses a change that would leave nobody able to administer the helpdesk.
-async fn keep_an_admin(conn: &mut SqliteConnection, field: &str) -> Result<(), AppError> {
+async fn keep_an_admin(conn: &mut Conn, field: &str) -> Result<(), AppError> {
     let admins: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id
           WHERE r.role = 'admin' AND u.status = 'active'",
@@ -254,7 +254,7 @@ async fn keep_an_admin(conn: &mut SqliteConnection, field: &str) -> Result<(), A
 }
 
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &Pool,
     input: &UserInput,
     password_hash: &str,
 ) -> Result<UserView, AppError> {
@@ -286,7 +286,7 @@ pub async fn create(
 /// Saves an admin's edit of user `id`. A new password, other roles or deactivation end the
 /// user's sessions (all but `keep`: the admin's own, when they edit themselves).
 pub async fn update(
-    pool: &SqlitePool,
+    pool: &Pool,
     id: i64,
     input: &UserInput,
     new_password_hash: Option<&str>,
@@ -333,11 +333,7 @@ pub async fn update(
     get(pool, id).await
 }
 
-pub async fn set_status(
-    pool: &SqlitePool,
-    id: i64,
-    status: UserStatus,
-) -> Result<UserView, AppError> {
+pub async fn set_status(pool: &Pool, id: i64, status: UserStatus) -> Result<UserView, AppError> {
     let mut tx = begin_write(pool).await?;
     let done = sqlx::query("UPDATE users SET status = ?, updated_at = ? WHERE id = ?")
         .bind(status.as_str())

@@ -648,20 +648,16 @@ fn files_are_private_check_only_reads_and_other_databases_are_refused() {
 
     let out = helpdesk(
         dir.path(),
-        &[
-            "--database-url",
-            "postgres://helpdesk@db/helpdesk",
-            "migrate",
-        ],
+        &["--database-url", "mysql://helpdesk@db/helpdesk", "migrate"],
         "",
     );
     assert!(!out.status.success());
     assert!(
-        text(&out).contains("postgres://… is not supported"),
+        text(&out).contains("mysql://… is not supported"),
         "{}",
         text(&out)
     );
-    assert!(!dir.path().join("postgres:").exists());
+    assert!(!dir.path().join("mysql:").exists());
 }
 
 /// `kill -9` in the middle of eight concurrent comment writers loses no acknowledged

@@ -2,6 +2,7 @@
 
 pub mod process;
 
+use helpdesk::base::db::Pool;
 use helpdesk::{
     auth::{api::Login, password},
     server::{
@@ -18,12 +19,11 @@ use helpdesk::{
 use leptos::server_fn::ServerFn;
 use reqwest::{Client, StatusCode, redirect::Policy};
 use serde::Serialize;
-use sqlx::SqlitePool;
 use tempfile::TempDir;
 
 pub struct TestApp {
     pub base: String,
-    pub pool: SqlitePool,
+    pub pool: Pool,
     pub dir: TempDir,
 }
 
