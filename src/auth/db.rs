@@ -21,7 +21,7 @@ pub async fn find_login(pool: &Pool, username: &str) -> Result<Option<LoginRow>,
             "SELECT id, password_hash, status,
                     EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = users.id AND r.role = 'admin')
                         AS is_admin
-               FROM users WHERE username = ?",
+               FROM users WHERE username = $1",
         )
             .bind(username)
             .fetch_optional(pool)
@@ -37,7 +37,7 @@ pub const CURRENT_USER: &str = "u.id, u.username, u.email, u.avatar_url,
 /// The user with this id if it exists and is active.
 pub async fn active_user(pool: &Pool, id: i64) -> Result<Option<CurrentUser>, AppError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {CURRENT_USER} FROM users u WHERE u.id = ? AND u.status = 'active'"
+        "SELECT {CURRENT_USER} FROM users u WHERE u.id = $1 AND u.status = 'active'"
     ))
     .bind(id)
     .fetch_optional(pool)

@@ -84,7 +84,7 @@ pub async fn start(pool: &Pool, user_id: i64) -> Result<Token, AppError> {
     let token = Token::generate();
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(&token.hash()[..])
     .bind(user_id)
@@ -97,7 +97,7 @@ pub async fn start(pool: &Pool, user_id: i64) -> Result<Token, AppError> {
 
 /// Ends one session.
 pub async fn end(pool: &Pool, token: &Token) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(&token.hash()[..])
         .execute(pool)
         .await?;
@@ -112,11 +112,12 @@ pub async fn end_all_in(
     user_id: i64,
     keep: Option<&Token>,
 ) -> Result<u64, AppError> {
-    let done = sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?")
-        .bind(user_id)
-        .bind(keep.map(|t| t.hash().to_vec()))
-        .execute(&mut *conn)
-        .await?;
+    let done =
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash IS DISTINCT FROM $2")
+            .bind(user_id)
+            .bind(keep.map(|t| t.hash().to_vec()))
+            .execute(&mut *conn)
+            .await?;
     Ok(done.rows_affected())
 }
 
@@ -131,7 +132,7 @@ pub async fn end_all_of(pool: &Pool, user_id: i64, keep: Option<&Token>) -> Resu
 /// How many live sessions `user_id` has.
 pub async fn count_of(pool: &Pool, user_id: i64) -> Result<i64, AppError> {
     Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = ? AND expires_at > ?")
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
             .bind(user_id)
             .bind(now_ms())
             .fetch_one(pool)
@@ -141,7 +142,7 @@ pub async fn count_of(pool: &Pool, user_id: i64) -> Result<i64, AppError> {
 
 /// Deletes the sessions that have expired; returns how many.
 pub async fn purge_expired(pool: &Pool) -> Result<u64, AppError> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now_ms())
         .execute(pool)
         .await?;
@@ -190,7 +191,7 @@ pub async fn user(pool: &Pool, token: &Token) -> Result<Lookup, AppError> {
     let row: Option<SessionUser> = sqlx::query_as(&format!(
         "SELECT {CURRENT_USER}, s.expires_at
            FROM sessions s JOIN users u ON u.id = s.user_id
-          WHERE s.token_hash = ? AND s.expires_at > ? AND u.status = 'active'"
+          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.status = 'active'"
     ))
     .bind(&key[..])
     .bind(now)
@@ -209,7 +210,7 @@ pub async fn user(pool: &Pool, token: &Token) -> Result<Lookup, AppError> {
     let slid = expires_at < slide_before;
     if slid {
         expires_at = now + IDLE_LIMIT.as_millis() as i64;
-        sqlx::query("UPDATE sessions SET expires_at = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
             .bind(expires_at)
             .bind(&key[..])
             .execute(pool)
@@ -292,7 +293,7 @@ mod tests {
     async fn a_user(pool: &Pool, name: &str) -> i64 {
         sqlx::query_scalar(
             "INSERT INTO users (username, email, password_hash, created_at, updated_at)
-             VALUES (?, ? || '@example.com', 'h', 0, 0) RETURNING id",
+             VALUES ($1, $2 || '@example.com', 'h', 0, 0) RETURNING id",
         )
         .bind(name)
         .bind(name)
@@ -302,7 +303,7 @@ mod tests {
     }
 
     async fn expires_at(pool: &Pool, token: &Token) -> Option<i64> {
-        sqlx::query_scalar("SELECT expires_at FROM sessions WHERE token_hash = ?")
+        sqlx::query_scalar("SELECT expires_at FROM sessions WHERE token_hash = $1")
             .bind(&token.hash()[..])
             .fetch_optional(pool)
             .await
@@ -310,7 +311,7 @@ mod tests {
     }
 
     async fn set_expiry(pool: &Pool, token: &Token, at: i64) {
-        sqlx::query("UPDATE sessions SET expires_at = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
             .bind(at)
             .bind(&token.hash()[..])
             .execute(pool)

@@ -3,7 +3,11 @@
 //! PostgreSQL. Features write one query for both through sqlx's `Any` driver; where the
 //! dialects differ they ask the pool's `Backend`.
 
-use sqlx::{Executor, any::AnyPoolOptions, sqlite::SqliteConnectOptions};
+use sqlx::{
+    Executor,
+    any::{AnyArguments, AnyPoolOptions},
+    sqlite::SqliteConnectOptions,
+};
 use std::{
     fs::File,
     path::{Path, PathBuf},
@@ -33,6 +37,53 @@ impl Backend {
         match conn.backend_name() {
             "PostgreSQL" => Backend::Postgres,
             _ => Backend::Sqlite,
+        }
+    }
+
+    /// The rows of `item` (a JSON value each), in `order` (`ORDER BY …` or empty), as one
+    /// JSON array in text: `[]` when there are none.
+    pub fn json_list(self, item: &str, order: &str) -> String {
+        match self {
+            // SQLite keeps JSON as text: json() marks it as JSON so it is not quoted again.
+            Backend::Sqlite => format!("json_group_array(json({item}) {order})"),
+            Backend::Postgres => format!("COALESCE(json_agg({item} {order}), '[]')::text"),
+        }
+    }
+
+    /// The function that makes a JSON array of its arguments.
+    pub fn json_array(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "json_array",
+            Backend::Postgres => "json_build_array",
+        }
+    }
+
+    /// The function that makes a JSON object of its name, value arguments.
+    pub fn json_object(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "json_object",
+            Backend::Postgres => "json_build_object",
+        }
+    }
+
+    /// The elements of the JSON array `param` (a bound text) as rows `j` of `j.key` (the
+    /// order) and `j.value`, whose `j.value ->> i` is read with a CAST where not text.
+    pub fn json_rows(self, param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_each({param}) j"),
+            Backend::Postgres => format!(
+                "json_array_elements(CAST({param} AS json)) WITH ORDINALITY AS j(value, key)"
+            ),
+        }
+    }
+
+    /// A join that keeps the order it is written in: SQLite never reorders a CROSS JOIN
+    /// (its planner otherwise started lists from a small table and sorted every ticket);
+    /// PostgreSQL has no such hint and plans these joins well.
+    pub fn ordered_join(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "CROSS JOIN",
+            Backend::Postgres => "JOIN",
         }
     }
 
@@ -224,16 +275,40 @@ pub async fn open(database: &Database) -> Result<Pool, sqlx::Error> {
 /// handler waits for the lock by sleeping in steps of up to 100 ms, so under 16 concurrent
 /// writers a write waited for a sleeping neighbour rather than for the lock (bench: 969
 /// comments/s, p99 611 ms); a queued writer is woken the moment the one before it is done.
+///
+/// On PostgreSQL, every write transaction of every app server takes one transaction-level
+/// advisory lock first: writers take turns as SQLite's do, so every rule that reads and
+/// then writes (the last admin, a status change and its history row, the list checks)
+/// holds across servers without a rule of its own. Reads never wait for it.
 pub async fn begin_write(pool: &Pool) -> Result<WriteTx, sqlx::Error> {
-    let queue: std::sync::Arc<tokio::sync::Mutex<()>> = per_database(pool);
-    let turn = queue.lock_owned().await;
-    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(WriteTx {
-        tx,
-        _turn: turn,
-        writes: per_database(pool),
-    })
+    match Backend::of(pool) {
+        Backend::Sqlite => {
+            let queue: std::sync::Arc<tokio::sync::Mutex<()>> = per_database(pool);
+            let turn = queue.lock_owned().await;
+            let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            Ok(WriteTx {
+                tx,
+                _turn: Some(turn),
+                writes: per_database(pool),
+            })
+        }
+        Backend::Postgres => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SELECT 1 FROM pg_advisory_xact_lock($1)")
+                .bind(WRITERS_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            Ok(WriteTx {
+                tx,
+                _turn: None,
+                writes: per_database(pool),
+            })
+        }
+    }
 }
+
+/// The advisory lock writers take turns on (PostgreSQL): any number, the same everywhere.
+const WRITERS_LOCK: i64 = 0x68656c70; // "help"
 
 /// How many write transactions this process has committed to the database behind `pool`:
 /// what is worked out from the data and kept (the dashboard) is current while this stays.
@@ -309,7 +384,7 @@ impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
 /// A write transaction and its turn in the writers' queue (released when it ends).
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
-    _turn: tokio::sync::OwnedMutexGuard<()>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     writes: Writes,
 }
 
@@ -385,4 +460,91 @@ pub async fn test_pool() -> (Pool, tempfile::TempDir) {
         .await
         .expect("test database");
     (pool, dir)
+}
+
+/// A statement put together from pieces, its values bound as `$1`, `$2`, …: the placeholders
+/// both SQLite and PostgreSQL read (sqlx's `QueryBuilder` writes `?` for `Any`, which
+/// PostgreSQL refuses).
+pub struct Sql<'a> {
+    text: String,
+    args: Option<AnyArguments<'a>>,
+    binds: usize,
+}
+
+impl<'a> Sql<'a> {
+    pub fn new(text: impl Into<String>) -> Sql<'a> {
+        Sql {
+            text: text.into(),
+            args: Some(AnyArguments::default()),
+            binds: 0,
+        }
+    }
+
+    pub fn push(&mut self, text: impl std::fmt::Display) -> &mut Self {
+        use std::fmt::Write;
+        let _ = write!(self.text, "{text}");
+        self
+    }
+
+    pub fn push_bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'a + sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        let placeholder = self.bind(value);
+        self.push(placeholder)
+    }
+
+    /// Binds `value` and returns its placeholder, to be written where it belongs.
+    pub fn bind<T>(&mut self, value: T) -> String
+    where
+        T: 'a + sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        use sqlx::Arguments;
+        if let Some(args) = self.args.as_mut() {
+            // Encoding into the Any driver's buffer only copies the value: it cannot fail
+            // for the plain types bound here, and an error would surface at execution.
+            let _ = args.add(value);
+        }
+        self.binds += 1;
+        format!("${}", self.binds)
+    }
+
+    /// Binds each of `values`, separated by `separator` (an `IN (…)` list).
+    pub fn push_binds<T, I>(&mut self, values: I, separator: &str) -> &mut Self
+    where
+        I: IntoIterator<Item = T>,
+        T: 'a + sqlx::Encode<'a, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(separator);
+            }
+            self.push_bind(value);
+        }
+        self
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.text
+    }
+
+    pub fn build(&mut self) -> sqlx::query::Query<'_, sqlx::Any, AnyArguments<'_>> {
+        sqlx::query_with(&self.text, self.args.take().unwrap_or_default())
+    }
+
+    pub fn build_query_as<T>(&mut self) -> sqlx::query::QueryAs<'_, sqlx::Any, T, AnyArguments<'_>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_as_with(&self.text, self.args.take().unwrap_or_default())
+    }
+
+    pub fn build_query_scalar<T>(
+        &mut self,
+    ) -> sqlx::query::QueryScalar<'_, sqlx::Any, T, AnyArguments<'_>>
+    where
+        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_scalar_with(&self.text, self.args.take().unwrap_or_default())
+    }
 }

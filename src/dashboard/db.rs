@@ -37,7 +37,7 @@ pub async fn dashboard(pool: &Pool, now_ms: i64) -> Result<Dashboard, AppError> 
 
 async fn by_status(pool: &Pool) -> Result<Vec<(TicketStatus, i64)>, AppError> {
     let rows: Vec<(TicketStatus, i64)> =
-        sqlx::query_as("SELECT status, SUM(n) FROM ticket_counts GROUP BY status")
+        sqlx::query_as("SELECT status, CAST(SUM(n) AS BIGINT) FROM ticket_counts GROUP BY status")
             .fetch_all(pool)
             .await?;
     Ok(TicketStatus::ALL
@@ -51,8 +51,8 @@ async fn weekly(pool: &Pool, first: Day) -> Result<Vec<Week>, AppError> {
     let (from, to) = (first.start_ms(), first.start_ms() + WEEKS as i64 * WEEK_MS);
     let per_week = |column: &str| {
         format!(
-            "SELECT ({column} - ?1) / {WEEK_MS}, COUNT(*) FROM tickets
-              WHERE {column} >= ?1 AND {column} < ?2 GROUP BY 1"
+            "SELECT ({column} - $1) / {WEEK_MS}, COUNT(*) FROM tickets
+              WHERE {column} >= $1 AND {column} < $2 GROUP BY 1"
         )
     };
     let created: Vec<(i64, i64)> = sqlx::query_as(&per_week("date_started"))
@@ -81,7 +81,7 @@ async fn weekly(pool: &Pool, first: Day) -> Result<Vec<Week>, AppError> {
 async fn finish_times(pool: &Pool, from: i64, to: i64) -> Result<Option<FinishTimes>, AppError> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
         "WITH d AS (SELECT date_finished - date_started AS d FROM tickets
-                     WHERE date_finished >= ?1 AND date_finished < ?2),
+                     WHERE date_finished >= $1 AND date_finished < $2),
               r AS (SELECT d, ROW_NUMBER() OVER (ORDER BY d) - 1 AS i, COUNT(*) OVER () AS n
                       FROM d)
          SELECT n, i, d FROM r
@@ -106,7 +106,7 @@ async fn finish_times(pool: &Pool, from: i64, to: i64) -> Result<Option<FinishTi
 /// our own constants.
 async fn open_by(pool: &Pool, table: &str, column: &str) -> Result<Vec<Bar>, AppError> {
     Ok(sqlx::query_as::<_, (i64, String, i64)>(&format!(
-        "SELECT e.id, e.name, COALESCE(SUM(k.n), 0) AS open FROM {table} e
+        "SELECT e.id, e.name, CAST(COALESCE(SUM(k.n), 0) AS BIGINT) AS open FROM {table} e
            LEFT JOIN ticket_counts k ON k.{column} = e.id AND k.status IN ('pending', 'ongoing')
           GROUP BY e.id ORDER BY open DESC, e.name"
     ))
@@ -143,7 +143,7 @@ mod tests {
         .await
         .unwrap();
         let kind = |name: &'static str| async move {
-            sqlx::query_scalar::<_, i64>("SELECT id FROM request_types WHERE name = ?")
+            sqlx::query_scalar::<_, i64>("SELECT id FROM request_types WHERE name = $1")
                 .bind(name)
                 .fetch_one(pool)
                 .await
@@ -172,7 +172,7 @@ mod tests {
         sqlx::query(
             "INSERT INTO tickets (service_request_no, requested_by, request_type_id,
                                   department_id, subject, status, date_started, date_finished)
-             VALUES (?, 1, ?, ?, 'A ticket', ?, ?, ?)",
+             VALUES ($1, 1, $2, $3, 'A ticket', $4, $5, $6)",
         )
         .bind(format!("SR-2026-{n:06}"))
         .bind(kind)

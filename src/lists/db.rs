@@ -2,7 +2,7 @@
 //! the lists kept in memory for the ticket forms.
 
 use super::model::{Choice, Entry, EntryName, NamedList, in_use_message};
-use crate::base::db::Pool;
+use crate::base::db::{Backend, Pool};
 use crate::{
     base::db::{now_ms, per_database},
     error::AppError,
@@ -49,7 +49,7 @@ pub async fn entries(pool: &Pool, list: NamedList) -> Result<Vec<Entry>, AppErro
 }
 
 pub async fn get(pool: &Pool, list: NamedList, id: i64) -> Result<Entry, AppError> {
-    let row = sqlx::query(&format!("{} WHERE e.id = ?", select(list)))
+    let row = sqlx::query(&format!("{} WHERE e.id = $1", select(list)))
         .bind(id)
         .fetch_one(pool)
         .await?;
@@ -58,7 +58,7 @@ pub async fn get(pool: &Pool, list: NamedList, id: i64) -> Result<Entry, AppErro
 
 pub async fn create(pool: &Pool, list: NamedList, name: &EntryName) -> Result<Entry, AppError> {
     let id: i64 = sqlx::query_scalar(&format!(
-        "INSERT INTO {} (name, created_at) VALUES (?, ?) RETURNING id",
+        "INSERT INTO {} (name, created_at) VALUES ($1, $2) RETURNING id",
         list.spec().table
     ))
     .bind(name.as_str())
@@ -77,7 +77,7 @@ pub async fn rename(
     name: &EntryName,
 ) -> Result<Entry, AppError> {
     let done = sqlx::query(&format!(
-        "UPDATE {} SET name = ? WHERE id = ?",
+        "UPDATE {} SET name = $1 WHERE id = $2",
         list.spec().table
     ))
     .bind(name.as_str())
@@ -100,7 +100,7 @@ pub async fn delete(pool: &Pool, list: NamedList, id: i64) -> Result<(), AppErro
     if found.usage.iter().any(|n| *n > 0) {
         return Err(in_use(found));
     }
-    match sqlx::query(&format!("DELETE FROM {} WHERE id = ?", list.spec().table))
+    match sqlx::query(&format!("DELETE FROM {} WHERE id = $1", list.spec().table))
         .bind(id)
         .execute(pool)
         .await
@@ -133,12 +133,14 @@ pub async fn choices(pool: &Pool) -> Result<Choices, AppError> {
         }
         kept.generation
     };
-    let (kinds, departments): (String, String) = sqlx::query_as(
-        "SELECT (SELECT json_group_array(json_object('id', id, 'name', name) ORDER BY name)
-                   FROM request_types),
-                (SELECT json_group_array(json_object('id', id, 'name', name) ORDER BY name)
-                   FROM departments)",
-    )
+    let b = Backend::of(pool);
+    let list = b.json_list(
+        &format!("{}('id', id, 'name', name)", b.json_object()),
+        "ORDER BY name",
+    );
+    let (kinds, departments): (String, String) = sqlx::query_as(&format!(
+        "SELECT (SELECT {list} FROM request_types), (SELECT {list} FROM departments)"
+    ))
     .fetch_one(pool)
     .await?;
     let read = |json: &str| {
@@ -331,7 +333,7 @@ mod tests {
             .unwrap();
         sqlx::query(
             "INSERT INTO users (id, username, email, password_hash, department_id, created_at, updated_at)
-             VALUES (1, 'ann', 'ann@example.com', 'x', ?, 0, 0)",
+             VALUES (1, 'ann', 'ann@example.com', 'x', $1, 0, 0)",
         )
         .bind(ops.id)
         .execute(&pool)
@@ -345,7 +347,7 @@ mod tests {
         sqlx::query(
             "INSERT INTO tickets (service_request_no, requested_by, request_type_id,
                                   department_id, subject, date_started)
-             VALUES ('SR-2026-000001', 1, 1, ?, 'Printer', 0)",
+             VALUES ('SR-2026-000001', 1, 1, $1, 'Printer', 0)",
         )
         .bind(ops.id)
         .execute(&pool)

@@ -274,14 +274,14 @@ const INSERT_TICKETS: &str = "INSERT INTO tickets (id, service_request_no, reque
         request_type_id, department_id, subject, status, date_started, date_finished)
     SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6,
            value->>7, value->>8
-      FROM json_each(?)";
+      FROM json_each($1)";
 const INSERT_COMMENTS: &str = "INSERT INTO ticket_comments
         (id, ticket_id, user_id, comment_text, device_no, created_at)
-    SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?)";
+    SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each($1)";
 const INSERT_EVENTS: &str = "INSERT INTO ticket_events
         (ticket_id, user_id, kind, from_value, to_value, comment_id, created_at)
     SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6
-      FROM json_each(?)";
+      FROM json_each($1)";
 
 /// Departments and request types, created if missing; returns (id, name) of each.
 async fn lists(pool: &Pool, now: i64) -> Result<(Vec<(i64, String)>, Vec<i64>), BootError> {
@@ -292,7 +292,7 @@ async fn lists(pool: &Pool, now: i64) -> Result<(Vec<(i64, String)>, Vec<i64>), 
     ] {
         for name in names {
             sqlx::query(&format!(
-                "INSERT OR IGNORE INTO {table} (name, created_at) VALUES (?, ?)"
+                "INSERT OR IGNORE INTO {table} (name, created_at) VALUES ($1, $2)"
             ))
             .bind(name)
             .bind(now)
@@ -376,13 +376,13 @@ async fn users(
                             created_at, updated_at)
          SELECT value->>0, value->>1, value->>2, value->>3, value->>4, 'active', value->>5,
                 value->>5
-           FROM json_each(?)",
+           FROM json_each($1)",
     )
     .await?;
     roles
         .insert(
             &mut tx,
-            "INSERT INTO user_roles (user_id, role) SELECT value->>0, value->>1 FROM json_each(?)",
+            "INSERT INTO user_roles (user_id, role) SELECT value->>0, value->>1 FROM json_each($1)",
         )
         .await?;
     tx.commit().await?;
@@ -390,7 +390,7 @@ async fn users(
 }
 
 async fn set_automerge(pool: &Pool, n: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO ticket_search (ticket_search, rank) VALUES ('automerge', ?)")
+    sqlx::query("INSERT INTO ticket_search (ticket_search, rank) VALUES ('automerge', $1)")
         .bind(n)
         .execute(pool)
         .await?;
@@ -599,8 +599,8 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
         crate::tickets::db::add_terms(&mut tx, &texts).await?;
         for (year, last) in &sequences {
             sqlx::query(
-                "INSERT INTO ticket_sequences (year, last) VALUES (?1, ?2)
-                 ON CONFLICT (year) DO UPDATE SET last = ?2",
+                "INSERT INTO ticket_sequences (year, last) VALUES ($1, $2)
+                 ON CONFLICT (year) DO UPDATE SET last = $2",
             )
             .bind(year)
             .bind(last)
@@ -786,11 +786,12 @@ mod tests {
         );
 
         // The seeded users can sign in with the password given.
-        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE username = ?")
-            .bind(&done.admins[0])
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let hash: String =
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE username = $1")
+                .bind(&done.admins[0])
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert!(
             password::verify("demo-password".into(), Some(hash))
                 .await

@@ -6,9 +6,9 @@ use super::model::{
     service_request_no,
 };
 use super::search::{self, Word};
-use crate::base::db::{Conn, Pool};
+use crate::base::db::{Backend, Conn, Pool, Sql};
 use crate::{auth::model::CurrentUser, base::db::begin_write, error::AppError, time::utc_year};
-use sqlx::{Any, QueryBuilder};
+use sqlx::Any;
 
 pub struct NewTicket {
     pub requested_by: i64,
@@ -21,7 +21,7 @@ pub struct NewTicket {
 
 async fn exists(conn: &mut Conn, table: &str, id: i64) -> Result<bool, AppError> {
     // `table` is one of our own constants, never user input.
-    let found: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = ?"))
+    let found: Option<i64> = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -54,8 +54,8 @@ pub async fn create(pool: &Pool, t: &NewTicket, now_ms: i64) -> Result<(i64, Str
     }
     let year = utc_year(now_ms);
     let sequence: i64 = sqlx::query_scalar(
-        "INSERT INTO ticket_sequences (year, last) VALUES (?, 1)
-         ON CONFLICT (year) DO UPDATE SET last = last + 1
+        "INSERT INTO ticket_sequences (year, last) VALUES ($1, 1)
+         ON CONFLICT (year) DO UPDATE SET last = ticket_sequences.last + 1
          RETURNING last",
     )
     .bind(year)
@@ -65,7 +65,7 @@ pub async fn create(pool: &Pool, t: &NewTicket, now_ms: i64) -> Result<(i64, Str
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO tickets (service_request_no, requested_by, request_type_id, department_id,
                               subject, status, date_started)
-         VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
     )
     .bind(&number)
     .bind(t.requested_by)
@@ -109,7 +109,7 @@ pub async fn set_status(
     now_ms: i64,
 ) -> Result<(), AppError> {
     let mut tx = begin_write(pool).await?;
-    let current: String = sqlx::query_scalar("SELECT status FROM tickets WHERE id = ?")
+    let current: String = sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1")
         .bind(ticket_id)
         .fetch_one(&mut *tx)
         .await?;
@@ -118,8 +118,8 @@ pub async fn set_status(
     }
     sqlx::query(
         "UPDATE tickets
-            SET status = ?1, date_finished = CASE WHEN ?1 = 'completed' THEN ?2 END
-          WHERE id = ?3",
+            SET status = $1, date_finished = CASE WHEN $1 = 'completed' THEN $2 END
+          WHERE id = $3",
     )
     .bind(status.as_str())
     .bind(now_ms)
@@ -157,7 +157,7 @@ async fn record(conn: &mut Conn, e: &Event<'_>) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO ticket_events
              (ticket_id, user_id, kind, from_value, to_value, comment_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(e.ticket_id)
     .bind(e.by)
@@ -181,7 +181,7 @@ async fn insert_comment(
 ) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO ticket_comments (ticket_id, user_id, comment_text, device_no, created_at)
-         VALUES (?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(ticket_id)
     .bind(user_id)
@@ -195,7 +195,7 @@ async fn insert_comment(
 /// The ticket's id and requester, for the visibility check every ticket action starts with.
 pub async fn owner(pool: &Pool, number: &str) -> Result<(i64, i64), AppError> {
     Ok(
-        sqlx::query_as("SELECT id, requested_by FROM tickets WHERE service_request_no = ?")
+        sqlx::query_as("SELECT id, requested_by FROM tickets WHERE service_request_no = $1")
             .bind(number)
             .fetch_one(pool)
             .await?,
@@ -212,7 +212,7 @@ pub async fn detail(pool: &Pool, ticket_id: i64) -> Result<TicketDetail, AppErro
            JOIN request_types rt ON rt.id = t.request_type_id
            JOIN departments d ON d.id = t.department_id
            JOIN users u ON u.id = t.requested_by
-          WHERE t.id = ?",
+          WHERE t.id = $1",
     )
     .bind(ticket_id)
     .fetch_one(pool)
@@ -229,7 +229,7 @@ pub async fn history(pool: &Pool, ticket_id: i64) -> Result<Vec<HistoryEntry>, A
            FROM ticket_events e
            JOIN users u ON u.id = e.user_id
            LEFT JOIN ticket_comments c ON c.id = e.comment_id
-          WHERE e.ticket_id = ?
+          WHERE e.ticket_id = $1
           ORDER BY e.created_at, e.id",
     )
     .bind(ticket_id)
@@ -274,27 +274,33 @@ struct NewComment(i64, i64, String, Option<String>, i64);
 /// Stores `rows` in one transaction, a statement per table however many rows, and returns
 /// their ids in order.
 async fn insert_comments(pool: &Pool, rows: &[NewComment]) -> Result<Vec<i64>, AppError> {
+    let b = Backend::of(pool);
     let mut tx = begin_write(pool).await?;
     let list = serde_json::to_string(rows).map_err(|_| AppError::Internal)?;
     // Inserted in the list's order while this transaction holds the write lock, so the new
     // ids ascend in that order.
-    let mut ids: Vec<i64> = sqlx::query_scalar(
+    let mut ids: Vec<i64> = sqlx::query_scalar(&format!(
         "INSERT INTO ticket_comments (ticket_id, user_id, comment_text, device_no, created_at)
-         SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4
-           FROM json_each(?) j ORDER BY j.key
+         SELECT CAST(j.value ->> 0 AS BIGINT), CAST(j.value ->> 1 AS BIGINT), j.value ->> 2,
+                j.value ->> 3, CAST(j.value ->> 4 AS BIGINT)
+           FROM {} ORDER BY j.key
          RETURNING id",
-    )
+        b.json_rows("$1")
+    ))
     .bind(&list)
     .fetch_all(&mut *tx)
     .await?;
     ids.sort_unstable();
-    let id_list = serde_json::Value::from(ids.clone()).to_string();
-    sqlx::query(
+    let id_list = serde_json::to_string(&ids.iter().map(|id| [id]).collect::<Vec<_>>())
+        .map_err(|_| AppError::Internal)?;
+    sqlx::query(&format!(
         "INSERT INTO ticket_events
              (ticket_id, user_id, kind, from_value, to_value, comment_id, created_at)
-         SELECT c.ticket_id, c.user_id, ?, NULL, NULL, c.id, c.created_at
-           FROM json_each(?) j CROSS JOIN ticket_comments c ON c.id = j.value",
-    )
+         SELECT c.ticket_id, c.user_id, $1, NULL, NULL, c.id, c.created_at
+           FROM {} {} ticket_comments c ON c.id = CAST(j.value ->> 0 AS BIGINT)",
+        b.json_rows("$2"),
+        b.ordered_join()
+    ))
     .bind(EventKind::Comment.as_str())
     .bind(&id_list)
     .execute(&mut *tx)
@@ -399,7 +405,7 @@ pub async fn set_department(
     now_ms: i64,
 ) -> Result<(), AppError> {
     let mut tx = begin_write(pool).await?;
-    let Some(to): Option<String> = sqlx::query_scalar("SELECT name FROM departments WHERE id = ?")
+    let Some(to): Option<String> = sqlx::query_scalar("SELECT name FROM departments WHERE id = $1")
         .bind(department_id)
         .fetch_optional(&mut *tx)
         .await?
@@ -411,7 +417,7 @@ pub async fn set_department(
     };
     let (from_id, from): (i64, String) = sqlx::query_as(
         "SELECT d.id, d.name FROM tickets t JOIN departments d ON d.id = t.department_id
-          WHERE t.id = ?",
+          WHERE t.id = $1",
     )
     .bind(ticket_id)
     .fetch_one(&mut *tx)
@@ -419,7 +425,7 @@ pub async fn set_department(
     if from_id == department_id {
         return Ok(());
     }
-    sqlx::query("UPDATE tickets SET department_id = ? WHERE id = ?")
+    sqlx::query("UPDATE tickets SET department_id = $1 WHERE id = $2")
         .bind(department_id)
         .bind(ticket_id)
         .execute(&mut *tx)
@@ -505,7 +511,7 @@ pub async fn page(
 
 /// Appends the filter's conditions on `t` (all but the statuses when `with_status` is
 /// false). The search words are not among them: a search starts from its own index.
-fn push_filter<'a>(q: &mut QueryBuilder<'a, Any>, f: &'a TicketFilter, with_status: bool) {
+fn push_filter<'a>(q: &mut Sql<'a>, f: &'a TicketFilter, with_status: bool) {
     if let Some(user) = f.requested_by {
         q.push(" AND t.requested_by = ").push_bind(user);
     }
@@ -524,17 +530,14 @@ fn push_filter<'a>(q: &mut QueryBuilder<'a, Any>, f: &'a TicketFilter, with_stat
         q.push(" AND t.date_started < ").push_bind(end);
     }
     if with_status && !f.statuses.is_empty() {
-        q.push(" AND t.status IN (");
-        let mut list = q.separated(", ");
-        for status in &f.statuses {
-            list.push_bind(status.as_str());
-        }
-        q.push(")");
+        q.push(" AND t.status IN (")
+            .push_binds(f.statuses.iter().map(|s| s.as_str()), ", ")
+            .push(")");
     }
 }
 
 /// `column` (one of ours) within the days of `range`.
-fn push_days(q: &mut QueryBuilder<'_, Any>, column: &str, range: DayRange) {
+fn push_days(q: &mut Sql<'_>, column: &str, range: DayRange) {
     let (from, to) = range.bounds_ms();
     if let Some(from) = from {
         q.push(format!(" AND {column} >= ")).push_bind(from);
@@ -546,10 +549,11 @@ fn push_days(q: &mut QueryBuilder<'_, Any>, column: &str, range: DayRange) {
 
 /// A list row as JSON, a `TicketSummary` in its fields' order, with the expression for
 /// its snippet. Lists come back as one JSON array (`summaries_query`).
-fn summary_row(snippet: &str) -> String {
+fn summary_row(b: Backend, snippet: &str) -> String {
     format!(
-        "json_array(t.id, t.service_request_no, t.subject, rt.name, d.name, u.username,
-                    t.status, t.date_started, t.date_finished, t.comment_count, {snippet})"
+        "{}(t.id, t.service_request_no, t.subject, rt.name, d.name, u.username,
+            t.status, t.date_started, t.date_finished, t.comment_count, {snippet})",
+        b.json_array()
     )
 }
 
@@ -558,16 +562,19 @@ fn summary_row(snippet: &str) -> String {
 /// over from its SQLite thread, two thread switches apiece, and those were most of the
 /// time of a list (bench: search 156 -> 415 req/s at 16 connections when its rounds
 /// became one row each).
-fn summaries_query<'a>(start: &str, dir: &str) -> QueryBuilder<'a, Any> {
-    QueryBuilder::new(format!("{start}{}", summaries_start(dir)))
+fn summaries_query<'a>(start: &str, b: Backend, dir: &str) -> Sql<'a> {
+    Sql::new(format!("{start}{}", summaries_start(b, dir)))
 }
 
-fn summaries_start(dir: &str) -> String {
-    format!("SELECT json_group_array(json(row) ORDER BY k1 {dir}, k2 {dir}) FROM (")
+fn summaries_start(b: Backend, dir: &str) -> String {
+    format!(
+        "SELECT {} FROM (",
+        b.json_list("row", &format!("ORDER BY k1 {dir}, k2 {dir}"))
+    )
 }
 
 async fn fetch_summaries(
-    q: &mut QueryBuilder<'_, Any>,
+    q: &mut Sql<'_>,
     conn: impl sqlx::Executor<'_, Database = Any>,
 ) -> Result<Vec<TicketSummary>, AppError> {
     let json: String = q.build_query_scalar().fetch_one(conn).await?;
@@ -583,12 +590,17 @@ fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, AppError> 
     })
 }
 
-/// CROSS JOIN fixes the order (SQLite never reorders it): tickets first, the small tables
-/// looked up per row. With statistics of a million tickets the planner otherwise starts
-/// from the 8 request types and sorts every ticket (measured: 0.7 s a page).
-const SUMMARY_JOINS: &str = " CROSS JOIN request_types rt ON rt.id = t.request_type_id
-   CROSS JOIN departments d ON d.id = t.department_id
-   CROSS JOIN users u ON u.id = t.requested_by";
+/// Tickets first, the small tables looked up per row (`ordered_join`). With statistics of a
+/// million tickets SQLite's planner otherwise starts from the 8 request types and sorts
+/// every ticket (measured: 0.7 s a page).
+fn summary_joins(b: Backend) -> String {
+    let join = b.ordered_join();
+    format!(
+        " {join} request_types rt ON rt.id = t.request_type_id
+          {join} departments d ON d.id = t.department_id
+          {join} users u ON u.id = t.requested_by"
+    )
+}
 
 /// The search words of `f`, and its FTS5 query (limited to the requester's own rows when it
 /// names one, long prefixes expanded into whole words); None without words.
@@ -598,6 +610,9 @@ async fn search_query(
     f: &TicketFilter,
 ) -> Result<Option<(Vec<Word>, String)>, AppError> {
     let words = search::words(f.text.as_deref().unwrap_or_default());
+    if Backend::of(pool) == Backend::Postgres {
+        return Ok(search::ts_query(&words).map(|q| (words, q)));
+    }
     let mut expanded = Vec::with_capacity(words.len());
     for word in &words {
         expanded.push(
@@ -605,9 +620,10 @@ async fn search_query(
                 // One JSON row, not up to 65 rows (each a handoff from sqlx's SQLite thread).
                 let found: String = sqlx::query_scalar(
                     "SELECT json_group_array(term) FROM (SELECT term FROM search_vocabulary
-                  WHERE term >= ?1 AND term < ?1 || char(1114111) ORDER BY term LIMIT ?2)",
+                  WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3)",
                 )
                 .bind(&word.text)
+                .bind(format!("{}{}", word.text, char::MAX))
                 .bind(search::MAX_EXPANSION as i64 + 1)
                 .fetch_one(pool)
                 .await?;
@@ -624,11 +640,15 @@ async fn search_query(
 /// Adds the words of `texts` to the vocabulary long prefixes are expanded from, inside the
 /// caller's transaction (so a word is there exactly when its row is).
 pub async fn add_terms(conn: &mut Conn, texts: &[&str]) -> Result<(), AppError> {
+    // PostgreSQL's index answers prefixes itself (`word:*`): no vocabulary there.
+    if Backend::of_conn(conn) == Backend::Postgres {
+        return Ok(());
+    }
     let mut all: Vec<String> = texts.iter().flat_map(|t| search::terms(t)).collect();
     all.sort_unstable();
     all.dedup();
     let list = serde_json::Value::from(all).to_string();
-    sqlx::query("INSERT OR IGNORE INTO search_vocabulary (term) SELECT value FROM json_each(?)")
+    sqlx::query("INSERT OR IGNORE INTO search_vocabulary (term) SELECT value FROM json_each($1)")
         .bind(list)
         .execute(&mut *conn)
         .await?;
@@ -679,11 +699,12 @@ async fn search(
     limit: i64,
 ) -> Result<Found, AppError> {
     use std::collections::{HashMap, hash_map::Entry};
+    let b = Backend::of(pool);
     let mut conn = pool.acquire().await?;
     let mut hits: HashMap<i64, Hit> = HashMap::new();
     let (mut before, mut more_matches) = (i64::MAX, false);
     for _ in 0..SEARCH_ROUNDS {
-        let (read, last, found): (i64, Option<i64>, String) = round_query("", f, query, before)
+        let (read, last, found): (i64, Option<i64>, String) = round_query("", b, f, query, before)
             .build_query_as()
             .fetch_one(&mut *conn)
             .await?;
@@ -734,7 +755,7 @@ async fn search(
             .map(|(i, (id, h))| serde_json::json!([id, h.comment_id, i]))
             .collect::<Vec<_>>(),
     );
-    let mut rows = fetch_summaries(&mut shown_query("", shown.to_string()), &mut *conn).await?;
+    let mut rows = fetch_summaries(&mut shown_query("", b, shown.to_string()), &mut *conn).await?;
     for row in &mut rows {
         row.subject = search::mark(&row.subject, words);
         row.snippet = row
@@ -754,38 +775,61 @@ async fn search(
 type RoundHit = (i64, Option<i64>, i64, TicketStatus, i64, String, String);
 
 /// One round of a search, as one row: how many search rows it read (the newest
-/// `SEARCH_WINDOW` matching `query` below the rowid `before`: FTS5 reads its index in
-/// rowid order and stops, however many match), the last of them, and as a JSON array of
-/// `RoundHit`s their tickets that pass `f` (all but its statuses: the counts show them
-/// all). One row rather than a thousand: sqlx hands every row over from its SQLite
-/// thread, and those handoffs were most of a search's time.
+/// `SEARCH_WINDOW` matching `query` below the id `before`: both indexes stop there, however
+/// many match), the last of them, and as a JSON array of `RoundHit`s their tickets that
+/// pass `f` (all but its statuses: the counts show them all). One row rather than a
+/// thousand: sqlx hands every row over from its SQLite thread, and those handoffs were
+/// most of a search's time.
 fn round_query<'a>(
     start: &str,
+    b: Backend,
     f: &'a TicketFilter,
     query: &'a str,
     before: i64,
-) -> QueryBuilder<'a, Any> {
-    let mut q = QueryBuilder::new(format!(
-        "{start}WITH w AS MATERIALIZED (SELECT rowid AS id FROM ticket_search
-            WHERE ticket_search MATCH "
-    ));
-    q.push_bind(query)
-        .push(" AND rowid < ")
-        .push_bind(before)
-        .push(format!(
-            " ORDER BY rowid DESC LIMIT {SEARCH_WINDOW})
+) -> Sql<'a> {
+    // The matching rows, newest first, each with its ticket.
+    let mut q = match b {
+        // FTS5 reads its index in rowid order and stops; the requester is in `query`.
+        Backend::Sqlite => {
+            let mut q = Sql::new(format!(
+                "{start}WITH w AS MATERIALIZED (SELECT rowid AS id,
+                        CASE WHEN rowid >= {TICKET_ROWS} THEN rowid - {TICKET_ROWS}
+                        ELSE (SELECT c.ticket_id FROM ticket_comments c
+                               WHERE c.id = ticket_search.rowid)
+                        END AS ticket_id
+                   FROM ticket_search WHERE ticket_search MATCH "
+            ));
+            q.push_bind(query).push(" AND rowid < ").push_bind(before);
+            q
+        }
+        // The GIN index finds a rare word's rows, the primary key walks newest first
+        // through a common word's; the planner picks by the word's frequency.
+        Backend::Postgres => {
+            let mut q = Sql::new(format!(
+                "{start}WITH w AS MATERIALIZED (SELECT id, ticket_id FROM ticket_search
+                  WHERE document @@ to_tsquery('helpdesk', "
+            ));
+            q.push_bind(query).push(") AND id < ").push_bind(before);
+            if let Some(user) = f.requested_by {
+                q.push(" AND owner = ").push_bind(user);
+            }
+            q
+        }
+    };
+    let hit = format!(
+        "{}(w.id, CASE WHEN w.id < {TICKET_ROWS} THEN w.id END, t.id, t.status,
+            t.date_started, t.service_request_no || ' ' ||
+                CAST(CAST(substr(t.service_request_no, 9) AS BIGINT) AS TEXT),
+            t.subject)",
+        b.json_array()
+    );
+    q.push(format_args!(
+        " ORDER BY id DESC LIMIT {SEARCH_WINDOW})
         SELECT (SELECT COUNT(*) FROM w), (SELECT MIN(id) FROM w),
-               (SELECT json_group_array(json_array(w.id,
-                       CASE WHEN w.id < {TICKET_ROWS} THEN w.id END, t.id, t.status,
-                       t.date_started,
-                       t.service_request_no || ' ' ||
-                           CAST(CAST(substr(t.service_request_no, 9) AS INTEGER) AS TEXT),
-                       t.subject))
-                  FROM w CROSS JOIN tickets t ON t.id = CASE WHEN w.id >= {TICKET_ROWS}
-                       THEN w.id - {TICKET_ROWS}
-                       ELSE (SELECT c.ticket_id FROM ticket_comments c WHERE c.id = w.id) END
-                 WHERE 1 = 1"
-        ));
+               (SELECT {} FROM w {} tickets t ON t.id = w.ticket_id WHERE 1 = 1",
+        b.json_list(&hit, ""),
+        b.ordered_join()
+    ));
     push_filter(&mut q, f, false);
     q.push(")");
     q
@@ -797,16 +841,22 @@ const TICKET_ROWS: i64 = 1 << 40;
 
 /// The list rows of `shown` (a JSON array of [ticket id, matched comment id or null,
 /// place]), in that order, each with its comment's text as the snippet, after `start`.
-fn shown_query<'a>(start: &str, shown: String) -> QueryBuilder<'a, Any> {
-    let mut q = summaries_query(start, "ASC");
+fn shown_query<'a>(start: &str, b: Backend, shown: String) -> Sql<'a> {
+    let mut q = summaries_query(start, b, "ASC");
+    let snippet = "(SELECT bc.comment_text FROM ticket_comments bc
+                     WHERE bc.id = CAST(j.value ->> 1 AS BIGINT))";
+    let shown = q.bind(shown);
     q.push(format!(
-        "SELECT {} AS row, j.value ->> 2 AS k1, 0 AS k2 FROM json_each(",
-        summary_row("(SELECT bc.comment_text FROM ticket_comments bc WHERE bc.id = j.value ->> 1)")
+        "SELECT {} AS row, CAST(j.value ->> 2 AS BIGINT) AS k1, 0 AS k2 FROM ",
+        summary_row(b, snippet)
     ))
-    .push_bind(shown)
-    .push(") j CROSS JOIN tickets t ON t.id = j.value ->> 0")
-    .push(SUMMARY_JOINS)
-    .push(")");
+    .push(b.json_rows(&shown))
+    .push(format!(
+        " {} tickets t ON t.id = CAST(j.value ->> 0 AS BIGINT)",
+        b.ordered_join()
+    ))
+    .push(summary_joins(b))
+    .push(") s");
     q
 }
 
@@ -817,7 +867,11 @@ pub async fn list(
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<Vec<TicketSummary>, AppError> {
-    fetch_summaries(&mut list_query("", f, after, limit), pool).await
+    fetch_summaries(
+        &mut list_query("", Backend::of(pool), f, after, limit),
+        pool,
+    )
+    .await
 }
 
 /// A page of tickets and the counts of `f` in one statement (one handoff to sqlx's SQLite
@@ -828,11 +882,15 @@ async fn list_and_counts(
     after: Option<Cursor>,
     limit: i64,
 ) -> Result<(Vec<TicketSummary>, Vec<(TicketStatus, i64)>), AppError> {
-    let mut q = QueryBuilder::new("SELECT (");
-    push_list(&mut q, f, after, limit);
-    q.push("), (SELECT json_group_array(json_array(s, n)) FROM (");
+    let b = Backend::of(pool);
+    let mut q = Sql::new("SELECT (");
+    push_list(&mut q, b, f, after, limit);
+    q.push(format_args!(
+        "), (SELECT {} FROM (",
+        b.json_list(&format!("{}(s, n)", b.json_array()), "")
+    ));
     push_counts(&mut q, f);
-    q.push("))");
+    q.push(") c)");
     let (rows, counts): (String, String) = q.build_query_as().fetch_one(pool).await?;
     let counts: Vec<(TicketStatus, i64)> = from_json(&counts)?;
     let rows = from_json(&rows)?;
@@ -842,17 +900,19 @@ async fn list_and_counts(
 /// The statement `list` runs, after `start` (a test puts EXPLAIN QUERY PLAN there).
 fn list_query<'a>(
     start: &str,
+    b: Backend,
     f: &'a TicketFilter,
     after: Option<Cursor>,
     limit: i64,
-) -> QueryBuilder<'a, Any> {
-    let mut q = QueryBuilder::new(start);
-    push_list(&mut q, f, after, limit);
+) -> Sql<'a> {
+    let mut q = Sql::new(start);
+    push_list(&mut q, b, f, after, limit);
     q
 }
 
 fn push_list<'a>(
-    q: &mut QueryBuilder<'a, Any>,
+    q: &mut Sql<'a>,
+    b: Backend,
     f: &'a TicketFilter,
     after: Option<Cursor>,
     limit: i64,
@@ -862,12 +922,12 @@ fn push_list<'a>(
     } else {
         ("<", "DESC")
     };
-    q.push(summaries_start(dir));
+    q.push(summaries_start(b, dir));
     q.push(format!(
         "SELECT {} AS row, t.date_started AS k1, t.id AS k2 FROM tickets t",
-        summary_row("NULL")
+        summary_row(b, "NULL")
     ))
-    .push(SUMMARY_JOINS)
+    .push(summary_joins(b))
     .push(" WHERE 1 = 1");
     push_filter(q, f, true);
     if let Some(c) = after {
@@ -879,7 +939,7 @@ fn push_list<'a>(
     }
     q.push(format!(" ORDER BY t.date_started {dir}, t.id {dir} LIMIT "))
         .push_bind(limit)
-        .push(")");
+        .push(") s");
 }
 
 /// How many tickets match `f` in each status (the status filter itself is ignored, so the
@@ -913,14 +973,14 @@ fn all_statuses(rows: &[(TicketStatus, i64)]) -> Vec<(TicketStatus, i64)> {
 }
 
 /// The statement `status_counts` runs without search words, after `start`.
-fn counts_query<'a>(start: &str, f: &'a TicketFilter) -> QueryBuilder<'a, Any> {
-    let mut q = QueryBuilder::new(start);
+fn counts_query<'a>(start: &str, f: &'a TicketFilter) -> Sql<'a> {
+    let mut q = Sql::new(start);
     push_counts(&mut q, f);
     q
 }
 
 /// The counts' SELECT (columns s, n).
-fn push_counts<'a>(q: &mut QueryBuilder<'a, Any>, f: &'a TicketFilter) {
+fn push_counts<'a>(q: &mut Sql<'a>, f: &'a TicketFilter) {
     // `t` a requester's tickets or a span of days, `k` the counters: both have the filter
     // columns. The counters know no dates.
     let a = if f.requested_by.is_some() || f.started.is_set() || f.finished.is_set() {
@@ -932,7 +992,9 @@ fn push_counts<'a>(q: &mut QueryBuilder<'a, Any>, f: &'a TicketFilter) {
         push_days(q, "t.date_finished", f.finished);
         "t"
     } else {
-        q.push("SELECT k.status AS s, SUM(k.n) AS n FROM ticket_counts k WHERE 1 = 1");
+        q.push(
+            "SELECT k.status AS s, CAST(SUM(k.n) AS BIGINT) AS n FROM ticket_counts k WHERE 1 = 1",
+        );
         "k"
     };
     if let Some(dept) = f.department_id {
@@ -957,14 +1019,10 @@ pub async fn export_details(
     if ids.is_empty() {
         return Ok(found);
     }
-    let push_ids = |q: &mut QueryBuilder<'_, Any>| {
-        let mut list = q.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        q.push(")");
+    let push_ids = |q: &mut Sql<'_>| {
+        q.push_binds(ids.iter().copied(), ", ").push(")");
     };
-    let mut q = QueryBuilder::new(
+    let mut q = Sql::new(
         "SELECT t.id, u.email FROM tickets t JOIN users u ON u.id = t.requested_by
           WHERE t.id IN (",
     );
@@ -973,7 +1031,7 @@ pub async fn export_details(
     for (id, email) in emails {
         found.entry(id).or_default().0 = email;
     }
-    let mut q = QueryBuilder::new(
+    let mut q = Sql::new(
         "SELECT c.ticket_id, c.created_at, a.username, c.comment_text, c.device_no
            FROM ticket_comments c JOIN users a ON a.id = c.user_id
           WHERE c.ticket_id IN (",
@@ -1029,7 +1087,7 @@ mod tests {
     async fn insert_user(pool: &Pool, name: &str) -> i64 {
         sqlx::query_scalar(
             "INSERT INTO users (username, email, password_hash, created_at, updated_at)
-             VALUES (?1, ?1 || '@example.com', 'x', 0, 0) RETURNING id",
+             VALUES ($1, $1 || '@example.com', 'x', 0, 0) RETURNING id",
         )
         .bind(name)
         .fetch_one(pool)
@@ -1066,7 +1124,7 @@ mod tests {
     }
 
     async fn insert_department(pool: &Pool, name: &str) -> i64 {
-        sqlx::query_scalar("INSERT INTO departments (name, created_at) VALUES (?, 0) RETURNING id")
+        sqlx::query_scalar("INSERT INTO departments (name, created_at) VALUES ($1, 0) RETURNING id")
             .bind(name)
             .fetch_one(pool)
             .await
@@ -1119,7 +1177,7 @@ mod tests {
         let (pool, _dir) = test_pool().await;
         let ticket = fixture(&pool).await;
         let (id, first) = create(&pool, &ticket, JAN_2026).await.unwrap();
-        sqlx::query("DELETE FROM tickets WHERE id = ?")
+        sqlx::query("DELETE FROM tickets WHERE id = $1")
             .bind(id)
             .execute(&pool)
             .await
@@ -1629,7 +1687,7 @@ mod tests {
             // Each writer gets its own comment back, on its own ticket.
             assert_eq!(added.comment_text, format!("Reply {i} about the zeppelin"));
             assert_eq!(added.created_at, JAN_2026 + 10 + i);
-            let on: i64 = sqlx::query_scalar("SELECT ticket_id FROM ticket_comments WHERE id = ?")
+            let on: i64 = sqlx::query_scalar("SELECT ticket_id FROM ticket_comments WHERE id = $1")
                 .bind(added.id)
                 .fetch_one(&pool)
                 .await
@@ -1735,7 +1793,7 @@ mod tests {
     }
 
     /// The plan SQLite picks for `q`, one step per line.
-    async fn plan(pool: &Pool, mut q: QueryBuilder<'_, Any>) -> String {
+    async fn plan(pool: &Pool, mut q: Sql<'_>) -> String {
         let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(pool).await.unwrap();
         rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
     }
@@ -1819,7 +1877,7 @@ mod tests {
             .await
             .unwrap();
         for (tbl, idx, stat) in MILLION_STATS {
-            sqlx::query("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)")
+            sqlx::query("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ($1, $2, $3)")
                 .bind(tbl)
                 .bind(idx)
                 .bind(stat)
@@ -1889,24 +1947,31 @@ mod tests {
         let ep = "EXPLAIN QUERY PLAN ";
         for f in &filters {
             for after in [None, Some(cursor)] {
-                let p = plan(&pool, list_query(ep, f, after, 26)).await;
+                let p = plan(&pool, list_query(ep, Backend::Sqlite, f, after, 26)).await;
                 assert!(full_scans(&p).is_empty(), "list {f:?}:\n{p}");
             }
             let p = plan(&pool, counts_query(ep, f)).await;
             assert!(full_scans(&p).is_empty(), "counts {f:?}:\n{p}");
-            let p = plan(&pool, round_query(ep, f, "\"printer\"*", i64::MAX)).await;
+            let p = plan(
+                &pool,
+                round_query(ep, Backend::Sqlite, f, "\"printer\"*", i64::MAX),
+            )
+            .await;
             assert!(full_scans(&p).is_empty(), "search round {f:?}:\n{p}");
             // FTS5 reads newest first itself (the rowid order is consumed): no sort of all
             // the matches.
             assert!(!p.contains("TEMP B-TREE"), "search round {f:?}:\n{p}");
         }
-        let p = plan(&pool, shown_query(ep, "[[1,null,0],[2,7,1]]".into())).await;
+        let p = plan(
+            &pool,
+            shown_query(ep, Backend::Sqlite, "[[1,null,0],[2,7,1]]".into()),
+        )
+        .await;
         assert!(full_scans(&p).is_empty(), "search rows:\n{p}");
         // The counters agree with the rows they count.
         for f in &filters {
             let rows: Vec<(String, i64)> = {
-                let mut q =
-                    QueryBuilder::new("SELECT t.status, COUNT(*) FROM tickets t WHERE 1 = 1");
+                let mut q = Sql::new("SELECT t.status, COUNT(*) FROM tickets t WHERE 1 = 1");
                 push_filter(&mut q, f, false);
                 q.push(" GROUP BY t.status");
                 q.build_query_as().fetch_all(&pool).await.unwrap()
@@ -2020,7 +2085,7 @@ mod tests {
         let (id, _) = create(&pool, &ticket, JAN_2026).await.unwrap();
         let finished = |pool: Pool| async move {
             sqlx::query_as::<_, (String, Option<i64>)>(
-                "SELECT status, date_finished FROM tickets WHERE id = ?",
+                "SELECT status, date_finished FROM tickets WHERE id = $1",
             )
             .bind(id)
             .fetch_one(&pool)

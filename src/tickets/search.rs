@@ -74,6 +74,19 @@ pub fn fts_query(
     Some(query)
 }
 
+/// PostgreSQL's query for the words: all of them, each a prefix (`:*`) or a whole word.
+/// Words are letters and digits only (`words`), each quoted: nothing typed is syntax.
+pub fn ts_query(words: &[Word]) -> Option<String> {
+    if words.is_empty() {
+        return None;
+    }
+    let terms: Vec<String> = words
+        .iter()
+        .map(|w| format!("'{}'{}", w.text, if w.prefix { ":*" } else { "" }))
+        .collect();
+    Some(terms.join(" & "))
+}
+
 /// The tokens of `text` with their byte ranges, as the index splits them.
 fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.split(|c: char| !c.is_alphanumeric())
@@ -163,6 +176,11 @@ mod tests {
             ]
         );
         assert_eq!(fts_query(&[], &[], None), None);
+        assert_eq!(ts_query(&[]), None);
+        assert_eq!(
+            ts_query(&words("Prin't a 'x':* | !b")).unwrap(),
+            "'prin':* & 't' & 'a' & 'x' & 'b'"
+        );
         assert_eq!(
             fts_query(&words("printer 3"), &[], Some(7)).unwrap(),
             "{number subject body} : (\"printer\"* AND \"3\") AND owner : \"u7\""

@@ -55,17 +55,22 @@ impl From<UserRow> for UserView {
 
 const SELECT: &str = "SELECT u.id, u.username, u.email, u.avatar_url, u.department_id,
         d.name AS department_name, u.status,
-        (SELECT group_concat(r.role) FROM user_roles r WHERE r.user_id = u.id) AS roles
+        (SELECT string_agg(r.role, ',') FROM user_roles r WHERE r.user_id = u.id) AS roles
    FROM users u LEFT JOIN departments d ON d.id = u.department_id";
 
 fn taken(err: sqlx::Error) -> AppError {
     if let Some(db) = err.as_database_error()
         && db.is_unique_violation()
     {
-        if db.message().contains("users.username") {
+        // SQLite names the column in its message, PostgreSQL the constraint.
+        let on = |column: &str| {
+            db.message().contains(&format!("users.{column}"))
+                || db.constraint() == Some(&format!("users_{column}_key"))
+        };
+        if on("username") {
             return AppError::conflict("username", "That username is already taken.");
         }
-        if db.message().contains("users.email") {
+        if on("email") {
             return AppError::conflict("email", "That email address is already in use.");
         }
     }
@@ -87,10 +92,11 @@ pub async fn usernames_from(
     limit: i64,
 ) -> Result<Vec<String>, AppError> {
     Ok(sqlx::query_scalar(
-        "SELECT username FROM users WHERE username >= ?1 AND username < ?1 || char(1114111)
-          ORDER BY username LIMIT ?2",
+        "SELECT username FROM users WHERE username >= $1 AND username < $2
+          ORDER BY username LIMIT $3",
     )
     .bind(prefix)
+    .bind(format!("{prefix}{}", char::MAX))
     .bind(limit)
     .fetch_all(pool)
     .await?)
@@ -99,7 +105,7 @@ pub async fn usernames_from(
 /// The id of the user called `username`, if any.
 pub async fn id_of(pool: &Pool, username: &str) -> Result<Option<i64>, AppError> {
     Ok(
-        sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+        sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(pool)
             .await?,
@@ -107,7 +113,7 @@ pub async fn id_of(pool: &Pool, username: &str) -> Result<Option<i64>, AppError>
 }
 
 pub async fn get(pool: &Pool, id: i64) -> Result<UserView, AppError> {
-    let row: UserRow = sqlx::query_as(&format!("{SELECT} WHERE u.id = ?"))
+    let row: UserRow = sqlx::query_as(&format!("{SELECT} WHERE u.id = $1"))
         .bind(id)
         .fetch_one(pool)
         .await?;
@@ -116,7 +122,7 @@ pub async fn get(pool: &Pool, id: i64) -> Result<UserView, AppError> {
 
 async fn check_department(conn: &mut Conn, id: Option<i64>) -> Result<(), AppError> {
     let Some(id) = id else { return Ok(()) };
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM departments WHERE id = ?")
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM departments WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -167,7 +173,7 @@ async fn check_unique(
 
 async fn roles_of(conn: &mut Conn, id: i64) -> Result<Vec<String>, AppError> {
     Ok(
-        sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = ? ORDER BY role")
+        sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
             .bind(id)
             .fetch_all(&mut *conn)
             .await?,
@@ -185,7 +191,7 @@ pub async fn set_own(
     let mut tx = begin_write(pool).await?;
     match change {
         OwnChange::Password(hash) => {
-            sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
+            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
                 .bind(hash)
                 .bind(now_ms())
                 .bind(id)
@@ -194,7 +200,7 @@ pub async fn set_own(
             session::end_all_in(&mut tx, id, keep).await?;
         }
         OwnChange::Avatar(url) => {
-            sqlx::query("UPDATE users SET avatar_url = ?, updated_at = ? WHERE id = ?")
+            sqlx::query("UPDATE users SET avatar_url = $1, updated_at = $2 WHERE id = $3")
                 .bind(url.as_deref())
                 .bind(now_ms())
                 .bind(id)
@@ -214,7 +220,7 @@ pub enum OwnChange<'a> {
 
 /// The password hash of user `id`, to check "current password".
 pub async fn password_hash(pool: &Pool, id: i64) -> Result<String, AppError> {
-    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -222,12 +228,12 @@ pub async fn password_hash(pool: &Pool, id: i64) -> Result<String, AppError> {
 }
 
 async fn set_roles(conn: &mut Conn, id: i64, roles: &[Role]) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM user_roles WHERE user_id = ?")
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;
     for role in roles {
-        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES (?, ?)")
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
             .bind(id)
             .bind(role.as_str())
             .execute(&mut *conn)
@@ -265,7 +271,7 @@ pub async fn create(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, email, password_hash, avatar_url, department_id, status,
                             created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(input.username.as_str())
     .bind(input.email.as_str())
@@ -297,9 +303,9 @@ pub async fn update(
     check_department(&mut tx, input.department_id).await?;
     check_unique(&mut tx, input, Some(id)).await?;
     let done = sqlx::query(
-        "UPDATE users SET username = ?, email = ?, avatar_url = ?, department_id = ?, status = ?,
-                          password_hash = COALESCE(?, password_hash), updated_at = ?
-          WHERE id = ?",
+        "UPDATE users SET username = $1, email = $2, avatar_url = $3, department_id = $4, status = $5,
+                          password_hash = COALESCE($6, password_hash), updated_at = $7
+          WHERE id = $8",
     )
     .bind(input.username.as_str())
     .bind(input.email.as_str())
@@ -335,7 +341,7 @@ pub async fn update(
 
 pub async fn set_status(pool: &Pool, id: i64, status: UserStatus) -> Result<UserView, AppError> {
     let mut tx = begin_write(pool).await?;
-    let done = sqlx::query("UPDATE users SET status = ?, updated_at = ? WHERE id = ?")
+    let done = sqlx::query("UPDATE users SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status.as_str())
         .bind(now_ms())
         .bind(id)
@@ -419,7 +425,7 @@ pub(crate) mod tests {
             updated.avatar_url.as_deref(),
             Some("https://example.com/a.png")
         );
-        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
             .bind(created.id)
             .fetch_one(&pool)
             .await
