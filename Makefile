@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make run    builds the release app and serves it on http://127.0.0.1:3000 (helpdesk.db here)
-#   make test   every test: unit and integration (cargo test), then Playwright in Chromium
+#   make test   every test: unit and integration (cargo test, on SQLite and on PostgreSQL),
+#               then Playwright in Chromium
 # Both install whatever tools are missing first (scripts/setup.sh).
 
 SHELL := /bin/bash
@@ -47,8 +48,11 @@ setup-e2e:
 release-test: release
 	$(SSR_ENV) cargo test --features ssr --test integration release:: -- --ignored
 
+# Every Rust test on SQLite, then again on PostgreSQL (a throwaway cluster, installed if
+# missing; the several-servers tests run there only).
 unit:
-	$(SSR_ENV) cargo test --features ssr
+	$(SSR_ENV) cargo test --features ssr -- --skip postgres::
+	scripts/test-postgres.sh
 
 # A debug build compiles faster and skips wasm-opt; the tests start their own server.
 # cargo-leptos builds the site; the server is the binary `cargo test` builds for the

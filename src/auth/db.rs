@@ -16,6 +16,9 @@ pub struct LoginRow {
 }
 
 pub async fn find_login(pool: &Pool, username: &str) -> Result<Option<LoginRow>, AppError> {
+    if !crate::base::db::storable(username) {
+        return Ok(None);
+    }
     Ok(
         sqlx::query_as(
             "SELECT id, password_hash, status,

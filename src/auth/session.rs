@@ -149,9 +149,18 @@ pub async fn purge_expired(pool: &Pool) -> Result<u64, AppError> {
     Ok(done.rows_affected())
 }
 
-/// Forgets every remembered session user of this database: call after any change to a
-/// user, their roles or their sessions.
+/// Forgets every remembered session user of this database, here and on every other app
+/// server: call after any change to a user, their roles or their sessions.
 pub fn users_changed(pool: &Pool) {
+    forget_users(pool);
+    crate::base::signal::spawn_send(pool, SIGNAL, String::new());
+}
+
+/// The signal of `users_changed`.
+pub const SIGNAL: &str = "users";
+
+/// What `users_changed` does on this server (also when another server signals it).
+pub fn forget_users(pool: &Pool) {
     let memory: Memory = per_database(pool);
     {
         let mut kept = memory.lock();

@@ -130,6 +130,11 @@ impl Database {
         Backend::of_url(&self.url)
     }
 
+    /// The URL as given, password and all (`Display` hides the password).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// The SQLite file, or an error for a database server (nothing on this disk to check
     /// or copy).
     pub fn path(&self) -> Result<&Path, BootError> {
@@ -321,6 +326,12 @@ pub fn writes(pool: &Pool) -> u64 {
 #[derive(Clone, Default)]
 struct Writes(std::sync::Arc<std::sync::atomic::AtomicU64>);
 
+impl Writes {
+    fn bump(&self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+}
+
 /// This process's one `T` for the database behind `pool`, made on first use. Keyed by the
 /// database file, not held in the app's state: tests open many databases in one process,
 /// and the code that needs it (a writer's queue, a cache) has the pool at hand.
@@ -346,6 +357,13 @@ pub fn per_database<T: Clone + Default + Send + 'static>(pool: &Pool) -> T {
 pub fn key(pool: &Pool) -> String {
     let url = &pool.connect_options().database_url;
     format!("{}{}", url.authority(), url.path())
+}
+
+/// Whether `text` could be a stored value. PostgreSQL's text holds no NUL (and refuses a
+/// statement that binds one); SQLite's could, but every write refuses control characters.
+/// So a lookup for such a key finds nothing, on both backends, without asking.
+pub fn storable(text: &str) -> bool {
+    !text.contains('\0')
 }
 
 /// A yes/no column: PostgreSQL answers a condition with a boolean, SQLite with 0 or 1.
@@ -389,13 +407,41 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        // Other servers count it too (a signal delivered with the commit).
+        if Backend::of_conn(&self.tx) == Backend::Postgres {
+            notify(&mut *self.tx, WRITES_SIGNAL, "").await?;
+        }
         self.tx.commit().await?;
-        self.writes
-            .0
-            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        self.writes.bump();
         Ok(())
     }
+}
+
+/// The PostgreSQL channel signals travel on (`base::signal`).
+pub const SIGNAL_CHANNEL: &str = "helpdesk";
+
+/// Sends a signal (PostgreSQL); inside a transaction it is delivered when that commits.
+pub async fn notify<'c>(
+    conn: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    topic: &str,
+    payload: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
+        .bind(SIGNAL_CHANNEL)
+        .bind(format!("{topic} {payload}"))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The signal of a committed write transaction.
+pub const WRITES_SIGNAL: &str = "writes";
+
+/// Counts a write another server committed (`WRITES_SIGNAL`), or a lost connection after
+/// which any number may have been.
+pub fn wrote_elsewhere(pool: &Pool) {
+    per_database::<Writes>(pool).bump();
 }
 
 impl std::ops::Deref for WriteTx {
@@ -452,9 +498,68 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// A fresh, migrated database in a temporary folder, for tests.
+/// The variable that runs the tests on PostgreSQL: a server's URL (`make test` starts a
+/// throwaway one). Each test then gets a database of its own there.
+pub const TEST_POSTGRES_ENV: &str = "HELPDESK_TEST_POSTGRES";
+
+/// For tests: a new, empty database of its own on the PostgreSQL server named by
+/// `TEST_POSTGRES_ENV`, if that is set.
+pub async fn test_database() -> Option<Database> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let server: Database = std::env::var(TEST_POSTGRES_ENV)
+        .ok()?
+        .parse()
+        .expect("HELPDESK_TEST_POSTGRES: a postgres:// URL");
+    let name = format!(
+        "hd_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = open(&server).await.expect("the test PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .expect("create a test database");
+    admin.close().await;
+    Some(server.with_database(&name))
+}
+
+impl Database {
+    /// The same PostgreSQL server with another database.
+    fn with_database(&self, name: &str) -> Database {
+        let (base, params) = self.url.split_once('?').unwrap_or((&self.url, ""));
+        let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+        let params = if params.is_empty() {
+            String::new()
+        } else {
+            format!("?{params}")
+        };
+        Database {
+            url: format!("{server}/{name}{params}"),
+            file: None,
+            params: String::new(),
+        }
+    }
+}
+
+/// A fresh, migrated database for tests: a file in a temporary folder, or with
+/// `TEST_POSTGRES_ENV` a database of its own on that server.
 #[cfg(test)]
 pub async fn test_pool() -> (Pool, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = match test_database().await {
+        Some(database) => database,
+        None => Database::file(&dir.path().join("test.db")),
+    };
+    let pool = connect(&database).await.expect("test database");
+    (pool, dir)
+}
+
+/// A fresh, migrated SQLite file whatever the tests run on, for what only SQLite has
+/// (its query plans).
+#[cfg(test)]
+pub async fn sqlite_test_pool() -> (Pool, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let pool = connect(&Database::file(&dir.path().join("test.db")))
         .await

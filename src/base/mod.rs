@@ -4,3 +4,4 @@
 
 pub mod context;
 pub mod db;
+pub mod signal;

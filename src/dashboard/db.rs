@@ -134,7 +134,7 @@ mod tests {
     }
 
     async fn setup(pool: &Pool) -> (i64, i64, [i64; 5]) {
-        sqlx::query(
+        sqlx::raw_sql(
             "INSERT INTO users (id, username, email, password_hash, created_at, updated_at)
              VALUES (1, 'ann', 'ann@example.com', 'x', 0, 0);
              INSERT INTO departments (id, name, created_at) VALUES (1, 'Alpha', 0), (2, 'Beta', 0);",
@@ -325,7 +325,7 @@ mod tests {
     /// Each query reads an index, never the tickets table.
     #[tokio::test]
     async fn the_range_queries_read_indexes_only() {
-        let (pool, _dir) = test_pool().await;
+        let (pool, _dir) = crate::base::db::sqlite_test_pool().await;
         for (sql, index) in [
             (
                 "SELECT COUNT(*) FROM tickets WHERE date_started >= 0 AND date_started < 1",

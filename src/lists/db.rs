@@ -166,6 +166,15 @@ const KEEP_LISTS: Duration = Duration::from_secs(10);
 
 /// Call after any change to the departments or request types.
 fn lists_changed(pool: &Pool) {
+    forget(pool);
+    crate::base::signal::spawn_send(pool, SIGNAL, String::new());
+}
+
+/// The signal of a change to a list.
+pub const SIGNAL: &str = "lists";
+
+/// Forgets the lists kept by this server (also when another server signals a change).
+pub fn forget(pool: &Pool) {
     let memory: Lists = per_database(pool);
     let mut kept = memory.lock();
     kept.generation += 1;

@@ -2,7 +2,10 @@
 //! that passes on only what its user may see.
 
 use super::TicketChange;
-use crate::base::db::Pool;
+use crate::base::{
+    db::{Backend, Pool},
+    signal,
+};
 use crate::{
     auth::{guard::Caller, session},
     error::AppError,
@@ -32,7 +35,11 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 
 #[derive(Clone)]
 pub struct Hub {
-    changes: broadcast::Sender<TicketChange>,
+    /// Each change, or None when some may have been missed (the pages refetch all).
+    changes: broadcast::Sender<Option<TicketChange>>,
+    /// On PostgreSQL, changes go through the database to every app server (this one too,
+    /// via `heard`); on SQLite straight to this server's streams.
+    relay: Option<Pool>,
     /// Set once on shutdown: every stream ends, so a graceful shutdown (which waits for open
     /// requests) is not held up by browsers that would keep listening forever.
     closing: Arc<watch::Sender<bool>>,
@@ -40,15 +47,19 @@ pub struct Hub {
     open: Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
 }
 
-impl Default for Hub {
-    fn default() -> Self {
+impl Hub {
+    pub fn new(pool: &Pool) -> Hub {
         Hub {
             changes: broadcast::channel(BACKLOG).0,
+            relay: (Backend::of(pool) == Backend::Postgres).then(|| pool.clone()),
             closing: Arc::new(watch::channel(false).0),
             open: Default::default(),
         }
     }
 }
+
+/// The signal that carries a change between app servers (JSON).
+pub const SIGNAL: &str = "ticket";
 
 /// The hub, from inside a server function (the router provides it per request).
 pub fn current() -> Result<Hub, AppError> {
@@ -57,11 +68,23 @@ pub fn current() -> Result<Hub, AppError> {
 
 impl Hub {
     /// Announces a committed change. Nobody listening is fine.
-    pub fn publish(&self, change: TicketChange) {
+    pub async fn publish(&self, change: TicketChange) {
+        match &self.relay {
+            Some(pool) => match serde_json::to_string(&change) {
+                Ok(json) => signal::send(pool, SIGNAL, &json).await,
+                Err(e) => tracing::error!(error = %e, "a change did not encode"),
+            },
+            None => self.heard(Some(change)),
+        }
+    }
+
+    /// A change announced on any server (`SIGNAL`), or None when some may have been
+    /// missed: passed to this server's streams.
+    pub fn heard(&self, change: Option<TicketChange>) {
         let _ = self.changes.send(change);
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<TicketChange> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Option<TicketChange>> {
         self.changes.subscribe()
     }
 
@@ -105,7 +128,7 @@ impl Drop for Place {
 
 struct Feed {
     _place: Place,
-    changes: broadcast::Receiver<TicketChange>,
+    changes: broadcast::Receiver<Option<TicketChange>>,
     closing: watch::Receiver<bool>,
     pool: Pool,
     /// Wakes when any user or session changes: this stream's session may have ended.
@@ -155,7 +178,7 @@ impl Feed {
                 Ok(()) = self.sessions.changed() => Wake::Sessions,
             };
             match woken {
-                Wake::Change(Ok(change)) => {
+                Wake::Change(Ok(Some(change))) => {
                     if !change.visible_to(self.user_id, self.is_admin) {
                         continue;
                     }
@@ -168,7 +191,7 @@ impl Feed {
                     }
                 }
                 // Missed some: the page refetches everything instead.
-                Wake::Change(Err(broadcast::error::RecvError::Lagged(_))) => {
+                Wake::Change(Ok(None) | Err(broadcast::error::RecvError::Lagged(_))) => {
                     return Some(Event::default().event("resync").data("1"));
                 }
                 Wake::Change(Err(broadcast::error::RecvError::Closed)) | Wake::Closing => {
@@ -191,7 +214,7 @@ impl Feed {
 }
 
 enum Wake {
-    Change(Result<TicketChange, broadcast::error::RecvError>),
+    Change(Result<Option<TicketChange>, broadcast::error::RecvError>),
     Closing,
     Beat,
     Sessions,

@@ -4,7 +4,11 @@ use super::{
     AppState, Config,
     site::{Origin, Site},
 };
-use crate::base::db::{Backend, migrator};
+use crate::base::{
+    db::{self, Backend, Pool, migrator},
+    signal::{self, Signal},
+};
+use crate::live::hub::Hub;
 use crate::{app::App, app::shell, auth};
 use axum::{
     Router,
@@ -54,13 +58,43 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
+    let hub = Hub::new(&pool);
+    listen_to_other_servers(&pool, &hub).await?;
     Ok(AppState {
         pool,
         leptos_options,
         config: Arc::new(config),
-        hub: Default::default(),
+        hub,
         site: Arc::new(site),
     })
+}
+
+/// What this server keeps in memory follows the changes every other app server on the
+/// database makes (PostgreSQL; with SQLite there are no others). A lost connection may
+/// have lost signals: then everything kept is forgotten and every page refetches.
+async fn listen_to_other_servers(pool: &Pool, hub: &Hub) -> Result<(), BootError> {
+    let (here, hub) = (pool.clone(), hub.clone());
+    let pool = here.clone();
+    let handle = move |signal: Signal| match signal {
+        Signal::Topic(topic, payload) => match topic.as_str() {
+            db::WRITES_SIGNAL => db::wrote_elsewhere(&pool),
+            auth::session::SIGNAL => auth::session::forget_users(&pool),
+            crate::lists::db::SIGNAL => crate::lists::db::forget(&pool),
+            crate::live::hub::SIGNAL => match serde_json::from_str(&payload) {
+                Ok(change) => hub.heard(Some(change)),
+                Err(e) => tracing::warn!(error = %e, "a change from another server did not read"),
+            },
+            other => tracing::warn!(topic = other, "a signal nobody handles"),
+        },
+        Signal::Missed => {
+            db::wrote_elsewhere(&pool);
+            auth::session::forget_users(&pool);
+            crate::lists::db::forget(&pool);
+            hub.heard(None);
+        }
+    };
+    let listening = signal::listen(&here, handle).await;
+    listening.map_err(|e| format!("cannot listen for other servers' changes: {e}").into())
 }
 
 pub async fn router(state: AppState) -> Result<Router, BootError> {

@@ -33,12 +33,14 @@ struct Visible {
 #[cfg(feature = "ssr")]
 impl Visible {
     /// Tells every open live stream allowed to see this ticket that it changed.
-    fn announce(self, kind: ChangeKind) -> Result<(), AppError> {
-        crate::live::hub::current()?.publish(TicketChange {
-            service_request_no: self.number,
-            requested_by: self.requested_by,
-            kind,
-        });
+    async fn announce(self, kind: ChangeKind) -> Result<(), AppError> {
+        crate::live::hub::current()?
+            .publish(TicketChange {
+                service_request_no: self.number,
+                requested_by: self.requested_by,
+                kind,
+            })
+            .await;
         Ok(())
     }
 }
@@ -103,7 +105,8 @@ pub async fn create_ticket(#[server(flatten)] ticket: NewTicketForm) -> Result<S
         number: number.clone(),
         requested_by: user.id,
     }
-    .announce(ChangeKind::Created)?;
+    .announce(ChangeKind::Created)
+    .await?;
     leptos_axum::redirect(&format!("/tickets/{number}"));
     Ok(number)
 }
@@ -176,7 +179,7 @@ pub async fn add_comment(
     let (text, device) = comment.parse()?;
     let pool = pool()?;
     let comment = db::add_comment(&pool, ticket.id, &user, &text, &device, now_ms()).await?;
-    ticket.announce(ChangeKind::Comment)?;
+    ticket.announce(ChangeKind::Comment).await?;
     Ok(comment)
 }
 
@@ -187,7 +190,7 @@ pub async fn set_ticket_status(service_request_no: String, status: String) -> Re
     let ticket = visible(&admin, &service_request_no).await?;
     let status = TicketStatus::parse(&status).map_err(|m| AppError::invalid("status", m))?;
     db::set_status(&pool()?, ticket.id, status, admin.id, now_ms()).await?;
-    ticket.announce(ChangeKind::Status)
+    ticket.announce(ChangeKind::Status).await
 }
 
 /// Admin only: moves the ticket to another department.
@@ -201,5 +204,5 @@ pub async fn set_ticket_department(
     let department = parse_choice(&department_id, "a department")
         .map_err(|m| AppError::invalid("department_id", m))?;
     db::set_department(&pool()?, ticket.id, department, admin.id, now_ms()).await?;
-    ticket.announce(ChangeKind::Department)
+    ticket.announce(ChangeKind::Department).await
 }

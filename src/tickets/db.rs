@@ -194,6 +194,9 @@ async fn insert_comment(
 
 /// The ticket's id and requester, for the visibility check every ticket action starts with.
 pub async fn owner(pool: &Pool, number: &str) -> Result<(i64, i64), AppError> {
+    if !crate::base::db::storable(number) {
+        return Err(AppError::NotFound);
+    }
     Ok(
         sqlx::query_as("SELECT id, requested_by FROM tickets WHERE service_request_no = $1")
             .bind(number)
@@ -1100,13 +1103,13 @@ mod tests {
         let off: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM (
                SELECT department_id, request_type_id, status, COUNT(*) FROM tickets GROUP BY 1, 2, 3
-               EXCEPT SELECT * FROM ticket_counts WHERE n > 0)",
+               EXCEPT SELECT * FROM ticket_counts WHERE n > 0) AS off",
         )
         .fetch_one(pool)
         .await
         .unwrap();
         let extra: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(n), 0) - (SELECT COUNT(*) FROM tickets) FROM ticket_counts",
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) - (SELECT COUNT(*) FROM tickets) FROM ticket_counts",
         )
         .fetch_one(pool)
         .await
@@ -1855,7 +1858,7 @@ mod tests {
     /// change makes any of them scan, which at a million tickets is a collapse.
     #[tokio::test]
     async fn every_list_count_and_search_query_uses_an_index() {
-        let (pool, _dir) = test_pool().await;
+        let (pool, _dir) = crate::base::db::sqlite_test_pool().await;
         let plan_seed = crate::server::seed::SeedPlan {
             tickets: 3_000,
             comments_per_ticket: 4,
@@ -2015,10 +2018,18 @@ mod tests {
         );
 
         // History that cannot be written takes its change down with it.
-        sqlx::query(
-            "CREATE TRIGGER fail_history BEFORE INSERT ON ticket_events
-             BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-        )
+        sqlx::raw_sql(match Backend::of(&pool) {
+            Backend::Sqlite => {
+                "CREATE TRIGGER fail_history BEFORE INSERT ON ticket_events
+                 BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            }
+            Backend::Postgres => {
+                "CREATE FUNCTION fail_history() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN RAISE EXCEPTION 'disk full'; END $$;
+                 CREATE TRIGGER fail_history BEFORE INSERT ON ticket_events
+                 FOR EACH ROW EXECUTE FUNCTION fail_history()"
+            }
+        })
         .execute(&pool)
         .await
         .unwrap();
@@ -2065,10 +2076,13 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(counts, (1, 1, 1), "no ticket, comment or number was kept");
-        sqlx::query("DROP TRIGGER fail_history")
-            .execute(&pool)
-            .await
-            .unwrap();
+        sqlx::query(match Backend::of(&pool) {
+            Backend::Sqlite => "DROP TRIGGER fail_history",
+            Backend::Postgres => "DROP TRIGGER fail_history ON ticket_events",
+        })
+        .execute(&pool)
+        .await
+        .unwrap();
         assert_eq!(steps(history(&pool, id).await.unwrap()), before);
 
         // And history is append-only in the database itself.

@@ -91,6 +91,9 @@ pub async fn usernames_from(
     prefix: &str,
     limit: i64,
 ) -> Result<Vec<String>, AppError> {
+    if !crate::base::db::storable(prefix) {
+        return Ok(Vec::new());
+    }
     Ok(sqlx::query_scalar(
         "SELECT username FROM users WHERE username >= $1 AND username < $2
           ORDER BY username LIMIT $3",
@@ -104,6 +107,9 @@ pub async fn usernames_from(
 
 /// The id of the user called `username`, if any.
 pub async fn id_of(pool: &Pool, username: &str) -> Result<Option<i64>, AppError> {
+    if !crate::base::db::storable(username) {
+        return Ok(None);
+    }
     Ok(
         sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(username)

@@ -290,12 +290,14 @@ async fn departments_in_use_and_duplicates_are_refused_with_a_reason() {
     let app = spawn_app().await;
     let (dept, user) = fixture(&app).await;
     let admin = app.signed_in("boss", &[Role::Admin]).await;
-    sqlx::query("UPDATE users SET department_id = ? WHERE id = ?")
-        .bind(&dept)
-        .bind(&user)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE users SET department_id = CAST($1 AS BIGINT) WHERE id = CAST($2 AS BIGINT)",
+    )
+    .bind(&dept)
+    .bind(&user)
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let reply = app
         .call(
             &admin,

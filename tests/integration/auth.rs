@@ -182,10 +182,10 @@ async fn sessions_survive_a_restart() {
             .status
             .is_success()
     );
-    let dir = app.dir;
+    let (dir, database) = (app.dir, app.database);
     app.pool.close().await;
 
-    let restarted = spawn_app_in(dir).await;
+    let restarted = spawn_app_in(dir, database).await;
     // Cookies ignore the port: the same jar now talks to the restarted server.
     let home = restarted.get(&client, "/").await;
     assert_eq!(home.status, StatusCode::OK, "{:?}", home.location);

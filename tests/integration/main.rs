@@ -12,5 +12,6 @@ mod hostile;
 mod live;
 mod ops;
 mod pages;
+mod postgres;
 mod release;
 mod tickets;

@@ -169,7 +169,7 @@ async fn users_see_and_touch_only_their_own_tickets() {
         "refused calls stored nothing"
     );
     let status: String =
-        sqlx::query_scalar("SELECT status FROM tickets WHERE service_request_no = ?")
+        sqlx::query_scalar("SELECT status FROM tickets WHERE service_request_no = $1")
             .bind(&no)
             .fetch_one(&w.app.pool)
             .await
@@ -599,7 +599,7 @@ async fn the_list_pages_through_every_ticket_by_links_and_deactivation_locks_out
 #[tokio::test]
 async fn form_choices_start_from_the_callers_department_and_hide_people_from_users() {
     let w = world().await;
-    sqlx::query("UPDATE users SET department_id = ? WHERE username = 'ann'")
+    sqlx::query("UPDATE users SET department_id = CAST($1 AS BIGINT) WHERE username = 'ann'")
         .bind(&w.hr)
         .execute(&w.app.pool)
         .await
@@ -881,7 +881,7 @@ async fn a_hundred_and_twenty_concurrent_clients_lose_and_duplicate_nothing() {
               GROUP BY 1, 2, 3) r
            FULL OUTER JOIN (SELECT * FROM ticket_counts WHERE n > 0) k
              USING (department_id, request_type_id, status)
-          WHERE r.n IS NOT k.n",
+          WHERE r.n IS DISTINCT FROM k.n",
     )
     .fetch_one(&app.pool)
     .await

@@ -2,7 +2,7 @@
 
 pub mod process;
 
-use helpdesk::base::db::Pool;
+use helpdesk::base::db::{Pool, test_database};
 use helpdesk::{
     auth::{api::Login, password},
     server::{
@@ -25,15 +25,18 @@ pub struct TestApp {
     pub base: String,
     pub pool: Pool,
     pub dir: TempDir,
+    /// The PostgreSQL database (None: the SQLite file in `dir`).
+    pub database: Option<String>,
 }
 
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    spawn_app_in(dir).await
+    spawn_app_in(dir, test_database().await.map(|d| d.url().to_string())).await
 }
 
-/// Boots a server on the database in `dir` (a second server on the same folder is a restart).
-pub async fn spawn_app_in(dir: TempDir) -> TestApp {
+/// Boots a server on the database in `dir` or `database` (a second server on the same
+/// one is a restart).
+pub async fn spawn_app_in(dir: TempDir, database: Option<String>) -> TestApp {
     // Server logs when RUST_LOG asks for them (e.g. RUST_LOG=debug cargo test ...).
     if std::env::var_os("RUST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
@@ -44,6 +47,9 @@ pub async fn spawn_app_in(dir: TempDir) -> TestApp {
     let mut given = Given::default();
     given.set("listen", "127.0.0.1:0", Source::Flag);
     given.set("data_dir", dir.path().display().to_string(), Source::Flag);
+    if let Some(url) = &database {
+        given.set("database_url", url.as_str(), Source::Flag);
+    }
     let config = Config::resolve(&given).expect("config");
     let state = state(config).await.expect("state");
     let pool = state.pool.clone();
@@ -56,7 +62,12 @@ pub async fn spawn_app_in(dir: TempDir) -> TestApp {
         app,
         std::future::pending(),
     ));
-    TestApp { base, pool, dir }
+    TestApp {
+        base,
+        pool,
+        dir,
+        database,
+    }
 }
 
 pub struct Reply {
@@ -179,7 +190,7 @@ impl TestApp {
     /// A department made directly in the database; its id, as a form sends it.
     pub async fn add_department(&self, name: &str) -> String {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO departments (name, created_at) VALUES (?, 0) RETURNING id",
+            "INSERT INTO departments (name, created_at) VALUES ($1, 0) RETURNING id",
         )
         .bind(name)
         .fetch_one(&self.pool)
@@ -190,7 +201,7 @@ impl TestApp {
 
     /// The id of user `username`, as a form sends it.
     pub async fn user_id(&self, username: &str) -> String {
-        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(username)
             .fetch_one(&self.pool)
             .await

@@ -1,0 +1,230 @@
+//! Several app servers on one PostgreSQL database (issue 14), and the commands as an
+//! operator runs them there. These need `HELPDESK_TEST_POSTGRES` (a server's URL):
+//! `make test` runs them on a throwaway cluster (scripts/test-postgres.sh); without it
+//! they fail rather than pass unseen.
+
+use crate::common::process::{self, text};
+use helpdesk::{
+    auth::api::Login,
+    base::db::{Database, test_database},
+    lists::api::CreateListEntry,
+    tickets::api::{AddComment, CreateTicket},
+};
+use leptos::server_fn::ServerFn;
+use std::time::{Duration, Instant};
+
+/// A fresh database of its own on the test server.
+async fn database() -> Database {
+    test_database()
+        .await
+        .expect("HELPDESK_TEST_POSTGRES names the PostgreSQL server to test on (make test sets it)")
+}
+
+/// A client that keeps cookies: cookies ignore the port, so one signed in on one server
+/// sends its session to the others.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn call(
+    client: &reqwest::Client,
+    server: &process::Server,
+    path: &str,
+    form: &[(&str, &str)],
+) -> String {
+    let res = client
+        .post(format!("{}{path}", server.base()))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert!(status.is_success(), "{path}: {status} {body}");
+    body
+}
+
+/// Reads `stream` into `heard` until it holds `what`; how long that took.
+async fn hear(stream: &mut reqwest::Response, heard: &mut String, what: &str) -> Duration {
+    let started = Instant::now();
+    while !heard.contains(what) {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+            .await
+            .expect("an event on B's stream")
+            .unwrap()
+            .expect("B's stream is open");
+        heard.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    started.elapsed()
+}
+
+/// Two `helpdesk serve` processes on one database: a session started on one works on the
+/// other, a comment posted through one reaches a live stream held on the other within
+/// 250 ms, and 50 tickets filed at once through both get 50 different numbers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_app_servers_share_sessions_live_updates_and_numbers() {
+    let database = database().await;
+    let url = database.url();
+    let bin = process::debug_bin();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let out = process::run(
+        &bin,
+        dir_a.path(),
+        &[
+            "--database-url",
+            url,
+            "create-admin",
+            "--username",
+            "root",
+            "--email",
+            "root@example.com",
+        ],
+        "a-long-password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let a = process::start(&bin, dir_a.path(), &["--database-url", url], &[]);
+    let b = process::start(&bin, dir_b.path(), &["--database-url", url], &[]);
+
+    // Signed in through A, known to B.
+    let client = browser();
+    call(
+        &client,
+        &a,
+        Login::PATH,
+        &[("username", "root"), ("password", "a-long-password")],
+    )
+    .await;
+    let page = client
+        .get(format!("{}/account", b.base()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200, "B does not know A's session");
+    assert!(page.text().await.unwrap().contains("root@example.com"));
+
+    // A live stream on B hears a ticket filed and a comment posted through A.
+    let mut stream = client
+        .get(format!("{}/api/events", b.base()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let ready = stream.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&ready).contains("event: ready"));
+    let dept: serde_json::Value = serde_json::from_str(
+        &call(
+            &client,
+            &b,
+            CreateListEntry::PATH,
+            &[("list", "departments"), ("name", "IT")],
+        )
+        .await,
+    )
+    .unwrap();
+    let dept = dept["id"].to_string();
+    let ticket = [
+        ("request_type_id", "1"),
+        ("department_id", dept.as_str()),
+        ("subject", "Printer on fire"),
+        ("description", "Smoke from tray 2"),
+        ("device_no", ""),
+    ];
+    let number: String =
+        serde_json::from_str(&call(&client, &a, CreateTicket::PATH, &ticket).await).unwrap();
+    let mut heard = String::new();
+    hear(&mut stream, &mut heard, "\"kind\":\"created\"").await;
+    assert!(heard.contains(&number), "{heard}");
+    let form = [
+        ("service_request_no", number.as_str()),
+        ("comment_text", "Still smoking"),
+        ("device_no", ""),
+    ];
+    call(&client, &a, AddComment::PATH, &form).await;
+    let after = hear(&mut stream, &mut heard, "\"kind\":\"comment\"").await;
+    assert!(
+        after < Duration::from_millis(250),
+        "B's stream heard A's comment {after:?} after A answered"
+    );
+
+    // Fifty tickets at once, through both servers: fifty numbers, none twice.
+    let filed: Vec<_> = (0..50)
+        .map(|i| {
+            let (client, base) = (client.clone(), if i % 2 == 0 { a.base() } else { b.base() });
+            let dept = dept.clone();
+            tokio::spawn(async move {
+                let subject = format!("Concurrent {i}");
+                let res = client
+                    .post(format!("{base}{}", CreateTicket::PATH))
+                    .header("accept", "application/json")
+                    .form(&[
+                        ("request_type_id", "1"),
+                        ("department_id", dept.as_str()),
+                        ("subject", subject.as_str()),
+                        ("description", "Filed with 49 others"),
+                        ("device_no", ""),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(res.status().is_success(), "{}", res.status());
+                serde_json::from_str::<String>(&res.text().await.unwrap()).unwrap()
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for one in filed {
+        numbers.push(one.await.unwrap());
+    }
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 50, "{numbers:?}");
+    assert!(!numbers.contains(&number));
+}
+
+/// migrate, check, version, backup and restore on PostgreSQL say what they did, or what
+/// to run instead.
+#[tokio::test]
+async fn the_commands_work_on_postgres_or_say_what_to_run_instead() {
+    let database = database().await;
+    let url = database.url();
+    let bin = process::debug_bin();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--database-url", url];
+        all.extend_from_slice(args);
+        process::run(&bin, dir.path(), &all, "")
+    };
+    let out = run(&["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Database is up to date: 1 migrations"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["check"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "0 users, 0 departments, 0 tickets, 0 comments, 0 history entries; 1 migrations"
+        ),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["backup", "--to", "copy.db"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("pg_dump --format=custom"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["restore", "--from", "copy.db"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("pg_restore"), "{}", text(&out));
+    // Nothing was written to this folder: the data lives on the server.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
