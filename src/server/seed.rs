@@ -7,8 +7,7 @@
 //! write lock, which lets comments and history refer to each other without round trips.
 
 use super::router::BootError;
-use crate::base::db::Pool;
-use crate::base::db::begin_write;
+use crate::base::db::{Backend, Pool, begin_write};
 use crate::{auth::password, tickets::model::service_request_no, time::utc_year};
 use fastrand::Rng;
 use std::{collections::HashSet, time::Instant};
@@ -248,8 +247,19 @@ fn comment(rng: &mut Rng, thing: &str) -> String {
     text
 }
 
-/// Rows of one table as a JSON array of arrays, for `INSERT ... SELECT ... FROM json_each(?)`.
+/// Rows of one table as a JSON array of arrays, inserted in one statement that reads them
+/// back from the array (json_each / json_array_elements).
 struct Batch(Vec<serde_json::Value>);
+
+/// How a column is read back from a row's JSON.
+#[derive(Clone, Copy)]
+enum Col {
+    Int,
+    Text,
+}
+
+/// A table's columns as a batch fills them, in the rows' order.
+type Target = (&'static str, &'static [Col]);
 
 impl Batch {
     fn push(&mut self, row: serde_json::Value) {
@@ -259,29 +269,49 @@ impl Batch {
     async fn insert(
         &mut self,
         conn: &mut crate::base::db::Conn,
-        sql: &str,
+        (table, cols): Target,
     ) -> Result<(), sqlx::Error> {
         if self.0.is_empty() {
             return Ok(());
         }
+        let values: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, col)| match col {
+                Col::Int => format!("CAST(j.value ->> {i} AS BIGINT)"),
+                Col::Text => format!("j.value ->> {i}"),
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} SELECT {} FROM {}",
+            values.join(", "),
+            Backend::of_conn(conn).json_rows("$1")
+        );
         let rows = serde_json::Value::Array(std::mem::take(&mut self.0)).to_string();
-        sqlx::query(sql).bind(rows).execute(conn).await?;
+        sqlx::query(&sql).bind(rows).execute(conn).await?;
         Ok(())
     }
 }
 
-const INSERT_TICKETS: &str = "INSERT INTO tickets (id, service_request_no, requested_by,
-        request_type_id, department_id, subject, status, date_started, date_finished)
-    SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6,
-           value->>7, value->>8
-      FROM json_each($1)";
-const INSERT_COMMENTS: &str = "INSERT INTO ticket_comments
-        (id, ticket_id, user_id, comment_text, device_no, created_at)
-    SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each($1)";
-const INSERT_EVENTS: &str = "INSERT INTO ticket_events
-        (ticket_id, user_id, kind, from_value, to_value, comment_id, created_at)
-    SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6
-      FROM json_each($1)";
+use Col::{Int, Text};
+const TICKETS: Target = (
+    "tickets (id, service_request_no, requested_by, request_type_id, department_id, subject,
+              status, date_started, date_finished)",
+    &[Int, Text, Int, Int, Int, Text, Text, Int, Int],
+);
+const COMMENTS: Target = (
+    "ticket_comments (id, ticket_id, user_id, comment_text, device_no, created_at)",
+    &[Int, Int, Int, Text, Text, Int],
+);
+const EVENTS: Target = (
+    "ticket_events (ticket_id, user_id, kind, from_value, to_value, comment_id, created_at)",
+    &[Int, Int, Text, Text, Text, Int, Int],
+);
+const USERS: Target = (
+    "users (id, username, email, password_hash, department_id, status, created_at, updated_at)",
+    &[Int, Text, Text, Text, Int, Text, Int, Int],
+);
+const ROLES: Target = ("user_roles (user_id, role)", &[Int, Text]);
 
 /// Departments and request types, created if missing; returns (id, name) of each.
 async fn lists(pool: &Pool, now: i64) -> Result<(Vec<(i64, String)>, Vec<i64>), BootError> {
@@ -292,7 +322,7 @@ async fn lists(pool: &Pool, now: i64) -> Result<(Vec<(i64, String)>, Vec<i64>), 
     ] {
         for name in names {
             sqlx::query(&format!(
-                "INSERT OR IGNORE INTO {table} (name, created_at) VALUES ($1, $2)"
+                "INSERT INTO {table} (name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING"
             ))
             .bind(name)
             .bind(now)
@@ -358,6 +388,8 @@ async fn users(
             format!("{name}@example.com"),
             hash,
             department.0,
+            "active",
+            now,
             now
         ]));
         roles.push(serde_json::json!([next_id, "user"]));
@@ -370,26 +402,17 @@ async fn users(
         next_id += 1;
         made += 1;
     }
-    rows.insert(
-        &mut tx,
-        "INSERT INTO users (id, username, email, password_hash, department_id, status,
-                            created_at, updated_at)
-         SELECT value->>0, value->>1, value->>2, value->>3, value->>4, 'active', value->>5,
-                value->>5
-           FROM json_each($1)",
-    )
-    .await?;
-    roles
-        .insert(
-            &mut tx,
-            "INSERT INTO user_roles (user_id, role) SELECT value->>0, value->>1 FROM json_each($1)",
-        )
-        .await?;
+    rows.insert(&mut tx, USERS).await?;
+    roles.insert(&mut tx, ROLES).await?;
     tx.commit().await?;
     Ok((admins, sample))
 }
 
+/// FTS5's merging setting (SQLite; PostgreSQL has none).
 async fn set_automerge(pool: &Pool, n: i64) -> Result<(), sqlx::Error> {
+    if Backend::of(pool) != Backend::Sqlite {
+        return Ok(());
+    }
     sqlx::query("INSERT INTO ticket_search (ticket_search, rank) VALUES ('automerge', $1)")
         .bind(n)
         .execute(pool)
@@ -400,13 +423,10 @@ async fn set_automerge(pool: &Pool, n: i64) -> Result<(), sqlx::Error> {
 /// Fills the database as `plan` says. Refuses a database that already holds tickets unless
 /// `plan.force`.
 pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary, BootError> {
-    // Its bulk inserts are SQLite's (rows through json_each, FTS5 settings).
-    if crate::base::db::Backend::of(pool) != crate::base::db::Backend::Sqlite {
-        return Err("seed fills a SQLite database only, for now".into());
-    }
-    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM tickets LIMIT 1)")
-        .fetch_one(pool)
-        .await?;
+    let existing: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM tickets LIMIT 1) t")
+            .fetch_one(pool)
+            .await?;
     if existing > 0 && !plan.force {
         return Err(
             "the database already holds tickets; pass --force to add the demo data anyway".into(),
@@ -452,10 +472,14 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
     // segments like a long-lived one; the app's setting (0008: merge only in bulk) after.
     // Loaded with bulk merging only, the first comments written later had to merge the
     // load's big segments in a request: p99 961 ms, 375 writes/s (bench, fresh database).
-    let app_automerge: Option<i64> =
-        sqlx::query_scalar("SELECT v FROM ticket_search_config WHERE k = 'automerge'")
-            .fetch_optional(pool)
-            .await?;
+    let app_automerge: Option<i64> = match Backend::of(pool) {
+        Backend::Sqlite => {
+            sqlx::query_scalar("SELECT v FROM ticket_search_config WHERE k = 'automerge'")
+                .fetch_optional(pool)
+                .await?
+        }
+        Backend::Postgres => None,
+    };
     set_automerge(pool, 4).await?;
     let mut summary = SeedSummary {
         users: plan.users,
@@ -472,10 +496,13 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
         )
         .fetch_one(&mut *tx)
         .await?;
-        let mut sequences: Vec<(i32, i64)> =
-            sqlx::query_as("SELECT year, last FROM ticket_sequences")
-                .fetch_all(&mut *tx)
-                .await?;
+        let sequences: Vec<(i64, i64)> = sqlx::query_as("SELECT year, last FROM ticket_sequences")
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut sequences: Vec<(i32, i64)> = sequences
+            .into_iter()
+            .map(|(year, last)| (year as i32, last))
+            .collect();
         let (mut tickets, mut comments, mut events) =
             (Batch(Vec::new()), Batch(Vec::new()), Batch(Vec::new()));
         // Subjects and comments, for the search vocabulary (as the app adds them).
@@ -596,9 +623,9 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
             texts.push(subject);
         }
         summary.events += events.0.len() as u64;
-        tickets.insert(&mut tx, INSERT_TICKETS).await?;
-        comments.insert(&mut tx, INSERT_COMMENTS).await?;
-        events.insert(&mut tx, INSERT_EVENTS).await?;
+        tickets.insert(&mut tx, TICKETS).await?;
+        comments.insert(&mut tx, COMMENTS).await?;
+        events.insert(&mut tx, EVENTS).await?;
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         crate::tickets::db::add_terms(&mut tx, &texts).await?;
         for (year, last) in &sequences {
@@ -621,8 +648,19 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
         bar.finish();
     }
     set_automerge(pool, app_automerge.unwrap_or(4)).await?;
-    // Fresh statistics for the query planner, as after any bulk load.
-    sqlx::query("PRAGMA optimize").execute(pool).await?;
+    // Fresh statistics for the query planner, as after any bulk load. PostgreSQL's id
+    // sequences also learn of the ids given here, or the app's next insert would reuse one.
+    let after = match Backend::of(pool) {
+        Backend::Sqlite => "PRAGMA optimize",
+        Backend::Postgres => {
+            "SELECT setval(pg_get_serial_sequence('users', 'id'), MAX(id)) FROM users;
+             SELECT setval(pg_get_serial_sequence('tickets', 'id'), MAX(id)) FROM tickets;
+             SELECT setval(pg_get_serial_sequence('ticket_comments', 'id'), MAX(id))
+               FROM ticket_comments;
+             ANALYZE"
+        }
+    };
+    sqlx::raw_sql(after).execute(pool).await?;
     tracing::debug!(elapsed = ?started.elapsed(), "seeded");
     Ok(summary)
 }
@@ -630,6 +668,7 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::db::test_pool;
     use crate::tickets::{
         db as tickets_db,
         model::{CommentText, DeviceNo, PageAt, SEARCH_LIMIT, Subject, TicketFilter},
@@ -655,7 +694,8 @@ mod tests {
 
     #[tokio::test]
     async fn seeds_consistent_data_the_app_goes_on_from() {
-        let (pool, _dir) = crate::base::db::sqlite_test_pool().await;
+        let (pool, _dir) = test_pool().await;
+        let backend = Backend::of(&pool);
         let started = Instant::now();
         let done = seed(&pool, &plan(12_000), NOW).await.unwrap();
         eprintln!("seeded in {:?}", started.elapsed());
@@ -676,11 +716,19 @@ mod tests {
         assert!((3.8..4.2).contains(&per_ticket), "{per_ticket}");
 
         // Referential integrity and the schema's own invariants.
-        let broken: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-        assert!(broken.is_empty(), "{broken:?}");
+        // (PostgreSQL checks foreign keys on every insert; SQLite can be asked.)
+        if backend == Backend::Sqlite {
+            let broken: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+            assert!(broken.is_empty(), "{broken:?}");
+        }
+        // A search row's id: FTS5's rowid, a column on PostgreSQL.
+        let sid = match backend {
+            Backend::Sqlite => "rowid",
+            Backend::Postgres => "id",
+        };
         let bad = [
             // Each ticket starts with its description, written by its requester when filed.
             "SELECT COUNT(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM ticket_comments c
@@ -708,19 +756,21 @@ mod tests {
             // Every comment is in the search index under its own id, every ticket under
             // 2^40 + its id, and nothing else is.
             "SELECT COUNT(*) FROM ticket_comments c
-              WHERE NOT EXISTS (SELECT 1 FROM ticket_search s WHERE s.rowid = c.id)",
+              WHERE NOT EXISTS (SELECT 1 FROM ticket_search s WHERE s.{sid} = c.id)",
             "SELECT (SELECT COUNT(*) FROM ticket_search) - (SELECT COUNT(*) FROM ticket_comments)
                     - (SELECT COUNT(*) FROM tickets)",
             "SELECT COUNT(*) FROM tickets t
-              WHERE NOT EXISTS (SELECT 1 FROM ticket_search s WHERE s.rowid = 1099511627776 + t.id)",
+              WHERE NOT EXISTS (SELECT 1 FROM ticket_search s
+                                 WHERE s.{sid} = 1099511627776 + t.id)",
             // The maintained counts are the counts.
             "SELECT COUNT(*) FROM (SELECT department_id, request_type_id, status, COUNT(*)
-               FROM tickets GROUP BY 1, 2, 3 EXCEPT SELECT * FROM ticket_counts WHERE n > 0)",
+               FROM tickets GROUP BY 1, 2, 3 EXCEPT SELECT * FROM ticket_counts WHERE n > 0) k",
             "SELECT COUNT(*) FROM tickets t WHERE t.comment_count <>
                (SELECT COUNT(*) FROM ticket_comments c WHERE c.ticket_id = t.id)",
         ];
         for sql in bad {
-            assert_eq!(scalar(&pool, sql).await, 0, "{sql}");
+            let sql = sql.replace("{sid}", sid);
+            assert_eq!(scalar(&pool, &sql).await, 0, "{sql}");
         }
         let statuses: Vec<(String, i64)> =
             sqlx::query_as("SELECT status, COUNT(*) FROM tickets GROUP BY status ORDER BY 1")
@@ -778,15 +828,32 @@ mod tests {
         .await;
         assert_eq!(rare_hits.tickets.len() as i64, rare_in_db);
 
-        // The app's merge setting is back after the load.
-        assert_eq!(
-            scalar(
-                &pool,
-                "SELECT v FROM ticket_search_config WHERE k = 'automerge'"
-            )
-            .await,
-            0
-        );
+        // The app's merge setting is back after the load (SQLite); the id sequences know
+        // the ids the load gave (PostgreSQL): the app's next user gets a new one.
+        match backend {
+            Backend::Sqlite => assert_eq!(
+                scalar(
+                    &pool,
+                    "SELECT v FROM ticket_search_config WHERE k = 'automerge'"
+                )
+                .await,
+                0
+            ),
+            Backend::Postgres => {
+                let id = scalar(
+                    &pool,
+                    "INSERT INTO users (username, email, password_hash, created_at, updated_at)
+                     VALUES ('late.comer', 'late@example.com', 'x', 0, 0) RETURNING id",
+                )
+                .await;
+                assert!(id > 120, "{id}");
+                sqlx::query("DELETE FROM users WHERE id = $1")
+                    .bind(id)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+        }
 
         // The seeded users can sign in with the password given.
         let hash: String =
@@ -816,7 +883,7 @@ mod tests {
             scalar(
                 &pool,
                 "SELECT COUNT(*) FROM (SELECT service_request_no FROM tickets
-                  GROUP BY 1 HAVING COUNT(*) > 1)"
+                  GROUP BY 1 HAVING COUNT(*) > 1) twice"
             )
             .await,
             0
