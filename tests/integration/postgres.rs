@@ -63,15 +63,21 @@ async fn hear(stream: &mut reqwest::Response, heard: &mut String, what: &str) ->
     started.elapsed()
 }
 
-/// Two `helpdesk serve` processes on one database: a session started on one works on the
-/// other, a comment posted through one reaches a live stream held on the other within
-/// 250 ms, and 50 tickets filed at once through both get 50 different numbers.
+/// Two `helpdesk serve` processes started together on one new database (one migrates, the
+/// other waits for it): a session started on one works on the other, a comment posted
+/// through one reaches a live stream held on the other within 250 ms, and 50 tickets filed
+/// at once through both get 50 different numbers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_app_servers_share_sessions_live_updates_and_numbers() {
     let database = database().await;
     let url = database.url();
     let bin = process::debug_bin();
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| process::start(&bin, dir_a.path(), &["--database-url", url], &[]));
+        let b = s.spawn(|| process::start(&bin, dir_b.path(), &["--database-url", url], &[]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
     let out = process::run(
         &bin,
         dir_a.path(),
@@ -87,8 +93,6 @@ async fn two_app_servers_share_sessions_live_updates_and_numbers() {
         "a-long-password\n",
     );
     assert!(out.status.success(), "{}", text(&out));
-    let a = process::start(&bin, dir_a.path(), &["--database-url", url], &[]);
-    let b = process::start(&bin, dir_b.path(), &["--database-url", url], &[]);
 
     // Signed in through A, known to B.
     let client = browser();
