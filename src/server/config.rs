@@ -265,7 +265,7 @@ settings! {
     /// Folder for the data (the database), created if missing.
     data_dir: String = "data".into(), shown "`data`",
         flag "--data-dir", env "HELPDESK_DATA_DIR", value "DIR";
-    /// The SQLite database, created (and migrated) if missing.
+    /// The database: a SQLite file, created (and migrated) if missing, or a PostgreSQL server's postgres://USER:PASSWORD@HOST/DATABASE.
     database_url: Database = Database::in_folder(&data_dir), shown "`sqlite://DATA_DIR/helpdesk.db`",
         flag "--database-url", env "DATABASE_URL", value "URL";
     /// Serve the compiled site (WASM, JS, CSS) from this folder instead of the built-in one.

@@ -188,6 +188,44 @@ async fn two_app_servers_share_sessions_live_updates_and_numbers() {
     numbers.dedup();
     assert_eq!(numbers.len(), 50, "{numbers:?}");
     assert!(!numbers.contains(&number));
+
+    // The servers lose their connections to the database (a restart, a network cut): B's
+    // streams are told to refetch everything, and changes through A reach B again.
+    let db = helpdesk::base::db::open(&database).await.unwrap();
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    hear(&mut stream, &mut heard, "event: resync").await;
+    let heard_before = heard.matches("\"kind\":\"comment\"").count();
+    let started = Instant::now();
+    while heard.matches("\"kind\":\"comment\"").count() == heard_before {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "B stays deaf: {heard}"
+        );
+        call(&client, &a, AddComment::PATH, &form).await;
+        if let Ok(Ok(Some(chunk))) =
+            tokio::time::timeout(Duration::from_millis(300), stream.chunk()).await
+        {
+            heard.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    // SIGTERM ends B's streams and B itself, as with SQLite; A goes on.
+    b.terminate();
+    let end = tokio::time::timeout(process::WAIT, stream.chunk())
+        .await
+        .expect("the stream ended on shutdown");
+    assert!(
+        matches!(end, Ok(None) | Err(_)),
+        "stream still open: {end:?}"
+    );
+    assert!(b.exit_status().success());
+    call(&client, &a, AddComment::PATH, &form).await;
 }
 
 /// migrate, check, version, backup and restore on PostgreSQL say what they did, or what
