@@ -6,7 +6,12 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{db, guard, model::INVALID_LOGIN, password, session, throttle::Throttle},
+    super::{
+        db, guard,
+        model::INVALID_LOGIN,
+        password, session,
+        throttle::{self, Throttle},
+    },
     crate::{
         base::context::{client_address, pool, secure_cookies},
         error::ParseAll,
@@ -33,10 +38,12 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
         Some(row) if matches && row.status == UserStatus::Active => row,
         _ => {
             throttle.failed(&username, address);
+            throttle::tell_others(&pool, &username, Some(address));
             return Err(AppError::invalid("", INVALID_LOGIN));
         }
     };
     throttle.succeeded(&username);
+    throttle::tell_others(&pool, &username, None);
     // A new session on every sign-in (the one the request came with, if any, ends): a
     // token planted in a browser beforehand never becomes a signed-in session.
     if let Some(old) = guard::caller().token() {

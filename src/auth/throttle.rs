@@ -1,7 +1,9 @@
 //! Sign-in throttling: failed sign-ins are counted per account and per client address.
 //! Past a small allowance each further failure closes the door for a while, twice as long
 //! each time up to a cap, so guessing is slow but nobody is locked out for good. A success
-//! clears the account's count. Counts live in memory, a bounded number of them.
+//! clears the account's count. Counts live in memory, a bounded number of them; with
+//! several app servers (PostgreSQL) each tells the others of every sign-in it counts
+//! (`tell_others`, `heard`), so the allowance is one for all of them, not one per server.
 
 use crate::base::db::Pool;
 use crate::base::db::per_database;
@@ -91,6 +93,56 @@ impl Throttle {
     /// A successful sign-in clears the account's count.
     pub fn succeeded(&self, account: &str) {
         self.lock().accounts.remove(account);
+    }
+}
+
+/// The signal that carries a sign-in to the other app servers.
+pub const SIGNAL: &str = "sign-in";
+
+/// A sign-in one server counted, as the others hear of it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Heard {
+    /// The server that counted it (it does not count it twice).
+    from: u64,
+    account: String,
+    /// The address of a failure; none for a success.
+    failed_from: Option<IpAddr>,
+}
+
+/// Tells the other app servers of a sign-in this one counted: a failure from `failed_from`,
+/// or a success. Nothing to do with SQLite (one server).
+pub fn tell_others(pool: &Pool, account: &str, failed_from: Option<IpAddr>) {
+    let heard = Heard {
+        from: crate::base::signal::this_process(),
+        account: account.to_string(),
+        failed_from,
+    };
+    // A name longer than any username counts per address only (signals are small).
+    let heard = match heard.account.chars().count() > 64 {
+        true => Heard {
+            account: String::new(),
+            ..heard
+        },
+        false => heard,
+    };
+    if let Ok(json) = serde_json::to_string(&heard) {
+        crate::base::signal::spawn_send(pool, SIGNAL, json);
+    }
+}
+
+/// Counts a sign-in another server told of (`SIGNAL`).
+pub fn heard(pool: &Pool, payload: &str) {
+    let Ok(heard) = serde_json::from_str::<Heard>(payload) else {
+        tracing::warn!("a sign-in from another server did not read");
+        return;
+    };
+    if heard.from == crate::base::signal::this_process() {
+        return;
+    }
+    let throttle = Throttle::of(pool);
+    match heard.failed_from {
+        Some(address) => throttle.failed(&heard.account, address),
+        None => throttle.succeeded(&heard.account),
     }
 }
 

@@ -20,6 +20,13 @@ pub enum Signal {
     Missed,
 }
 
+/// This process among the app servers: a signal it sent comes back to it too, and a
+/// receiver that has already acted on its own change skips it.
+pub fn this_process() -> u64 {
+    static ID: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| fastrand::u64(..));
+    *ID
+}
+
 /// Tells every server on the database (on PostgreSQL; SQLite has only this one) that
 /// `topic` happened. A failure is logged, not returned: the change itself is committed,
 /// and other servers' memories expire on their own within seconds.

@@ -80,6 +80,7 @@ async fn listen_to_other_servers(pool: &Pool, hub: &Hub) -> Result<(), BootError
             db::WRITES_SIGNAL => db::wrote_elsewhere(&pool),
             auth::session::SIGNAL => auth::session::forget_users(&pool),
             crate::lists::db::SIGNAL => crate::lists::db::forget(&pool),
+            auth::throttle::SIGNAL => auth::throttle::heard(&pool, &payload),
             crate::live::hub::SIGNAL => match serde_json::from_str(&payload) {
                 Ok(change) => hub.heard(Some(change)),
                 Err(e) => tracing::warn!(error = %e, "a change from another server did not read"),

@@ -78,21 +78,8 @@ async fn two_app_servers_share_sessions_live_updates_and_numbers() {
         let b = s.spawn(|| process::start(&bin, dir_b.path(), &["--database-url", url], &[]));
         (a.join().unwrap(), b.join().unwrap())
     });
-    let out = process::run(
-        &bin,
-        dir_a.path(),
-        &[
-            "--database-url",
-            url,
-            "create-admin",
-            "--username",
-            "root",
-            "--email",
-            "root@example.com",
-        ],
-        "a-long-password\n",
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    let settings = ["--database-url", url];
+    process::create_admin_with(&bin, dir_a.path(), &settings, "root", "a-long-password");
 
     // Signed in through A, known to B.
     let client = browser();
@@ -269,4 +256,44 @@ async fn the_commands_work_on_postgres_or_say_what_to_run_instead() {
     assert!(text(&out).contains("pg_restore"), "{}", text(&out));
     // Nothing was written to this folder: the data lives on the server.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// Failed sign-ins are counted on every server, so the allowance is one for all of them:
+/// six wrong passwords through A close the account on B, which saw none of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sign_ins_through_one_server_close_the_account_on_the_others() {
+    let database = database().await;
+    let bin = process::debug_bin();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let settings = ["--database-url", database.url()];
+    process::create_admin_with(&bin, dir_a.path(), &settings, "root", "a-long-password");
+    let a = process::start(&bin, dir_a.path(), &settings, &[]);
+    let b = process::start(&bin, dir_b.path(), &settings, &[]);
+    let client = browser();
+    let attempt = async |server: &process::Server| {
+        client
+            .post(format!("{}{}", server.base(), Login::PATH))
+            .header("accept", "application/json")
+            .form(&[("username", "root"), ("password", "not-the-password")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    for _ in 0..6 {
+        assert_ne!(attempt(&a).await, 429);
+    }
+    // B hears of them within moments; on its own it would take six failures of its own.
+    let mut closed = false;
+    for _ in 0..3 {
+        if attempt(&b).await == 429 {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        closed,
+        "B let the account try again after six failures through A"
+    );
 }

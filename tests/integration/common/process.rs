@@ -132,12 +132,20 @@ pub fn start(bin: &Path, dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Se
 
 /// A first admin, made the way the README says.
 pub fn create_admin(bin: &Path, dir: &Path, username: &str, password: &str) {
+    create_admin_with(bin, dir, &[], username, password)
+}
+
+/// `create_admin` with settings before the command (`--database-url URL`).
+pub fn create_admin_with(
+    bin: &Path,
+    dir: &Path,
+    settings: &[&str],
+    username: &str,
+    password: &str,
+) {
     let email = format!("{username}@example.com");
-    let out = run(
-        bin,
-        dir,
-        &["create-admin", "--username", username, "--email", &email],
-        &format!("{password}\n"),
-    );
+    let mut args = settings.to_vec();
+    args.extend(["create-admin", "--username", username, "--email", &email]);
+    let out = run(bin, dir, &args, &format!("{password}\n"));
     assert!(out.status.success(), "{}", text(&out));
 }
