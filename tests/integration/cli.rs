@@ -140,24 +140,9 @@ async fn sigterm_ends_live_streams_and_exits_cleanly() {
     process::create_admin(&bin, dir.path(), "root", "a-long-password");
     let server = process::start(&bin, dir.path(), &[], &[]);
     let client = signed_in(&server).await;
-    let mut stream = client
-        .get(format!("{}/api/events", server.base()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.status(), 200);
-    let first = stream.chunk().await.unwrap().unwrap();
-    assert!(String::from_utf8_lossy(&first).contains("event: ready"));
+    let mut stream = server.live_stream(&client).await;
 
-    server.terminate();
-    let end = tokio::time::timeout(process::WAIT, stream.chunk())
-        .await
-        .expect("the stream ended on shutdown");
-    assert!(
-        matches!(end, Ok(None) | Err(_)),
-        "stream still open: {end:?}"
-    );
-    let status = server.exit_status();
+    let status = server.terminate_ending(&mut stream).await;
     assert!(status.success(), "exit status {status}");
 }
 

@@ -99,14 +99,7 @@ async fn two_app_servers_share_sessions_live_updates_and_numbers() {
     assert!(page.text().await.unwrap().contains("root@example.com"));
 
     // A live stream on B hears a ticket filed and a comment posted through A.
-    let mut stream = client
-        .get(format!("{}/api/events", b.base()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.status(), 200);
-    let ready = stream.chunk().await.unwrap().unwrap();
-    assert!(String::from_utf8_lossy(&ready).contains("event: ready"));
+    let mut stream = b.live_stream(&client).await;
     let dept: serde_json::Value = serde_json::from_str(
         &call(
             &client,
@@ -203,15 +196,7 @@ async fn two_app_servers_share_sessions_live_updates_and_numbers() {
     }
 
     // SIGTERM ends B's streams and B itself, as with SQLite; A goes on.
-    b.terminate();
-    let end = tokio::time::timeout(process::WAIT, stream.chunk())
-        .await
-        .expect("the stream ended on shutdown");
-    assert!(
-        matches!(end, Ok(None) | Err(_)),
-        "stream still open: {end:?}"
-    );
-    assert!(b.exit_status().success());
+    assert!(b.terminate_ending(&mut stream).await.success());
     call(&client, &a, AddComment::PATH, &form).await;
 }
 

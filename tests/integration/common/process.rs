@@ -70,6 +70,19 @@ impl Server {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// `client`'s live-update stream on this server, once it has said it is ready.
+    pub async fn live_stream(&self, client: &reqwest::Client) -> reqwest::Response {
+        let mut stream = client
+            .get(format!("{}/api/events", self.base()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), 200);
+        let first = stream.chunk().await.unwrap().unwrap();
+        assert!(String::from_utf8_lossy(&first).contains("event: ready"));
+        stream
+    }
+
     /// Waits for a log line containing `needle` (no polling: lines arrive as written).
     pub fn wait_for_log(&self, needle: &str) -> String {
         loop {
@@ -86,6 +99,22 @@ impl Server {
             .status()
             .unwrap();
         assert!(killed.success());
+    }
+
+    /// SIGTERM while `stream` is open: the stream must end, then the process; how it exited.
+    pub async fn terminate_ending(
+        self,
+        stream: &mut reqwest::Response,
+    ) -> std::process::ExitStatus {
+        self.terminate();
+        let end = tokio::time::timeout(WAIT, stream.chunk())
+            .await
+            .expect("the stream ended on shutdown");
+        assert!(
+            matches!(end, Ok(None) | Err(_)),
+            "stream still open: {end:?}"
+        );
+        self.exit_status()
     }
 
     /// Waits for the process to end, at most `WAIT`.
