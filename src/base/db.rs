@@ -6,13 +6,11 @@
 use sqlx::{
     Executor,
     any::{AnyArguments, AnyPoolOptions},
-    sqlite::SqliteConnectOptions,
 };
 use std::{
     fs::File,
     path::{Path, PathBuf},
     str::FromStr,
-    time::Duration,
 };
 
 /// A pool of connections to the database, whichever backend it is.
@@ -141,14 +139,6 @@ impl Database {
         self.file
             .as_deref()
             .ok_or_else(|| format!("{self} is not a database file").into())
-    }
-
-    /// The connection options of the SQLite file, for commands that work on the file itself
-    /// (check, backup, restore).
-    pub fn sqlite_options(&self) -> Result<SqliteConnectOptions, sqlx::Error> {
-        Ok(SqliteConnectOptions::from_str(&self.url)?
-            .create_if_missing(true)
-            .busy_timeout(Duration::from_secs(5)))
     }
 
     /// The URL the `Any` driver opens. A SQLite path goes after `sqlite:` without `//`:
@@ -513,26 +503,31 @@ pub fn now_ms() -> i64 {
 pub const TEST_POSTGRES_ENV: &str = "HELPDESK_TEST_POSTGRES";
 
 /// For tests: a new, empty database of its own on the PostgreSQL server named by
-/// `TEST_POSTGRES_ENV`, if that is set.
-pub async fn test_database() -> Option<Database> {
+/// `TEST_POSTGRES_ENV`; none when that is not set.
+pub async fn test_database() -> Result<Option<Database>, BootError> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let server: Database = std::env::var(TEST_POSTGRES_ENV)
-        .ok()?
+    let Ok(server) = std::env::var(TEST_POSTGRES_ENV) else {
+        return Ok(None);
+    };
+    let server: Database = server
         .parse()
-        .expect("HELPDESK_TEST_POSTGRES: a postgres:// URL");
+        .map_err(|e| format!("{TEST_POSTGRES_ENV}: {e}"))?;
+    if server.backend() != Backend::Postgres {
+        return Err(format!("{TEST_POSTGRES_ENV} names no PostgreSQL server").into());
+    }
     let name = format!(
         "hd_test_{}_{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     );
-    let admin = open(&server).await.expect("the test PostgreSQL server");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
+    let admin = open(&server).await?;
+    let made = sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&admin)
-        .await
-        .expect("create a test database");
+        .await;
     admin.close().await;
-    Some(server.with_database(&name))
+    made?;
+    Ok(Some(server.with_database(&name)))
 }
 
 impl Database {
@@ -558,7 +553,7 @@ impl Database {
 #[cfg(test)]
 pub async fn test_pool() -> (Pool, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let database = match test_database().await {
+    let database = match test_database().await.expect("the test PostgreSQL server") {
         Some(database) => database,
         None => Database::file(&dir.path().join("test.db")),
     };

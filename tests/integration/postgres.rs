@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 async fn database() -> Database {
     test_database()
         .await
+        .expect("the test PostgreSQL server")
         .expect("HELPDESK_TEST_POSTGRES names the PostgreSQL server to test on (make test sets it)")
 }
 

@@ -31,7 +31,8 @@ pub struct TestApp {
 
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    spawn_app_in(dir, test_database().await.map(|d| d.url().to_string())).await
+    let database = test_database().await.expect("the test PostgreSQL server");
+    spawn_app_in(dir, database.map(|d| d.url().to_string())).await
 }
 
 /// Boots a server on the database in `dir` or `database` (a second server on the same
