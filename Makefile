@@ -58,10 +58,15 @@ unit:
 # cargo-leptos builds the site; the server is the binary `cargo test` builds for the
 # integration tests: `cargo leptos build` would build it again with other features on the
 # dependencies (cargo unifies dev-dependencies' features only for tests), 4 more minutes.
+# The shared server's log is read for panics after each test (end2end/tests/fixtures.ts)
+# and once more here for the whole run: a panic anywhere fails it.
+E2E_LOG := $(CURDIR)/target/e2e-server.log
 e2e:
 	cargo leptos build --frontend-only
 	$(SSR_ENV) cargo test --features ssr --no-run
-	cd end2end && E2E_PORT=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') npx playwright test
+	rm -f $(E2E_LOG)
+	cd end2end && E2E_SERVER_LOG=$(E2E_LOG) E2E_PORT=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') npx playwright test
+	@if grep -n "panicked at" $(E2E_LOG); then echo "The server panicked during the Playwright run (above)."; exit 1; fi
 
 lint:
 	cargo fmt --check

@@ -1,8 +1,18 @@
 import { defineConfig, devices } from '@playwright/test';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 
 // The Makefile picks a free port; running `npx playwright test` by hand falls back to 3123.
 const port = Number(process.env.E2E_PORT ?? 3123);
 const baseURL = `http://127.0.0.1:${port}`;
+// The shared server's log, read after each test for panics (tests/fixtures.ts) and after
+// the run by the Makefile. Set here, in the runner, so the workers inherit it.
+// (The workers load this file again: only the runner, which sets it, starts it afresh.)
+if (!process.env.E2E_SERVER_LOG) {
+  process.env.E2E_SERVER_LOG = path.join(os.tmpdir(), `helpdesk-e2e-${port}.log`);
+  fs.rmSync(process.env.E2E_SERVER_LOG, { force: true });
+}
 
 export default defineConfig({
   testDir: './tests',
@@ -41,5 +51,6 @@ export default defineConfig({
     gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
     stdout: 'pipe',
     stderr: 'pipe',
+    env: { E2E_SERVER_LOG: process.env.E2E_SERVER_LOG },
   },
 });

@@ -19,6 +19,8 @@ trap cleanup EXIT
 trap 'exit 0' TERM INT
 export DATABASE_URL="sqlite://$data/helpdesk.db"
 printf '%s\n' 'admin-password-1' | "$bin" create-admin --username admin --email admin@example.com
-"$bin" serve --listen "127.0.0.1:$port" --site-root ../target/site &
+# Its log also goes to E2E_SERVER_LOG, which the tests read for panics (tests/fixtures.ts).
+log=${E2E_SERVER_LOG:-/dev/null}
+"$bin" serve --listen "127.0.0.1:$port" --site-root ../target/site 2> >(tee -a "$log" >&2) &
 server=$!
 wait "$server"

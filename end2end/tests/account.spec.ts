@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { adminPage, addUser, signedIn, waitForHydration, watchErrors } from './helpers';
 
 test('my account: a new password signs the other browser out; sign out everywhere ends this one too', async ({

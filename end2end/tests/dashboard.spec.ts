@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { adminPage, addDepartment, addUser, api, signedIn, waitForHydration, watchErrors } from './helpers';
 
 // The admin's dashboard: tiles and SVG charts from the server's aggregates, each linking to

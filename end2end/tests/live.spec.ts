@@ -1,4 +1,5 @@
-import { test, expect, Page } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { OwnServer } from './own-server';
 import { addDepartment, addUser, adminPage, api, signIn, signedIn, waitForHydration, watchErrors } from './helpers';
 

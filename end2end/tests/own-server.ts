@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { panicsIn } from './fixtures';
 
 /**
  * A server of a test's own, on a free port with a fresh database and an admin made by
@@ -61,11 +62,14 @@ export class OwnServer {
   }
 
   async restart() {
+    // Its log, read for panics when it closes.
+    const log = fs.openSync(this.log, 'a');
     this.process = spawn(this.bin, ['serve', '--listen', `127.0.0.1:${this.port}`, ...this.args], {
       cwd: this.cwd,
       env: this.env,
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', log],
     });
+    fs.closeSync(log);
     await expect
       .poll(
         async () => {
@@ -88,9 +92,16 @@ export class OwnServer {
     await exited;
   }
 
-  /** Stops the server and removes its folder (database, copied binary). */
+  private get log() {
+    return path.join(this.dir, 'server.log');
+  }
+
+  /** Stops the server and removes its folder (database, copied binary); fails the test if
+   * the server panicked meanwhile. */
   async close() {
     await this.stop();
+    const panics = panicsIn(this.log);
     fs.rmSync(this.dir, { recursive: true, force: true });
+    expect(panics, 'panics in the server log').toEqual([]);
   }
 }

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { OwnServer } from './own-server';
 import { signIn, watchErrors } from './helpers';
 

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
-import { test, expect, Page } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { addDepartment, addUser, adminPage, signedIn, waitForHydration, watchErrors } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
@@ -146,6 +147,89 @@ test('the admin filters by department and status; the list follows without a pag
   await expect(page.getByLabel('Department').locator('option:checked')).toHaveText('Maintenance');
   await expect(page.getByLabel('Requested by')).toHaveValue('tina');
   await expect(row(page, 'Broken chair in room 12')).toBeVisible();
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+/** The service request numbers the list shows, in its order. */
+async function listedNumbers(page: Page): Promise<string[]> {
+  return page.locator('td.cell-no a').allInnerTexts();
+}
+
+/** Clicks "Download CSV" as a person does; the finished file's rows (header first). */
+async function downloadCsv(page: Page): Promise<string[][]> {
+  const started = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download CSV' }).click();
+  const download = await started;
+  // A download the server broke off ends as "canceled" or "network error".
+  expect(await download.failure()).toBeNull();
+  expect(download.suggestedFilename()).toBe('tickets.csv');
+  return parseCsv(fs.readFileSync((await download.path())!, 'utf8'));
+}
+
+/** RFC 4180 records (quoted fields may hold commas, quotes and line breaks). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(field), (field = '');
+    else if (c === '\n') row.push(field), rows.push(row), (row = []), (field = '');
+    else if (c !== '\r') field += c;
+  }
+  if (field !== '' || row.length > 0) row.push(field), rows.push(row);
+  return rows;
+}
+
+test('"Download CSV" in Chromium gives the rows the list shows: all, filtered, and none', async ({ browser }) => {
+  const { context, page } = await adminPage(browser);
+  const errors = watchErrors(page);
+  // A second ticket, so a filter leaves some out.
+  const tina = await signedIn(browser, TINA.username, TINA.password);
+  await tina.page.goto('/tickets/new');
+  await waitForHydration(tina.page);
+  await tina.page.getByLabel('Request type').selectOption({ label: 'Furniture' });
+  await tina.page.getByLabel('Department').selectOption({ label: 'Finance Office' });
+  await tina.page.getByLabel('Subject').fill('Desk drawer, "stuck" again');
+  await tina.page.getByLabel('Description').fill('It will not open.');
+  await tina.page.getByRole('button', { name: 'Submit ticket' }).click();
+  await expect(tina.page).toHaveURL(/\/tickets\/SR-\d{4}-\d{6}$/);
+  await tina.context.close();
+
+  await page.goto('/tickets');
+  await waitForHydration(page);
+  await expect(row(page, 'Desk drawer')).toBeVisible();
+  const all = await listedNumbers(page);
+  expect(all.length).toBeGreaterThanOrEqual(2);
+  let rows = await downloadCsv(page);
+  expect(rows[0].slice(0, 3)).toEqual(['Number', 'Subject', 'Status']);
+  // Every ticket, not one page: the file starts with the page on screen, in its order.
+  expect(rows.slice(1, 1 + all.length).map((r) => r[0])).toEqual(all);
+  expect(rows.find((r) => r[1] === 'Desk drawer, "stuck" again')).toBeTruthy();
+
+  // Filtered: the file follows the filters on screen.
+  await page.getByLabel('Department').selectOption({ label: 'Finance Office' });
+  await expect(page).toHaveURL(/department=\d+/);
+  await expect(row(page, 'Broken chair in room 12')).toHaveCount(0);
+  await expect(row(page, 'Desk drawer')).toBeVisible();
+  const filtered = await listedNumbers(page);
+  rows = await downloadCsv(page);
+  expect(rows.slice(1).map((r) => r[0])).toEqual(filtered);
+  expect(rows.slice(1).every((r) => r[4] === 'Finance Office')).toBe(true);
+
+  // No matches: a file with the header alone.
+  await page.getByRole('checkbox', { name: 'Completed' }).check();
+  await expect(page.getByText('No tickets match these filters.')).toBeVisible();
+  rows = await downloadCsv(page);
+  expect(rows.length).toBe(1);
+  expect(rows[0][0]).toBe('Number');
   expect(errors).toEqual([]);
   await context.close();
 });

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { adminPage, addDepartment, api, waitForHydration } from './helpers';
 
 // Times are rendered in UTC by the server (it cannot know the viewer's zone) and turn

@@ -19,6 +19,7 @@ use axum::{
         sse::{Event, Sse},
     },
 };
+use futures::StreamExt;
 use std::{convert::Infallible, sync::Arc, time::Duration};
 use tokio::sync::{broadcast, watch};
 
@@ -252,10 +253,13 @@ pub async fn events(
         beat,
         greeted: false,
     };
+    // Fused, as every streamed body: a body may be polled after its end (the compression
+    // layer does; it leaves event streams alone today) and `unfold` panics if it is.
     let stream = futures::stream::unfold(feed, |mut feed| async move {
         let event = feed.next().await?;
         Some((Ok::<_, Infallible>(event), feed))
-    });
+    })
+    .fuse();
     // nginx buffers proxied responses by default, which would hold events back until the
     // buffer fills; this header turns that off for the stream alone, with no proxy setting.
     ([("x-accel-buffering", "no")], Sse::new(stream)).into_response()

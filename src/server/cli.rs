@@ -2,7 +2,7 @@
 
 use super::{
     Config,
-    config::{CONFIG_ENV, Given, LogFormat, SETTINGS, Setting, Source},
+    config::{CONFIG_ENV, Given, LogFormat, SETTINGS, Scope, Setting, Source},
     router::{self, BootError},
 };
 use crate::{
@@ -34,12 +34,17 @@ pub struct Cli {
     command: Option<Command>,
 }
 
+/// Whether command `name` reads setting `s` (and so takes its flag and lists it in its
+/// help): `serve` and `config` every setting, the others the database's.
+fn uses(name: &str, s: &Setting) -> bool {
+    matches!(name, "serve" | "config") || s.scope == Scope::Database
+}
+
 /// A setting's flag, which its environment variable can also give.
 fn setting_arg(s: &'static Setting) -> clap::Arg {
     let arg = clap::Arg::new(s.key)
         .long(&s.flag[2..])
         .env(s.env)
-        .global(true)
         .value_name(s.value_name)
         .help(format!(
             "{} [default: {}]",
@@ -112,32 +117,67 @@ enum Command {
 }
 
 impl Cli {
-    /// Parses the command line and resolves the settings: each from its flag, else its
-    /// variable, else the file named by its `NAME_FILE` variable (for secrets managers and
-    /// container secrets), else the config file, else its default.
-    fn parse_with_config() -> Result<(Cli, Config), BootError> {
-        use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
-        let command = SETTINGS
+    /// The command line as clap reads it: every setting's flag on `helpdesk` itself (which
+    /// serves), and on each command the flags of the settings it uses, so its `--help`
+    /// lists those alone.
+    fn clap_command() -> clap::Command {
+        use clap::CommandFactory;
+        let top = SETTINGS
             .iter()
             .fold(Cli::command(), |command, s| command.arg(setting_arg(s)));
-        let matches = command.get_matches();
+        let names: Vec<String> = top
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        names.iter().fold(top, |top, name| {
+            top.mut_subcommand(name, |sub| {
+                SETTINGS
+                    .iter()
+                    .filter(|s| uses(name, s))
+                    .fold(sub, |sub, s| sub.arg(setting_arg(s)))
+            })
+        })
+    }
+
+    /// Parses the command line and resolves the settings: each from its flag (after the
+    /// command or before it), else its variable, else the file named by its `NAME_FILE`
+    /// variable (for secrets managers and container secrets), else the config file, else
+    /// its default. A flag before a command that does not use it is refused.
+    fn parse_with_config() -> Result<(Cli, Config), BootError> {
+        use clap::{FromArgMatches, parser::ValueSource};
+        let matches = Self::clap_command().get_matches();
         let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
         let mut given = Given::default();
         for s in SETTINGS {
-            let text = || {
-                matches
-                    .get_one::<String>(s.key)
-                    .cloned()
-                    .unwrap_or_default()
+            let command = matches.subcommand();
+            if let Some((name, _)) = command
+                && !uses(name, s)
+                && matches.value_source(s.key) == Some(ValueSource::CommandLine)
+            {
+                return Err(format!(
+                    "{} is not a setting of `helpdesk {name}` (`helpdesk {name} --help` lists its settings)",
+                    s.flag
+                )
+                .into());
+            }
+            // The command's own matches first: a flag after the command wins.
+            let places = command
+                .filter(|(name, _)| uses(name, s))
+                .map(|(_, sub)| sub)
+                .into_iter()
+                .chain([&matches]);
+            let given_by = |source: ValueSource| {
+                places
+                    .clone()
+                    .find(|m| m.value_source(s.key) == Some(source))
+                    .map(|m| m.get_one::<String>(s.key).cloned().unwrap_or_default())
             };
-            match matches.value_source(s.key) {
-                Some(ValueSource::CommandLine) => given.set(s.key, text(), Source::Flag),
-                Some(ValueSource::EnvVariable) => given.set(s.key, text(), Source::Env),
-                _ => {
-                    if let Some(value) = secret_file(s.env)? {
-                        given.set(s.key, value, Source::EnvFile);
-                    }
-                }
+            if let Some(text) = given_by(ValueSource::CommandLine) {
+                given.set(s.key, text, Source::Flag);
+            } else if let Some(text) = given_by(ValueSource::EnvVariable) {
+                given.set(s.key, text, Source::Env);
+            } else if let Some(value) = secret_file(s.env)? {
+                given.set(s.key, value, Source::EnvFile);
             }
         }
         if cli.config.is_none() {
@@ -164,7 +204,11 @@ fn secret_file(var: &str) -> Result<Option<String>, BootError> {
 
 pub async fn run() -> Result<(), BootError> {
     let (cli, config) = Cli::parse_with_config()?;
-    init_logging(config.log_format);
+    // A bulk load runs long statements on purpose: sqlx's "slow statement" warnings
+    // (dozens of them) would bury the progress bar and the summary.
+    let bulk = matches!(cli.command, Some(Command::Seed { .. }));
+    init_logging(config.log_format, bulk);
+    super::panics::log_panics();
     match cli.command {
         None | Some(Command::Serve) => serve(config).await,
         Some(Command::CreateAdmin { username, email }) => {
@@ -405,10 +449,28 @@ async fn seed_command(
     Ok(())
 }
 
+/// The levels `RUST_LOG` asks for (info when it is unset or unreadable); sqlx's statement
+/// log (where its slow-statement warnings go) down to errors when asked to be quiet and
+/// `RUST_LOG` does not name sqlx.
+fn log_filter(rust_log: &str, quiet_slow_statements: bool) -> EnvFilter {
+    let filter = match rust_log.trim() {
+        "" => EnvFilter::new("info"),
+        asked => EnvFilter::try_new(asked).unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    match "sqlx::query=error".parse() {
+        Ok(quiet) if quiet_slow_statements && !rust_log.contains("sqlx") => {
+            filter.add_directive(quiet)
+        }
+        _ => filter,
+    }
+}
+
 /// Logs go to standard error: readable (coloured on a terminal) or JSON lines. `RUST_LOG`
-/// picks the levels (default: info).
-fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// picks the levels (default: info). `quiet_slow_statements`: sqlx's warnings about slow
+/// statements are left out, unless `RUST_LOG` names sqlx itself.
+fn init_logging(format: LogFormat, quiet_slow_statements: bool) {
+    let asked = std::env::var("RUST_LOG").unwrap_or_default();
+    let filter = log_filter(&asked, quiet_slow_statements);
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -416,4 +478,50 @@ fn init_logging(format: LogFormat) {
         LogFormat::Human => logs.with_ansi(std::io::stderr().is_terminal()).try_init(),
         LogFormat::Json => logs.json().flatten_event(true).try_init(),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// What a warning from sqlx's statement log and one from the app leave in a log with
+    /// this filter.
+    fn logged(rust_log: &str, quiet: bool) -> String {
+        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let sink = out.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(super::log_filter(rust_log, quiet))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(move || Sink(sink.clone())),
+            );
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!(target: "sqlx::query", "slow statement: execution time exceeded alert threshold");
+            tracing::warn!(target: "helpdesk::server::seed", "a warning of the app's own");
+        });
+        String::from_utf8(out.lock().unwrap().clone()).unwrap()
+    }
+
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_bulk_load_leaves_out_slow_statement_warnings_and_nothing_else() {
+        let quiet = logged("", true);
+        assert!(!quiet.contains("slow statement"), "{quiet}");
+        assert!(quiet.contains("a warning of the app's own"), "{quiet}");
+        // Elsewhere, and whenever RUST_LOG asks for sqlx, they are shown.
+        assert!(logged("", false).contains("slow statement"));
+        assert!(logged("info,sqlx=warn", true).contains("slow statement"));
+        assert!(logged("not a filter[", false).contains("a warning of the app's own"));
+    }
 }

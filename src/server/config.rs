@@ -127,6 +127,17 @@ pub struct Setting {
     pub default: &'static str,
     pub doc: &'static str,
     pub flag_alone: Option<&'static str>,
+    /// Which commands read it (and so list its flag in their help).
+    pub scope: Scope,
+}
+
+/// Which commands a setting is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every command that opens the database.
+    Database,
+    /// `serve` alone (and `config`, which shows every setting).
+    Server,
 }
 
 /// Where a setting's value came from, as `helpdesk config` prints it.
@@ -206,7 +217,7 @@ macro_rules! settings {
     ($(
         #[doc = $doc:literal]
         $key:ident: $ty:ty = $default:expr, shown $shown:literal,
-            flag $flag:literal, env $env:literal, value $value_name:literal;
+            flag $flag:literal, env $env:literal, value $value_name:literal, for $scope:ident;
     )+) => {
         /// The settings in effect, resolved once at start.
         #[derive(Debug, Clone)]
@@ -224,6 +235,7 @@ macro_rules! settings {
             default: $shown,
             doc: $doc.trim_ascii_start(),
             flag_alone: <$ty as Value>::FLAG_ALONE,
+            scope: Scope::$scope,
         }),+];
 
         impl Config {
@@ -261,25 +273,25 @@ macro_rules! settings {
 settings! {
     /// Address and port to listen on.
     listen: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 3000)), shown "`127.0.0.1:3000`",
-        flag "--listen", env "LEPTOS_SITE_ADDR", value "IP:PORT";
+        flag "--listen", env "LEPTOS_SITE_ADDR", value "IP:PORT", for Server;
     /// Folder for the data (the database), created if missing.
     data_dir: String = "data".into(), shown "`data`",
-        flag "--data-dir", env "HELPDESK_DATA_DIR", value "DIR";
+        flag "--data-dir", env "HELPDESK_DATA_DIR", value "DIR", for Database;
     /// The database: a SQLite file, created (and migrated) if missing, or a PostgreSQL server's postgres://USER:PASSWORD@HOST/DATABASE.
     database_url: Database = Database::in_folder(&data_dir), shown "`sqlite://DATA_DIR/helpdesk.db`",
-        flag "--database-url", env "DATABASE_URL", value "URL";
+        flag "--database-url", env "DATABASE_URL", value "URL", for Database;
     /// Serve the compiled site (WASM, JS, CSS) from this folder instead of the built-in one.
     site_root: SiteRoot = SiteRoot::default(), shown "built into a release binary; `target/site` in a debug build",
-        flag "--site-root", env "LEPTOS_SITE_ROOT", value "DIR";
+        flag "--site-root", env "LEPTOS_SITE_ROOT", value "DIR", for Server;
     /// Mark the session cookie Secure (when people reach the helpdesk over https).
     secure_cookies: bool = false, shown "`false`",
-        flag "--secure-cookies", env "HELPDESK_SECURE_COOKIES", value "BOOL";
+        flag "--secure-cookies", env "HELPDESK_SECURE_COOKIES", value "BOOL", for Server;
     /// Behind a reverse proxy that is the only way in: trust its X-Forwarded-For and -Proto.
     behind_proxy: bool = false, shown "`false`",
-        flag "--behind-proxy", env "HELPDESK_BEHIND_PROXY", value "BOOL";
+        flag "--behind-proxy", env "HELPDESK_BEHIND_PROXY", value "BOOL", for Server;
     /// Log lines for people (human) or one JSON object per line (json).
     log_format: LogFormat = LogFormat::Human, shown "`human`",
-        flag "--log-format", env "HELPDESK_LOG_FORMAT", value "FORMAT";
+        flag "--log-format", env "HELPDESK_LOG_FORMAT", value "FORMAT", for Server;
 }
 
 impl Config {

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod ops;
+pub mod panics;
 pub mod router;
 pub mod seed;
 pub mod site;

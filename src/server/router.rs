@@ -149,13 +149,25 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
         // default predicate leaves the live-update stream alone).
         // Files with an ETag are the site's own: compressing them on the fly would give two
         // bodies one strong ETag.
+        // gzip alone, said outright: the layer also offers every encoding that any crate in
+        // the build enabled for *decompression*, and the test build has reqwest's br and
+        // deflate decoders. There a browser's "gzip, deflate, br" chose br, which this build
+        // cannot encode, and got the body uncompressed, while the release binary chose gzip
+        // and broke the CSV export (issue 21): tests and release took different paths.
         .layer(
-            CompressionLayer::new().compress_when(DefaultPredicate::new().and(
-                |_: StatusCode,
-                 _: axum::http::Version,
-                 h: &axum::http::HeaderMap,
-                 _: &axum::http::Extensions| { !h.contains_key(header::ETAG) },
-            )),
+            CompressionLayer::new()
+                .gzip(true)
+                .no_br()
+                .no_deflate()
+                .no_zstd()
+                .compress_when(DefaultPredicate::new().and(
+                    |_: StatusCode,
+                     _: axum::http::Version,
+                     h: &axum::http::HeaderMap,
+                     _: &axum::http::Extensions| {
+                        !h.contains_key(header::ETAG)
+                    },
+                )),
         )
         // One line per request with its status, latency and client address.
         .layer(

@@ -16,6 +16,7 @@ use axum::{
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
+use futures_util::StreamExt;
 
 /// Tickets per batch: one keyset page and its comments at a time.
 const BATCH: i64 = 500;
@@ -84,6 +85,9 @@ async fn start(pool: &Pool, caller: &Caller, query: &str) -> Result<Body, AppErr
         first: true,
         done: false,
     };
+    // Fused: a body may be polled again after its end (tower-http's compression does, for
+    // trailers), and an `unfold` stream panics when it is; the export then broke off in
+    // every browser (issue 21).
     let stream = futures_util::stream::unfold(state, |mut s| async move {
         if s.done {
             return None;
@@ -96,7 +100,8 @@ async fn start(pool: &Pool, caller: &Caller, query: &str) -> Result<Body, AppErr
             s.done = true;
         }
         Some((chunk, s))
-    });
+    })
+    .fuse();
     Ok(Body::from_stream(stream))
 }
 

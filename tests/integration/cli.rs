@@ -26,6 +26,76 @@ fn help_lists_the_commands() {
     }
 }
 
+/// Each command's help lists the settings it uses and no others: the server's flags
+/// (address, proxy, cookies, site, log format) belong to `serve` alone.
+#[test]
+fn each_commands_help_lists_only_the_settings_it_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_only = [
+        "--listen",
+        "--behind-proxy",
+        "--secure-cookies",
+        "--site-root",
+        "--log-format",
+    ];
+    let database = ["--database-url", "--data-dir"];
+    let help = |command: &str| {
+        let out = helpdesk(dir.path(), &[command, "--help"], "");
+        assert!(out.status.success(), "{}", text(&out));
+        text(&out)
+    };
+    for command in ["serve", "config"] {
+        let shown = help(command);
+        for flag in server_only.iter().chain(&database) {
+            assert!(
+                shown.contains(flag),
+                "{flag} missing from `{command} --help`:\n{shown}"
+            );
+        }
+    }
+    for command in [
+        "seed",
+        "create-admin",
+        "migrate",
+        "check",
+        "backup",
+        "restore",
+        "version",
+    ] {
+        let shown = help(command);
+        for flag in server_only {
+            assert!(
+                !shown.contains(flag),
+                "{flag} in `{command} --help`:\n{shown}"
+            );
+        }
+        for flag in database {
+            assert!(
+                shown.contains(flag),
+                "{flag} missing from `{command} --help`:\n{shown}"
+            );
+        }
+    }
+    // A server flag given to another command is refused by name, before anything runs.
+    for args in [
+        &["migrate", "--listen", "127.0.0.1:1"][..],
+        &["--listen", "127.0.0.1:1", "migrate"][..],
+    ] {
+        let out = helpdesk(dir.path(), args, "");
+        assert!(!out.status.success());
+        assert!(text(&out).contains("--listen"), "{}", text(&out));
+    }
+    assert!(!dir.path().join("data").exists(), "nothing was opened");
+    // Settings before or after the command are the same setting.
+    let out = helpdesk(dir.path(), &["--data-dir", "a", "migrate"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    let out = helpdesk(dir.path(), &["migrate", "--data-dir", "b"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        dir.path().join("a/helpdesk.db").is_file() && dir.path().join("b/helpdesk.db").is_file()
+    );
+}
+
 #[test]
 fn create_admin_reads_the_password_from_stdin_and_refuses_duplicates() {
     let dir = tempfile::tempdir().unwrap();
@@ -116,10 +186,7 @@ fn create_admin_refuses_bad_input_and_stores_nothing() {
 
 /// A signed-in client of `server`.
 async fn signed_in(server: &process::Server) -> reqwest::Client {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let client = crate::common::browser().build().unwrap();
     let login = client
         .post(format!("{}/api/login", server.base()))
         .header("accept", "application/json")
@@ -655,10 +722,7 @@ async fn kill_9_during_comment_writes_loses_no_acknowledged_comment() {
     process::create_admin(&bin, dir.path(), "root", "a-long-password");
     let mut server = process::start(&bin, dir.path(), &[], &[]);
     let base = server.base();
-    let admin = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let admin = crate::common::browser().build().unwrap();
     // A server function by its own path, as the browser posts a form to it.
     let call = move |path: &'static str, form: Vec<(&'static str, String)>| {
         let (admin, base) = (admin.clone(), base.clone());

@@ -24,8 +24,7 @@ async fn database() -> Database {
 /// A client that keeps cookies: cookies ignore the port, so one signed in on one server
 /// sends its session to the others.
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
+    crate::common::browser()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()

@@ -53,7 +53,7 @@ async fn the_release_binary_alone_serves_the_whole_app() {
     let base = server.base();
 
     // Signing in and the home page, through a client that decodes compressed answers.
-    let browser = Client::builder().cookie_store(true).build().unwrap();
+    let browser = common::browser().build().unwrap();
     let login = browser
         .post(format!("{base}/api/login"))
         .header("accept", "application/json")

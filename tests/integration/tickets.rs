@@ -946,6 +946,20 @@ async fn the_list_exports_as_csv_that_round_trips_and_is_safe_to_open() {
     let (status, kind, body) = csv_of(&w.admin, "").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(kind.as_deref(), Some("text/csv; charset=utf-8"));
+    // Whole, whichever encodings the browser offers (a browser offers br over https only):
+    // the file broke off under gzip (issue 21).
+    for offered in ["gzip, deflate, br, zstd", "gzip, deflate", "gzip", "identity"] {
+        let res = w
+            .admin
+            .get(format!("{}/tickets.csv", w.app.base))
+            .header("accept-encoding", offered)
+            .send()
+            .await
+            .unwrap();
+        let encoding = res.headers().get("content-encoding").cloned();
+        let text = res.text().await.unwrap_or_else(|e| panic!("{offered}: {e:?}"));
+        assert_eq!(text, body, "{offered}, sent as {encoding:?}");
+    }
     let all = rows(&body);
     assert_eq!(all.len(), 3, "{body}");
     let row = all.iter().find(|r| r[0] == ann_ticket).unwrap();

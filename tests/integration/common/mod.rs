@@ -1,5 +1,6 @@
 //! Boots the real router on a free port with a fresh database, and talks to it over HTTP.
 
+pub mod panics;
 pub mod process;
 
 use helpdesk::base::db::{Pool, test_database};
@@ -27,6 +28,8 @@ pub struct TestApp {
     pub dir: TempDir,
     /// The PostgreSQL database (None: the SQLite file in `dir`).
     pub database: Option<String>,
+    /// Fails the test if the server panicked (checked when the app is dropped).
+    _panics: panics::Guard,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -51,6 +54,7 @@ pub async fn spawn_app_in(dir: TempDir, database: Option<String>) -> TestApp {
     if let Some(url) = &database {
         given.set("database_url", url.as_str(), Source::Flag);
     }
+    let panics = panics::Guard::new();
     let config = Config::resolve(&given).expect("config");
     let state = state(config).await.expect("state");
     let pool = state.pool.clone();
@@ -68,7 +72,20 @@ pub async fn spawn_app_in(dir: TempDir, database: Option<String>) -> TestApp {
         pool,
         dir,
         database,
+        _panics: panics,
     }
+}
+
+/// A client that meets the server as a browser does: it keeps cookies and asks for
+/// compressed answers (`Accept-Encoding: gzip, deflate, br`, decoded on arrival). Without
+/// that a test takes a path no browser takes: the CSV export was tested only uncompressed
+/// and failed in every browser (issue 21).
+pub fn browser() -> reqwest::ClientBuilder {
+    Client::builder()
+        .cookie_store(true)
+        .gzip(true)
+        .deflate(true)
+        .brotli(true)
 }
 
 pub struct Reply {
@@ -95,11 +112,7 @@ impl Reply {
 impl TestApp {
     /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
     pub fn client(&self) -> Client {
-        Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .build()
-            .unwrap()
+        browser().redirect(Policy::none()).build().unwrap()
     }
 
     pub async fn add_user(

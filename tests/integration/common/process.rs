@@ -4,7 +4,10 @@ use std::{
     io::{BufRead, Write},
     path::{Path, PathBuf},
     process::{Child, Command, Output, Stdio},
-    sync::mpsc::{Receiver, channel},
+    sync::{
+        Arc, Mutex,
+        mpsc::{Receiver, channel},
+    },
     time::Duration,
 };
 
@@ -58,11 +61,32 @@ pub fn text(out: &Output) -> String {
 
 pub const WAIT: Duration = Duration::from_secs(20);
 
+/// A server process of a test's own. It never outlives its test: dropped (the test passed,
+/// failed or panicked) it is killed if still running and waited for, so a test run leaves
+/// nothing behind. Then its log is read for panics, which fail the test.
 pub struct Server {
     pub child: Child,
     pub port: u16,
     /// The server's log lines after "listening on", as they come.
     pub logs: Receiver<String>,
+    /// Every log line that reports a panic ("panicked at").
+    panics: Arc<Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+        // The log is read to its end (the pipe closes with the process).
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        let lines = self.panics.lock().map(|l| l.clone()).unwrap_or_default();
+        super::panics::fail_on(&format!("server process {}", self.port), &lines);
+    }
 }
 
 impl Server {
@@ -118,13 +142,18 @@ impl Server {
     }
 
     /// Waits for the process to end, at most `WAIT`.
-    pub fn exit_status(self) -> std::process::ExitStatus {
-        let mut child = self.child;
-        let (done_tx, done) = channel();
-        std::thread::spawn(move || {
-            let _ = done_tx.send(child.wait());
-        });
-        done.recv_timeout(WAIT).expect("exited").unwrap()
+    pub fn exit_status(mut self) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the server's status") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not exit within {WAIT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
@@ -146,15 +175,26 @@ pub fn start(bin: &Path, dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Se
         .unwrap();
     let (lines_tx, logs) = channel::<String>();
     let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
+    let panics = Arc::new(Mutex::new(Vec::new()));
+    let found = panics.clone();
+    let reader = std::thread::spawn(move || {
         for line in std::io::BufReader::new(stderr)
             .lines()
             .map_while(Result::ok)
         {
+            if line.contains("panicked at") {
+                found.lock().unwrap().push(line.clone());
+            }
             let _ = lines_tx.send(line);
         }
     });
-    let server = Server { child, port, logs };
+    let server = Server {
+        child,
+        port,
+        logs,
+        panics,
+        reader: Some(reader),
+    };
     server.wait_for_log("listening on");
     server
 }

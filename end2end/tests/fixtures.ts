@@ -1,0 +1,34 @@
+import { test as base, expect } from '@playwright/test';
+import * as fs from 'fs';
+
+/**
+ * Every journey's `test`: Playwright's own, plus a check after each test that the server
+ * logged no panic meanwhile. A panic in a request task or a response body is caught by
+ * the server (it goes on serving), so the page may even look fine: the CSV export
+ * panicked after its last batch under gzip and every browser's download failed, while
+ * the tests passed (issue 21). The shared server writes its log to E2E_SERVER_LOG
+ * (playwright.config.ts); a test's own servers are checked by OwnServer.
+ */
+export const test = base.extend<{ serverPanics: void }>({
+  serverPanics: [
+    async ({}, use, testInfo) => {
+      const log = process.env.E2E_SERVER_LOG;
+      const from = log && fs.existsSync(log) ? fs.statSync(log).size : 0;
+      await use();
+      const found = log ? panicsIn(log, from) : [];
+      if (found.length > 0) {
+        throw new Error(`the server panicked during "${testInfo.title}":\n${found.join('\n')}`);
+      }
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** The lines of `log` from byte `from` on that report a panic. */
+export function panicsIn(log: string, from = 0): string[] {
+  if (!fs.existsSync(log)) return [];
+  const text = fs.readFileSync(log).subarray(from).toString('utf8');
+  return text.split('\n').filter((line) => line.includes('panicked at'));
+}
