@@ -1,7 +1,7 @@
 # The two commands of the README:
 #   make run    builds the release app and serves it on http://127.0.0.1:3000 (helpdesk.db here)
 #   make test   every test: unit and integration (cargo test, on SQLite and on PostgreSQL),
-#               then Playwright in Chromium
+#               then Playwright in Chromium; then checks that nothing was left running
 # Both install whatever tools are missing first (scripts/setup.sh).
 
 SHELL := /bin/bash
@@ -35,6 +35,7 @@ target/release-site.built: $(SITE_INPUTS)
 	touch $@
 
 test: setup-e2e lint unit release-test e2e
+	@scripts/leftovers.sh
 
 setup:
 	@scripts/setup.sh

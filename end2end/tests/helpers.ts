@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { expect, Page, Browser, BrowserContext } from '@playwright/test';
 
 // The admin was made by start-server.sh with `helpdesk create-admin`.
@@ -71,4 +72,41 @@ export async function addUser(admin: Page, username: string, password: string) {
     role_user: 'on',
     status: 'active',
   });
+}
+
+/** The service request numbers the list shows, in its order. */
+export async function listedNumbers(page: Page): Promise<string[]> {
+  return page.locator('td.cell-no a').allInnerTexts();
+}
+
+/** Clicks "Download CSV" as a person does; the finished file's rows (header first). */
+export async function downloadCsv(page: Page): Promise<string[][]> {
+  const started = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Download CSV' }).click();
+  const download = await started;
+  // A download the server broke off ends as "canceled" or "network error".
+  expect(await download.failure()).toBeNull();
+  expect(download.suggestedFilename()).toBe('tickets.csv');
+  return parseCsv(fs.readFileSync((await download.path())!, 'utf8'));
+}
+
+/** RFC 4180 records (quoted fields may hold commas, quotes and line breaks). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(field), (field = '');
+    else if (c === '\n') row.push(field), rows.push(row), (row = []), (field = '');
+    else if (c !== '\r') field += c;
+  }
+  if (field !== '' || row.length > 0) row.push(field), rows.push(row);
+  return rows;
 }
