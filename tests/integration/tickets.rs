@@ -948,7 +948,12 @@ async fn the_list_exports_as_csv_that_round_trips_and_is_safe_to_open() {
     assert_eq!(kind.as_deref(), Some("text/csv; charset=utf-8"));
     // Whole, whichever encodings the browser offers (a browser offers br over https only):
     // the file broke off under gzip (issue 21).
-    for offered in ["gzip, deflate, br, zstd", "gzip, deflate", "gzip", "identity"] {
+    for offered in [
+        "gzip, deflate, br, zstd",
+        "gzip, deflate",
+        "gzip",
+        "identity",
+    ] {
         let res = w
             .admin
             .get(format!("{}/tickets.csv", w.app.base))
@@ -957,7 +962,10 @@ async fn the_list_exports_as_csv_that_round_trips_and_is_safe_to_open() {
             .await
             .unwrap();
         let encoding = res.headers().get("content-encoding").cloned();
-        let text = res.text().await.unwrap_or_else(|e| panic!("{offered}: {e:?}"));
+        let text = res
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("{offered}: {e:?}"));
         assert_eq!(text, body, "{offered}, sent as {encoding:?}");
     }
     let all = rows(&body);

@@ -104,7 +104,10 @@ pub fn fail_on(what: &str, lines: &[String]) {
 async fn a_panic_in_a_server_task_fails_the_test_that_ran_it() {
     let guard = Guard::new();
     let task = tokio::spawn(async { panic!("a response body polled after its end") });
-    assert!(task.await.is_err(), "the task panicked, and tokio caught it");
+    assert!(
+        task.await.is_err(),
+        "the task panicked, and tokio caught it"
+    );
     let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(guard)))
         .expect_err("the guard fails the test");
     let message = failed.downcast_ref::<String>().cloned().unwrap_or_default();
