@@ -13,12 +13,8 @@ use {
         throttle::{self, Throttle},
     },
     crate::{
+        auth::model::UserStatus,
         base::context::{client_address, pool, secure_cookies},
-        error::ParseAll,
-        users::{
-            db::{OwnChange, password_hash, set_own},
-            model::{AvatarUrl, Password, UserStatus},
-        },
     },
 };
 
@@ -89,50 +85,6 @@ pub async fn my_account() -> Result<Account, AppError> {
         avatar_url: user.avatar_url,
         sessions,
     })
-}
-
-/// Changes the caller's own password. The current one is required (a session left open on
-/// a shared computer must not be enough to take the account over); every other session of
-/// theirs ends, this one stays.
-#[server(endpoint = "change_password")]
-pub async fn change_password(
-    current_password: String,
-    new_password: String,
-    confirm_password: String,
-) -> Result<String, AppError> {
-    let pool = pool()?;
-    let user = guard::require_user().await?;
-    let new = Password::parse(&new_password);
-    let confirmed = match new {
-        Ok(_) if new_password != confirm_password => {
-            Err("The two new passwords are not the same.".to_string())
-        }
-        _ => Ok(()),
-    };
-    let stored = password_hash(&pool, user.id).await?;
-    let current = match password::verify(current_password, Some(stored)).await? {
-        true => Ok(()),
-        false => Err("That is not your current password.".to_string()),
-    };
-    let (new, (), ()) = (
-        ("new_password", new),
-        ("confirm_password", confirmed),
-        ("current_password", current),
-    )
-        .all()?;
-    let hash = password::hash(&new).await?;
-    let caller = guard::caller();
-    set_own(&pool, user.id, OwnChange::Password(&hash), caller.token()).await?;
-    Ok("Password changed. Every other browser signed in as you is signed out.".into())
-}
-
-/// Sets the caller's own avatar (an https address, or empty for initials).
-#[server(endpoint = "set_my_avatar")]
-pub async fn set_my_avatar(avatar_url: String) -> Result<String, AppError> {
-    let user = guard::require_user().await?;
-    let url = AvatarUrl::parse(&avatar_url).map_err(|m| AppError::invalid("avatar_url", m))?;
-    set_own(&pool()?, user.id, OwnChange::Avatar(&url), None).await?;
-    Ok("Avatar saved.".into())
 }
 
 /// Ends every session of the caller, this one too: for a browser left signed in elsewhere.

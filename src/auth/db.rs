@@ -1,9 +1,9 @@
 //! Queries behind sign-in and the session check.
 
 use super::model::CurrentUser;
+use super::model::UserStatus;
 use crate::base::db::Pool;
 use crate::error::AppError;
-use crate::users::model::UserStatus;
 
 #[derive(sqlx::FromRow)]
 pub struct LoginRow {

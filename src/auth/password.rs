@@ -1,6 +1,7 @@
 //! Argon2id password hashing. Hashing is slow on purpose, so it runs off the async threads.
 
-use crate::{error::AppError, users::model::Password};
+use super::model::Password;
+use crate::error::AppError;
 use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},

@@ -2,7 +2,6 @@
 
 mod avatar;
 mod form;
-mod layout;
 mod pages;
 mod table;
 mod time;
@@ -12,7 +11,6 @@ pub use form::{
     Field, FormAlert, LoadError, SelectField, Submit, SuccessNote, TextArea, action_error,
     reset_on_success,
 };
-pub use layout::{Auth, Layout, use_auth};
-pub use pages::{Guard, NotFoundPage};
+pub use pages::{MessagePage, NotFoundPage};
 pub use table::{DataTable, col, num};
 pub use time::Time;

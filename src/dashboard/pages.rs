@@ -4,10 +4,8 @@
 //! 20 KB the issue allows. Any ticket change anywhere redraws it, like the ticket list.
 
 use super::api::load_dashboard;
-use crate::{
-    components::{Guard, LoadError},
-    live::use_live,
-};
+use crate::auth::Guard;
+use crate::{components::LoadError, live::use_live};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -5,9 +5,10 @@ use super::{
     api::{CreateListEntry, DeleteListEntry, RenameListEntry, list_entries},
     model::{Entry, NamedList},
 };
+use crate::auth::Guard;
 use crate::{
     components::{
-        DataTable, Field, FormAlert, Guard, LoadError, SuccessNote, action_error, col, num,
+        DataTable, Field, FormAlert, LoadError, SuccessNote, action_error, col, num,
         reset_on_success,
     },
     error::AppError,

@@ -1,4 +1,4 @@
-//! User administration server functions: admin only.
+//! User administration server functions (admin only), and a user's own account changes.
 
 use super::model::{UserForm, UserView};
 use crate::error::AppError;
@@ -8,7 +8,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::{
-        db::{self, UserInput},
+        db::{self, OwnChange, UserInput, password_hash, set_own},
         model::*,
     },
     crate::{
@@ -122,4 +122,48 @@ pub async fn set_user_status(id: i64, status: String) -> Result<UserView, AppErr
     require_admin().await?;
     let status = UserStatus::parse(&status).map_err(|m| AppError::invalid("status", m))?;
     db::set_status(&pool()?, id, status).await
+}
+
+/// Changes the caller's own password. The current one is required (a session left open on
+/// a shared computer must not be enough to take the account over); every other session of
+/// theirs ends, this one stays.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<String, AppError> {
+    let pool = pool()?;
+    let user = guard::require_user().await?;
+    let new = Password::parse(&new_password);
+    let confirmed = match new {
+        Ok(_) if new_password != confirm_password => {
+            Err("The two new passwords are not the same.".to_string())
+        }
+        _ => Ok(()),
+    };
+    let stored = password_hash(&pool, user.id).await?;
+    let current = match password::verify(current_password, Some(stored)).await? {
+        true => Ok(()),
+        false => Err("That is not your current password.".to_string()),
+    };
+    let (new, (), ()) = (
+        ("new_password", new),
+        ("confirm_password", confirmed),
+        ("current_password", current),
+    )
+        .all()?;
+    let hash = password::hash(&new).await?;
+    let caller = guard::caller();
+    set_own(&pool, user.id, OwnChange::Password(&hash), caller.token()).await?;
+    Ok("Password changed. Every other browser signed in as you is signed out.".into())
+}
+
+/// Sets the caller's own avatar (an https address, or empty for initials).
+#[server(endpoint = "set_my_avatar")]
+pub async fn set_my_avatar(avatar_url: String) -> Result<String, AppError> {
+    let user = guard::require_user().await?;
+    let url = AvatarUrl::parse(&avatar_url).map_err(|m| AppError::invalid("avatar_url", m))?;
+    set_own(&pool()?, user.id, OwnChange::Avatar(&url), None).await?;
+    Ok("Avatar saved.".into())
 }

@@ -1,5 +1,6 @@
 //! User administration.
 
+pub mod account;
 pub mod api;
 pub mod model;
 pub mod pages;

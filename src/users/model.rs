@@ -2,19 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-word_enum! {
-    pub enum Role ("A role") {
-        Admin = "admin", "Admin";
-        User = "user", "User";
-    }
-}
-
-word_enum! {
-    pub enum UserStatus ("Status") {
-        Active = "active", "Active";
-        Inactive = "inactive", "Inactive";
-    }
-}
+/// Roles, statuses and passwords are the guards' business: they live in `auth::model`,
+/// below every feature that checks them.
+pub use crate::auth::model::{Password, Role, UserStatus};
 
 /// A user as the admin pages show it. Never carries the password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,39 +93,6 @@ impl Email {
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A new password. Deliberately neither `Serialize` nor `Display`: it only goes to the hasher.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
-
-impl std::fmt::Debug for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Password(***)")
-    }
-}
-
-impl Password {
-    /// Upper bound keeps a hostile request from making the hasher chew megabytes.
-    pub const MAX_CHARS: usize = 256;
-
-    pub fn parse(input: &str) -> Result<Password, String> {
-        let len = input.chars().count();
-        if len < 8 {
-            return Err("A password has at least 8 characters.".into());
-        }
-        if len > Self::MAX_CHARS {
-            return Err(format!(
-                "A password has at most {} characters.",
-                Self::MAX_CHARS
-            ));
-        }
-        Ok(Password(input.to_string()))
-    }
-
-    pub fn expose(&self) -> &str {
         &self.0
     }
 }

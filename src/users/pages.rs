@@ -2,9 +2,10 @@ use super::{
     api::{CreateUser, SetUserStatus, UpdateUser, get_user, list_users},
     model::{Role, UserStatus, UserView},
 };
+use crate::auth::Guard;
 use crate::{
     components::{
-        Avatar, DataTable, Field, FormAlert, Guard, LoadError, SelectField, Submit, SuccessNote,
+        Avatar, DataTable, Field, FormAlert, LoadError, SelectField, Submit, SuccessNote,
         action_error, col, reset_on_success,
     },
     error::AppError,

@@ -1,10 +1,8 @@
 //! Sign-in over real HTTP against the real router.
 
 use crate::common;
-use helpdesk::auth::api::{
-    ChangePassword, Logout, MyAccount, SetMyAvatar, SignOutEverywhere, WhoAmI,
-};
-use helpdesk::users::api::{SetUserStatus, UpdateUser};
+use helpdesk::auth::api::{Logout, MyAccount, SignOutEverywhere, WhoAmI};
+use helpdesk::users::api::{ChangePassword, SetMyAvatar, SetUserStatus, UpdateUser};
 
 use common::{spawn_app, spawn_app_in};
 use helpdesk::users::model::{Role, UserStatus};

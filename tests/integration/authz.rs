@@ -6,10 +6,7 @@ use crate::common;
 
 use common::{TestApp, spawn_app};
 use helpdesk::{
-    auth::api::{
-        ChangePassword, Login, Logout, MyAccount, NeedsSetup, SetMyAvatar, SignOutEverywhere,
-        WhoAmI,
-    },
+    auth::api::{Login, Logout, MyAccount, NeedsSetup, SignOutEverywhere, WhoAmI},
     dashboard::api::LoadDashboard,
     lists::api::{CreateListEntry, DeleteListEntry, ListEntries, RenameListEntry},
     tickets::api::{
@@ -17,7 +14,10 @@ use helpdesk::{
         SetTicketStatus, TicketChoices, TicketHistory,
     },
     users::{
-        api::{CreateUser, GetUser, ListUsers, SetUserStatus, SuggestUsers, UpdateUser},
+        api::{
+            ChangePassword, CreateUser, GetUser, ListUsers, SetMyAvatar, SetUserStatus,
+            SuggestUsers, UpdateUser,
+        },
         model::Role,
     },
 };

@@ -11,10 +11,11 @@ use super::{
     },
     StatusBadge,
 };
+use crate::auth::{Guard, use_auth};
 use crate::{
     components::{
-        Avatar, Field, FormAlert, Guard, LoadError, NotFoundPage, SelectField, Submit, SuccessNote,
-        TextArea, Time, action_error, reset_on_success, use_auth,
+        Avatar, Field, FormAlert, LoadError, NotFoundPage, SelectField, Submit, SuccessNote,
+        TextArea, Time, action_error, reset_on_success,
     },
     error::AppError,
     live::use_live,

@@ -12,8 +12,9 @@ use super::{
     },
     StatusBadge,
 };
+use crate::auth::{Guard, use_auth};
 use crate::{
-    components::{DataTable, Guard, LoadError, Time, col, num, use_auth},
+    components::{DataTable, LoadError, Time, col, num},
     error::AppError,
     lists::Choice,
     live::use_live,

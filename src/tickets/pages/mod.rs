@@ -1,10 +1,12 @@
 //! The ticket pages: the list (`/tickets`), the form (`/tickets/new`) and a ticket's own page.
 
 mod detail;
+mod home;
 mod list;
 mod new;
 
 pub use detail::TicketPage;
+pub use home::HomePage;
 pub use list::TicketsPage;
 pub use new::NewTicketPage;
 

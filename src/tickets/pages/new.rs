@@ -1,7 +1,6 @@
 use super::super::{api::CreateTicket, api::ticket_choices, model::TicketOptions};
-use crate::components::{
-    Field, FormAlert, Guard, LoadError, SelectField, Submit, TextArea, action_error,
-};
+use crate::auth::Guard;
+use crate::components::{Field, FormAlert, LoadError, SelectField, Submit, TextArea, action_error};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;

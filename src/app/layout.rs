@@ -1,41 +1,17 @@
-use super::Avatar;
+//! The frame around every page: skip link, header with navigation and the signed-in user.
+
 use crate::{
-    auth::{
-        api::{Logout, who_am_i},
-        model::CurrentUser,
-    },
-    error::AppError,
+    auth::{Auth, api::Logout, model::CurrentUser, provide_auth, still_rendering},
+    components::Avatar,
     live::{Live, LiveIndicator, provide_live},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-/// Sign-in state for every page: who is signed in, and the sign-out action. (The sign-in
-/// action lives in the login page: a no-JavaScript error comes back in the URL, and Leptos
-/// hands it only to actions created inside `<Routes>`.)
-#[derive(Clone, Copy)]
-pub struct Auth {
-    pub logout: ServerAction<Logout>,
-    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
-}
-
-pub fn use_auth() -> Auth {
-    expect_context::<Auth>()
-}
-
-/// False once the request a server render belongs to is gone (the browser left mid-page):
-/// its owner tree is disposed, and a component built after an await would then panic on a
-/// missing context. Check it after awaiting, before building children.
-pub fn still_rendering() -> bool {
-    use_context::<Auth>().is_some()
-}
-
 /// The frame around every page: skip link, header with navigation and the signed-in user.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
-    let user = Resource::new(move || logout.version().get(), |_| who_am_i());
-    provide_context(Auth { logout, user });
+    let Auth { logout, user } = provide_auth();
     // Taken now, while the router is surely there: the menu is built after an await, when
     // a dropped request may already have taken the router's context away (router hooks
     // then panic: "use_resolved_path outside a <Router>").

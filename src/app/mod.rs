@@ -1,13 +1,20 @@
-//! The HTML shell and the route table.
+//! The HTML shell, the frame around every page and the route table: the top of the app,
+//! which every feature's pages hang from and none imports.
+
+mod layout;
 
 use crate::{
-    auth::pages::{AccountPage, HomePage, LoginPage},
-    components::{Layout, NotFoundPage},
+    auth::pages::LoginPage,
+    components::NotFoundPage,
     dashboard::pages::DashboardPage,
     lists::{NamedList, pages::NamedListPage},
-    tickets::pages::{NewTicketPage, TicketPage, TicketsPage},
-    users::pages::{EditUserPage, UsersPage},
+    tickets::pages::{HomePage, NewTicketPage, TicketPage, TicketsPage},
+    users::{
+        account::AccountPage,
+        pages::{EditUserPage, UsersPage},
+    },
 };
+use layout::Layout;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{

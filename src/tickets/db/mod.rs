@@ -1,0 +1,31 @@
+//! Ticket queries, by concern: `write` (a ticket, its changes and comments, each with its
+//! history row in one transaction), `ticket` (one ticket's page), `list` (filters, pages),
+//! `counts`, `fulltext` (search) and `export` (CSV).
+
+mod counts;
+mod export;
+mod fulltext;
+mod list;
+mod ticket;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+pub use counts::status_counts;
+pub use export::export_details;
+pub use fulltext::add_terms;
+pub use list::{list, page};
+pub use ticket::{detail, history, owner};
+pub use write::{NewTicket, add_comment, create, set_department, set_status};
+
+use crate::error::AppError;
+
+/// A JSON answer SQLite built (json_group_array) read back; one that does not read is a
+/// bug of ours, logged, and an internal error for the caller.
+fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, AppError> {
+    serde_json::from_str(json).map_err(|e| {
+        tracing::error!(error = %e, "an answer built as JSON did not read back");
+        AppError::Internal
+    })
+}

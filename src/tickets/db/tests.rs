@@ -1,0 +1,1099 @@
+//! The ticket queries against a real database.
+
+use super::counts::counts_query;
+use super::fulltext::{round_query, shown_query};
+use super::list::{list_query, push_filter};
+use super::*;
+use crate::auth::model::CurrentUser;
+use crate::base::db::test_pool;
+use crate::base::db::{Backend, Pool, Sql};
+use crate::tickets::model::*;
+use crate::tickets::model::{MARK_END, MARK_START};
+use crate::time::Day;
+use std::collections::HashSet;
+
+const JAN_2026: i64 = 1_767_225_600_000;
+
+/// The user `id` as a comment's author, read as the guards read it.
+async fn author(pool: &Pool, id: i64) -> CurrentUser {
+    crate::auth::db::active_user(pool, id)
+        .await
+        .unwrap()
+        .unwrap_or(CurrentUser {
+            id,
+            username: String::new(),
+            email: String::new(),
+            avatar_url: None,
+            is_admin: false,
+            department_id: None,
+        })
+}
+
+async fn insert_user(pool: &Pool, name: &str) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO users (username, email, password_hash, created_at, updated_at)
+         VALUES ($1, $1 || '@example.com', 'x', 0, 0) RETURNING id",
+    )
+    .bind(name)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// The maintained per-status counters equal a count of the rows.
+async fn assert_counters_match(pool: &Pool) {
+    let off: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (
+           SELECT department_id, request_type_id, status, COUNT(*) FROM tickets GROUP BY 1, 2, 3
+           EXCEPT SELECT * FROM ticket_counts WHERE n > 0) AS off",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let extra: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) - (SELECT COUNT(*) FROM tickets) FROM ticket_counts",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!((off, extra), (0, 0), "counters differ from the rows");
+    let comments_off: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tickets t
+          WHERE t.comment_count <> (SELECT COUNT(*) FROM ticket_comments c
+                                     WHERE c.ticket_id = t.id)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(comments_off, 0, "comment counts differ from the comments");
+}
+
+async fn insert_department(pool: &Pool, name: &str) -> i64 {
+    sqlx::query_scalar("INSERT INTO departments (name, created_at) VALUES ($1, 0) RETURNING id")
+        .bind(name)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn fixture(pool: &Pool) -> NewTicket {
+    let user = insert_user(pool, "ann").await;
+    let dept = insert_department(pool, "IT").await;
+    NewTicket {
+        requested_by: user,
+        request_type_id: 1,
+        department_id: dept,
+        subject: Subject::parse("Printer jam").unwrap(),
+        description: CommentText::parse("Paper stuck\nin tray 2").unwrap(),
+        device_no: DeviceNo::parse("PC-0042").unwrap(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn numbers_are_unique_and_well_formed_under_50_concurrent_creations() {
+    let (pool, _dir) = test_pool().await;
+    let ticket = std::sync::Arc::new(fixture(&pool).await);
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (pool, ticket) = (pool.clone(), ticket.clone());
+            tokio::spawn(async move { create(&pool, &ticket, JAN_2026).await })
+        })
+        .collect();
+    let mut numbers = HashSet::new();
+    for task in tasks {
+        let (_, number) = task.await.unwrap().unwrap();
+        assert!(
+            number.len() == 14 && number.starts_with("SR-2026-"),
+            "{number}"
+        );
+        numbers.insert(number);
+    }
+    assert_eq!(numbers.len(), 50);
+    assert!(numbers.contains("SR-2026-000001") && numbers.contains("SR-2026-000050"));
+    let comments: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ticket_comments")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(comments, 50, "each ticket starts with its description");
+}
+
+#[tokio::test]
+async fn numbers_are_not_reused_after_a_delete_and_restart_each_year() {
+    let (pool, _dir) = test_pool().await;
+    let ticket = fixture(&pool).await;
+    let (id, first) = create(&pool, &ticket, JAN_2026).await.unwrap();
+    sqlx::query("DELETE FROM tickets WHERE id = $1")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (_, second) = create(&pool, &ticket, JAN_2026).await.unwrap();
+    assert_counters_match(&pool).await;
+    let indexed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ticket_search")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        indexed, 2,
+        "the deleted ticket's rows left the search index (the other's ticket and comment stay)"
+    );
+    assert_eq!(
+        (first.as_str(), second.as_str()),
+        ("SR-2026-000001", "SR-2026-000002")
+    );
+    let next_year = JAN_2026 + 366 * 86_400_000;
+    let (_, third) = create(&pool, &ticket, next_year).await.unwrap();
+    assert_eq!(third, "SR-2027-000001");
+}
+
+#[tokio::test]
+async fn unknown_type_or_department_is_refused_and_stores_nothing() {
+    let (pool, _dir) = test_pool().await;
+    let mut ticket = fixture(&pool).await;
+    ticket.request_type_id = 999;
+    ticket.department_id = 999;
+    let err = create(&pool, &ticket, JAN_2026).await.unwrap_err();
+    assert!(err.for_field("request_type_id").is_some());
+    assert!(err.for_field("department_id").is_some());
+    let (tickets, sequences, events): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM ticket_sequences),
+                (SELECT COUNT(*) FROM ticket_events)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (tickets, sequences, events),
+        (0, 0, 0),
+        "a refused change writes no history"
+    );
+}
+
+/// Tickets over two departments, two types, two requesters and all statuses, several
+/// sharing a start time so the id tiebreak of the keyset matters.
+async fn many(pool: &Pool) -> (NewTicket, i64, i64) {
+    let mut t = fixture(pool).await;
+    let hr = insert_department(pool, "HR").await;
+    let bob = insert_user(pool, "bob").await;
+    let it = t.department_id;
+    for i in 0..30i64 {
+        t.department_id = if i % 2 == 0 { it } else { hr };
+        t.request_type_id = if i % 3 == 0 { 1 } else { 2 };
+        let ann = t.requested_by;
+        if i % 5 == 0 {
+            t.requested_by = bob;
+        }
+        t.subject = Subject::parse(&format!(
+            "Ticket {i} {}",
+            if i == 7 { "100% broken_" } else { "ok" }
+        ))
+        .unwrap();
+        let (id, _) = create(pool, &t, JAN_2026 + (i / 3) * 1000).await.unwrap();
+        t.requested_by = ann;
+        let status = TicketStatus::ALL[(i % 3) as usize];
+        set_status(pool, id, status, ann, JAN_2026 + 99_999)
+            .await
+            .unwrap();
+    }
+    (t, hr, bob)
+}
+
+/// The tickets `f` finds (a search's in list order), by the number in their subject.
+async fn ids(pool: &Pool, f: &TicketFilter) -> Vec<String> {
+    let found = if f.text.is_some() {
+        let mut ranked = page(pool, f, PageAt::First, 1000).await.unwrap().tickets;
+        ranked.sort_by_key(|t| std::cmp::Reverse((t.date_started, t.id)));
+        ranked
+    } else {
+        list(pool, f, None, 1000).await.unwrap()
+    };
+    found
+        .into_iter()
+        .map(|t| {
+            let plain = t.subject.replace([MARK_START, MARK_END], "");
+            plain.split(' ').nth(1).unwrap().to_string()
+        })
+        .collect()
+}
+
+fn expected(pred: impl Fn(i64) -> bool) -> Vec<String> {
+    // Newest first: higher start time first, then higher id (created later) first.
+    (0..30i64)
+        .rev()
+        .filter(|i| pred(*i))
+        .map(|i| i.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn each_filter_and_their_combination_return_exactly_the_right_tickets() {
+    let (pool, _dir) = test_pool().await;
+    let (t, hr, bob) = many(&pool).await;
+    let all = TicketFilter::default();
+    assert_eq!(ids(&pool, &all).await, expected(|_| true));
+    let by_status = TicketFilter {
+        statuses: vec![TicketStatus::Ongoing, TicketStatus::Completed],
+        ..all.clone()
+    };
+    assert_eq!(ids(&pool, &by_status).await, expected(|i| i % 3 != 0));
+    let by_dept = TicketFilter {
+        department_id: Some(hr),
+        ..all.clone()
+    };
+    assert_eq!(ids(&pool, &by_dept).await, expected(|i| i % 2 == 1));
+    let by_type = TicketFilter {
+        request_type_id: Some(1),
+        ..all.clone()
+    };
+    assert_eq!(ids(&pool, &by_type).await, expected(|i| i % 3 == 0));
+    let by_requester = TicketFilter {
+        requested_by: Some(bob),
+        ..all.clone()
+    };
+    assert_eq!(ids(&pool, &by_requester).await, expected(|i| i % 5 == 0));
+    let mine = TicketFilter {
+        requested_by: Some(t.requested_by),
+        ..all.clone()
+    };
+    assert_eq!(ids(&pool, &mine).await, expected(|i| i % 5 != 0));
+    // Every word must match somewhere (number, subject or comment), as a prefix: "10"
+    // matches subject "Ticket 10", ticket 7's "100%" and the bare number 10 (ticket i
+    // has number i+1). A single letter or digit matches only itself.
+    let by_text = TicketFilter {
+        text: Some("tick 10".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(&pool, &by_text).await,
+        expected(|i| i == 10 || i == 7 || i == 9)
+    );
+    let single = TicketFilter {
+        text: Some("ticket 1".into()),
+        ..all.clone()
+    };
+    assert_eq!(ids(&pool, &single).await, expected(|i| i == 1 || i == 0));
+    let by_number = TicketFilter {
+        text: Some("SR-2026-000030".into()),
+        ..all.clone()
+    };
+    assert_eq!(ids(&pool, &by_number).await, vec!["29"]);
+    // Punctuation only separates words: nothing typed is FTS5 syntax.
+    let literal = TicketFilter {
+        text: Some("100% \"broken_\" OR NEAR(".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(&pool, &literal).await,
+        Vec::<String>::new(),
+        "\"or\" and \"near\" are words"
+    );
+    let literal = TicketFilter {
+        text: Some("100%* broken_".into()),
+        ..all.clone()
+    };
+    assert_eq!(ids(&pool, &literal).await, vec!["7"]);
+    let no_words = TicketFilter {
+        text: Some(" _ % ".into()),
+        ..all.clone()
+    };
+    assert_eq!(ids(&pool, &no_words).await, expected(|_| true));
+    let combined = TicketFilter {
+        statuses: vec![TicketStatus::Pending],
+        department_id: Some(hr),
+        request_type_id: Some(1),
+        text: Some("Ticket".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(&pool, &combined).await,
+        expected(|i| i % 3 == 0 && i % 2 == 1)
+    );
+    let oldest = TicketFilter {
+        oldest_first: true,
+        ..all.clone()
+    };
+    let mut forward = expected(|_| true);
+    forward.reverse();
+    assert_eq!(ids(&pool, &oldest).await, forward);
+
+    let counts = status_counts(&pool, &by_dept).await.unwrap();
+    assert_eq!(
+        counts,
+        vec![
+            (TicketStatus::Pending, 5),
+            (TicketStatus::Ongoing, 5),
+            (TicketStatus::Completed, 5)
+        ]
+    );
+    // The status filter does not narrow its own counts.
+    assert_eq!(
+        status_counts(&pool, &by_status).await.unwrap(),
+        status_counts(&pool, &all).await.unwrap()
+    );
+}
+
+/// Tickets started on six days, the later half finished two days after starting: the
+/// day filters pick whole UTC days, both ends included, and count only what they list.
+#[tokio::test]
+async fn day_filters_take_whole_days_and_count_what_they_list() {
+    let (pool, _dir) = test_pool().await;
+    let t = fixture(&pool).await;
+    let day = |n: i64| JAN_2026 + n * 86_400_000;
+    for n in 0..6 {
+        let t = NewTicket {
+            requested_by: t.requested_by,
+            request_type_id: t.request_type_id,
+            department_id: t.department_id,
+            subject: Subject::parse(&format!("Ticket {n}")).unwrap(),
+            description: t.description.clone(),
+            device_no: t.device_no.clone(),
+        };
+        // Late in the day: the filters must not cut a day at the hour.
+        let (id, _) = create(&pool, &t, day(n) + 23 * 3_600_000).await.unwrap();
+        if n >= 3 {
+            set_status(
+                &pool,
+                id,
+                TicketStatus::Completed,
+                t.requested_by,
+                day(n + 2),
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let on = |from: i64, to: i64| DayRange {
+        from: Some(Day::of_ms(day(from))),
+        to: Some(Day::of_ms(day(to))),
+    };
+    let started = TicketFilter {
+        started: on(1, 3),
+        ..TicketFilter::default()
+    };
+    assert_eq!(ids(&pool, &started).await, ["3", "2", "1"]);
+    let counts = status_counts(&pool, &started).await.unwrap();
+    assert_eq!(
+        counts,
+        [
+            (TicketStatus::Pending, 2),
+            (TicketStatus::Ongoing, 0),
+            (TicketStatus::Completed, 1)
+        ]
+    );
+    // Finished on days 5 to 6: tickets 3 and 4 (ticket 5 finished on day 7).
+    let finished = TicketFilter {
+        statuses: vec![TicketStatus::Completed],
+        finished: on(5, 6),
+        ..TicketFilter::default()
+    };
+    assert_eq!(ids(&pool, &finished).await, ["4", "3"]);
+    let open_ended = TicketFilter {
+        started: DayRange {
+            from: Some(Day::of_ms(day(4))),
+            to: None,
+        },
+        ..TicketFilter::default()
+    };
+    assert_eq!(ids(&pool, &open_ended).await, ["5", "4"]);
+    let reversed = TicketFilter {
+        started: on(3, 1),
+        ..TicketFilter::default()
+    };
+    assert!(ids(&pool, &reversed).await.is_empty());
+}
+
+#[tokio::test]
+async fn text_search_ranks_matches_in_numbers_subjects_and_comments() {
+    let (pool, _dir) = test_pool().await;
+    let mut t = fixture(&pool).await;
+    let ann = t.requested_by;
+    let bob = insert_user(&pool, "bob").await;
+    let mut make = async |subject: &str, by: i64| {
+        t.subject = Subject::parse(subject).unwrap();
+        t.requested_by = by;
+        create(&pool, &t, JAN_2026).await.unwrap().0
+    };
+    let printer = make("Printer on floor 2 is offline", ann).await;
+    let toner = make("Toner", ann).await;
+    let bobs = make("Printer for bob", bob).await;
+    let note = CommentText::parse("The printer shows error E-42 after the toner change").unwrap();
+    add_comment(
+        &pool,
+        toner,
+        &author(&pool, ann).await,
+        &note,
+        &DeviceNo::parse("").unwrap(),
+        JAN_2026 + 1,
+    )
+    .await
+    .unwrap();
+    let found = |text: &str, requester: Option<i64>| {
+        let f = TicketFilter {
+            text: Some(text.into()),
+            requested_by: requester,
+            ..Default::default()
+        };
+        let pool = pool.clone();
+        async move {
+            let page = page(&pool, &f, PageAt::First, 25).await.unwrap();
+            assert!(page.ranked);
+            page.tickets
+                .into_iter()
+                .map(|t| {
+                    (
+                        t.id,
+                        format!("{} | {}", t.subject, t.snippet.unwrap_or_default()),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    // A subject match ranks above a comment-only match; prefixes work as you type.
+    let hits = found("prin", Some(ann)).await;
+    assert_eq!(
+        hits.iter().map(|h| h.0).collect::<Vec<_>>(),
+        [printer, toner]
+    );
+    // The subject comes marked; a comment snippet only where the comments matched.
+    assert_eq!(
+        hits[0].1,
+        "\u{E000}Printer\u{E001} on floor 2 is offline | "
+    );
+    assert!(
+        hits[1].1.starts_with("Toner | ")
+            && hits[1]
+                .1
+                .contains("The \u{E000}printer\u{E001} shows error"),
+        "{}",
+        hits[1].1
+    );
+    // Long prefixes expand to the words written since (the vocabulary grows with each
+    // write); one that stands for too many words is left to FTS5 and still finds them.
+    assert_eq!(found("offli", Some(ann)).await[0].0, printer);
+    let mut tx = pool.begin().await.unwrap();
+    let many: Vec<String> = (0..70).map(|i| format!("zzword{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    add_terms(&mut tx, &many).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(found("zzwo", None).await.is_empty());
+    let none = DeviceNo::parse("").unwrap();
+    let text = CommentText::parse("see zzword42 too").unwrap();
+    add_comment(
+        &pool,
+        toner,
+        &author(&pool, 1).await,
+        &text,
+        &none,
+        JAN_2026 + 50,
+    )
+    .await
+    .unwrap();
+    assert_eq!(found("zzwo", None).await[0].0, toner);
+    assert_eq!(found("zzword4", None).await[0].0, toner);
+    // Comment words, the number and the bare sequence number.
+    assert_eq!(found("e-42", Some(ann)).await[0].0, toner);
+    assert_eq!(found("SR-2026-000002", None).await[0].0, toner);
+    assert_eq!(
+        found("3", None)
+            .await
+            .iter()
+            .map(|h| h.0)
+            .collect::<Vec<_>>(),
+        [bobs]
+    );
+    // Visibility: a requester filter (forced for users) keeps others' tickets out.
+    let everyone: Vec<_> = found("printer", None)
+        .await
+        .into_iter()
+        .map(|h| h.0)
+        .collect();
+    assert_eq!(everyone.len(), 3);
+    assert!(
+        !found("printer", Some(ann))
+            .await
+            .iter()
+            .any(|h| h.0 == bobs)
+    );
+    assert!(found("bob", Some(ann)).await.is_empty());
+    // The counts follow the search too.
+    let f = TicketFilter {
+        text: Some("toner".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        status_counts(&pool, &f).await.unwrap()[0],
+        (TicketStatus::Pending, 1)
+    );
+}
+
+#[tokio::test]
+async fn keyset_pages_return_every_ticket_exactly_once() {
+    let (pool, _dir) = test_pool().await;
+    many(&pool).await;
+    for oldest_first in [false, true] {
+        let f = TicketFilter {
+            oldest_first,
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = list(&pool, &f, after, 7).await.unwrap();
+            if page.is_empty() {
+                break;
+            }
+            after = page.last().map(|t| Cursor {
+                date_started: t.date_started,
+                id: t.id,
+            });
+            seen.extend(page.into_iter().map(|t| t.id));
+        }
+        let unique: HashSet<_> = seen.iter().collect();
+        assert_eq!(
+            (seen.len(), unique.len()),
+            (30, 30),
+            "oldest_first={oldest_first}"
+        );
+        let all: Vec<i64> = list(&pool, &f, None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(seen, all, "pages concatenate to the full list");
+    }
+}
+
+#[tokio::test]
+async fn pages_walk_forward_and_back_over_every_ticket() {
+    let (pool, _dir) = test_pool().await;
+    many(&pool).await;
+    let f = TicketFilter::default();
+    let first = page(&pool, &f, PageAt::First, 12).await.unwrap();
+    assert_eq!((first.tickets.len(), first.prev), (12, None));
+    let second = page(&pool, &f, PageAt::After(first.next.unwrap()), 12)
+        .await
+        .unwrap();
+    let third = page(&pool, &f, PageAt::After(second.next.unwrap()), 12)
+        .await
+        .unwrap();
+    assert_eq!((third.tickets.len(), third.next), (6, None));
+    let all: Vec<i64> = [&first, &second, &third]
+        .iter()
+        .flat_map(|p| p.tickets.iter().map(|t| t.id))
+        .collect();
+    let expected: Vec<i64> = list(&pool, &f, None, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(all, expected);
+    let back = page(&pool, &f, PageAt::Before(third.prev.unwrap()), 12)
+        .await
+        .unwrap();
+    assert_eq!(back.tickets, second.tickets);
+    assert_eq!(back.next, second.next);
+    let home = page(&pool, &f, PageAt::Before(back.prev.unwrap()), 12)
+        .await
+        .unwrap();
+    assert_eq!((home.tickets, home.prev), (first.tickets, None));
+    assert_eq!(
+        first.counts.iter().map(|c| c.1).sum::<i64>(),
+        30,
+        "counts cover every matching ticket, not just the page"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_comments_are_batched_each_where_it_belongs() {
+    let (pool, _dir) = test_pool().await;
+    let ticket = fixture(&pool).await;
+    let (a, _) = create(&pool, &ticket, JAN_2026).await.unwrap();
+    let (b, _) = create(&pool, &ticket, JAN_2026 + 1).await.unwrap();
+    let none = DeviceNo::parse("").unwrap();
+    // 60 writers at once: the writer takes those waiting together into one transaction.
+    let writes = (0..60).map(|i| {
+        let (pool, none) = (pool.clone(), none.clone());
+        tokio::spawn(async move {
+            let ticket_id = if i % 2 == 0 { a } else { b };
+            let text = CommentText::parse(&format!("Reply {i} about the zeppelin")).unwrap();
+            let by = author(&pool, 1).await;
+            let added = add_comment(&pool, ticket_id, &by, &text, &none, JAN_2026 + 10 + i)
+                .await
+                .unwrap();
+            (i, ticket_id, added)
+        })
+    });
+    let mut ids = Vec::new();
+    for write in writes.collect::<Vec<_>>() {
+        let (i, ticket_id, added) = write.await.unwrap();
+        // Each writer gets its own comment back, on its own ticket.
+        assert_eq!(added.comment_text, format!("Reply {i} about the zeppelin"));
+        assert_eq!(added.created_at, JAN_2026 + 10 + i);
+        let on: i64 = sqlx::query_scalar("SELECT ticket_id FROM ticket_comments WHERE id = $1")
+            .bind(added.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(on, ticket_id);
+        ids.push(added.id);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 60);
+    // One history entry per comment, and the words are searchable.
+    let events: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM ticket_events WHERE kind = 'comment' AND comment_id IN
+           (SELECT id FROM ticket_comments WHERE comment_text LIKE 'Reply %')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(events, 60);
+    let f = TicketFilter {
+        text: Some("zeppel".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        page(&pool, &f, PageAt::First, 10)
+            .await
+            .unwrap()
+            .tickets
+            .len(),
+        2
+    );
+    assert_counters_match(&pool).await;
+}
+
+#[tokio::test]
+async fn comments_and_department_changes() {
+    let (pool, _dir) = test_pool().await;
+    let ticket = fixture(&pool).await;
+    let (id, number) = create(&pool, &ticket, JAN_2026).await.unwrap();
+    assert_eq!(
+        owner(&pool, &number).await.unwrap(),
+        (id, ticket.requested_by)
+    );
+    assert_eq!(
+        owner(&pool, "SR-2026-999999").await,
+        Err(AppError::NotFound)
+    );
+    let text = CommentText::parse("Still jammed").unwrap();
+    let added = add_comment(
+        &pool,
+        id,
+        &author(&pool, ticket.requested_by).await,
+        &text,
+        &DeviceNo::parse("").unwrap(),
+        JAN_2026 + 5,
+    )
+    .await
+    .unwrap();
+    assert_eq!((added.author.as_str(), added.device_no), ("ann", None));
+    let hr = insert_department(&pool, "HR").await;
+    let by = ticket.requested_by;
+    set_department(&pool, id, hr, by, JAN_2026 + 6)
+        .await
+        .unwrap();
+    assert_eq!(detail(&pool, id).await.unwrap().department, "HR");
+    let err = set_department(&pool, id, 999, by, JAN_2026 + 7)
+        .await
+        .unwrap_err();
+    assert!(err.for_field("department_id").is_some());
+    assert_eq!(detail(&pool, id).await.unwrap().department_id, hr);
+    assert_counters_match(&pool).await;
+    // Moving to where it already is changes and records nothing.
+    set_department(&pool, id, hr, by, JAN_2026 + 8)
+        .await
+        .unwrap();
+    set_status(&pool, id, TicketStatus::Pending, by, JAN_2026 + 9)
+        .await
+        .unwrap();
+
+    let history = history(&pool, id).await.unwrap();
+    let lines: Vec<_> = history
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {:?}>{:?} {:?}",
+                e.kind.as_str(),
+                e.actor,
+                e.from_value,
+                e.to_value,
+                e.comment_text
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "created ann None>Some(\"pending\") Some(\"Paper stuck\\nin tray 2\")",
+            "comment ann None>None Some(\"Still jammed\")",
+            "department ann Some(\"IT\")>Some(\"HR\") None",
+        ]
+    );
+    assert_eq!(history[0].device_no.as_deref(), Some("PC-0042"));
+}
+
+/// The plan SQLite picks for `q`, one step per line.
+async fn plan(pool: &Pool, mut q: Sql<'_>) -> String {
+    let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(pool).await.unwrap();
+    rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+}
+
+/// Steps that read a whole table of tickets, comments or history (by their names or the
+/// aliases the queries give them), or sort a list instead of reading it in index order.
+fn full_scans(plan: &str) -> Vec<&str> {
+    let big = [
+        "t",
+        "c",
+        "bc",
+        "e",
+        "tickets",
+        "ticket_comments",
+        "ticket_events",
+    ];
+    plan.lines()
+        .filter(|line| {
+            let step = line.trim();
+            let scans_big = step
+                .strip_prefix("SCAN ")
+                .is_some_and(|rest| big.contains(&rest));
+            scans_big || step.contains("TEMP B-TREE FOR ORDER BY")
+        })
+        .collect()
+}
+
+/// `sqlite_stat1` of a seeded database of a million tickets (bench/run's).
+const MILLION_STATS: [(&str, &str, &str); 21] = [
+    ("departments", "sqlite_autoindex_departments_1", "12 1"),
+    ("request_types", "sqlite_autoindex_request_types_1", "8 1"),
+    ("ticket_comments", "ticket_comments_thread", "4999234 5 1 1"),
+    ("ticket_comments", "ticket_comments_user", "4999234 2001"),
+    ("ticket_counts", "ticket_counts", "288 24 3 1"),
+    ("ticket_events", "ticket_events_ticket", "6904189 7 1 1"),
+    ("ticket_search_config", "ticket_search_config", "1 1"),
+    ("ticket_search_idx", "ticket_search_idx", "21767 2001 1"),
+    ("tickets", "sqlite_autoindex_tickets_1", "1000000 1"),
+    ("tickets", "tickets_department_started", "1000000 2001 1 1"),
+    ("tickets", "tickets_finished", "899431 1 1"),
+    ("tickets", "tickets_requester_started", "1000000 2001 1 1"),
+    (
+        "tickets",
+        "tickets_requester_status",
+        "1000000 2001 2001 1001 167",
+    ),
+    ("tickets", "tickets_started", "1000000 1 1"),
+    ("tickets", "tickets_status_started", "1000000 2001 1 1"),
+    ("tickets", "tickets_type_started", "1000000 2001 1 1"),
+    ("user_roles", "user_roles", "1010 1 1"),
+    ("user_roles", "user_roles_role", "1010 505 1"),
+    ("users", "sqlite_autoindex_users_1", "1000 1"),
+    ("users", "sqlite_autoindex_users_2", "1000 1"),
+    ("users", "users_department", "1000 84"),
+];
+
+/// Every list, count and search statement, for every kind of filter, on a seeded and
+/// analysed database: none reads a whole table of tickets or comments. This fails when a
+/// change makes any of them scan, which at a million tickets is a collapse.
+#[tokio::test]
+async fn every_list_count_and_search_query_uses_an_index() {
+    let (pool, _dir) = crate::base::db::sqlite_test_pool().await;
+    let plan_seed = crate::server::seed::SeedPlan {
+        tickets: 3_000,
+        comments_per_ticket: 4,
+        users: 100,
+        password: "demo-password".into(),
+        force: false,
+        seed: 3,
+        progress: false,
+    };
+    crate::server::seed::seed(&pool, &plan_seed, JAN_2026)
+        .await
+        .unwrap();
+    // The planner's statistics of the benchmark's database (1,000,000 tickets, 5,000,000
+    // comments), so the plans are the ones a big database gets: with a small one's, a
+    // plan that sorts every ticket looked fine here and took 0.7 s there.
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    sqlx::query("DELETE FROM sqlite_stat1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    for (tbl, idx, stat) in MILLION_STATS {
+        sqlx::query("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ($1, $2, $3)")
+            .bind(tbl)
+            .bind(idx)
+            .bind(stat)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query("ANALYZE sqlite_schema")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let base = TicketFilter::default();
+    let filters = [
+        base.clone(),
+        TicketFilter {
+            requested_by: Some(5),
+            ..base.clone()
+        },
+        TicketFilter {
+            department_id: Some(2),
+            ..base.clone()
+        },
+        TicketFilter {
+            request_type_id: Some(2),
+            ..base.clone()
+        },
+        TicketFilter {
+            statuses: vec![TicketStatus::Ongoing],
+            ..base.clone()
+        },
+        TicketFilter {
+            statuses: vec![TicketStatus::Pending, TicketStatus::Ongoing],
+            department_id: Some(2),
+            ..base.clone()
+        },
+        TicketFilter {
+            requested_by: Some(5),
+            department_id: Some(2),
+            ..base.clone()
+        },
+        TicketFilter {
+            oldest_first: true,
+            ..base.clone()
+        },
+        // The dashboard's links: a week's new tickets, and a week's finished ones.
+        TicketFilter {
+            started: DayRange {
+                from: Some(Day::of_ms(JAN_2026 - 7 * 86_400_000)),
+                to: Some(Day::of_ms(JAN_2026 - 86_400_000)),
+            },
+            ..base.clone()
+        },
+        TicketFilter {
+            statuses: vec![TicketStatus::Completed],
+            finished: DayRange {
+                from: Some(Day::of_ms(JAN_2026 - 7 * 86_400_000)),
+                to: Some(Day::of_ms(JAN_2026 - 86_400_000)),
+            },
+            department_id: Some(2),
+            ..base.clone()
+        },
+    ];
+    let cursor = Cursor {
+        date_started: JAN_2026 - 1,
+        id: 1500,
+    };
+    let ep = "EXPLAIN QUERY PLAN ";
+    for f in &filters {
+        for after in [None, Some(cursor)] {
+            let p = plan(&pool, list_query(ep, Backend::Sqlite, f, after, 26)).await;
+            assert!(full_scans(&p).is_empty(), "list {f:?}:\n{p}");
+        }
+        let p = plan(&pool, counts_query(ep, f)).await;
+        assert!(full_scans(&p).is_empty(), "counts {f:?}:\n{p}");
+        let p = plan(
+            &pool,
+            round_query(ep, Backend::Sqlite, f, "\"printer\"*", i64::MAX),
+        )
+        .await;
+        assert!(full_scans(&p).is_empty(), "search round {f:?}:\n{p}");
+        // FTS5 reads newest first itself (the rowid order is consumed): no sort of all
+        // the matches.
+        assert!(!p.contains("TEMP B-TREE"), "search round {f:?}:\n{p}");
+    }
+    let p = plan(
+        &pool,
+        shown_query(ep, Backend::Sqlite, "[[1,null,0],[2,7,1]]".into()),
+    )
+    .await;
+    assert!(full_scans(&p).is_empty(), "search rows:\n{p}");
+    // The counters agree with the rows they count.
+    for f in &filters {
+        let rows: Vec<(String, i64)> = {
+            let mut q = Sql::new("SELECT t.status, COUNT(*) FROM tickets t WHERE 1 = 1");
+            push_filter(&mut q, f, false);
+            q.push(" GROUP BY t.status");
+            q.build_query_as().fetch_all(&pool).await.unwrap()
+        };
+        let counts = status_counts(&pool, f).await.unwrap();
+        for (status, n) in counts {
+            let real = rows
+                .iter()
+                .find(|r| r.0 == status.as_str())
+                .map_or(0, |r| r.1);
+            assert_eq!(n, real, "{f:?} {status:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn history_is_written_with_its_change_or_neither_is() {
+    let (pool, _dir) = test_pool().await;
+    let ticket = fixture(&pool).await;
+    let by = ticket.requested_by;
+    let (id, _) = create(&pool, &ticket, JAN_2026).await.unwrap();
+    set_status(&pool, id, TicketStatus::Ongoing, by, JAN_2026 + 1)
+        .await
+        .unwrap();
+    set_status(&pool, id, TicketStatus::Completed, by, JAN_2026 + 2)
+        .await
+        .unwrap();
+    let steps = |h: Vec<HistoryEntry>| -> Vec<String> {
+        h.into_iter()
+            .map(|e| format!("{}:{:?}>{:?}", e.kind.as_str(), e.from_value, e.to_value))
+            .collect()
+    };
+    let before = steps(history(&pool, id).await.unwrap());
+    assert_eq!(
+        before,
+        [
+            "created:None>Some(\"pending\")",
+            "status:Some(\"pending\")>Some(\"ongoing\")",
+            "status:Some(\"ongoing\")>Some(\"completed\")",
+        ]
+    );
+
+    // History that cannot be written takes its change down with it.
+    sqlx::raw_sql(match Backend::of(&pool) {
+        Backend::Sqlite => {
+            "CREATE TRIGGER fail_history BEFORE INSERT ON ticket_events
+             BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        }
+        Backend::Postgres => {
+            "CREATE FUNCTION fail_history() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN RAISE EXCEPTION 'disk full'; END $$;
+             CREATE TRIGGER fail_history BEFORE INSERT ON ticket_events
+             FOR EACH ROW EXECUTE FUNCTION fail_history()"
+        }
+    })
+    .execute(&pool)
+    .await
+    .unwrap();
+    let other = insert_department(&pool, "HR").await;
+    assert!(
+        set_status(&pool, id, TicketStatus::Pending, by, JAN_2026 + 3)
+            .await
+            .is_err()
+    );
+    assert!(
+        set_department(&pool, id, other, by, JAN_2026 + 3)
+            .await
+            .is_err()
+    );
+    let text = CommentText::parse("lost").unwrap();
+    let none = DeviceNo::parse("").unwrap();
+    assert!(
+        add_comment(
+            &pool,
+            id,
+            &author(&pool, by).await,
+            &text,
+            &none,
+            JAN_2026 + 3
+        )
+        .await
+        .is_err()
+    );
+    assert!(create(&pool, &ticket, JAN_2026 + 3).await.is_err());
+    let after = detail(&pool, id).await.unwrap();
+    assert_eq!(
+        (after.status, after.date_finished, after.department),
+        (
+            TicketStatus::Completed,
+            Some(JAN_2026 + 2),
+            "IT".to_string()
+        )
+    );
+    let counts: (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM ticket_comments),
+                (SELECT last FROM ticket_sequences)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(counts, (1, 1, 1), "no ticket, comment or number was kept");
+    sqlx::query(match Backend::of(&pool) {
+        Backend::Sqlite => "DROP TRIGGER fail_history",
+        Backend::Postgres => "DROP TRIGGER fail_history ON ticket_events",
+    })
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(steps(history(&pool, id).await.unwrap()), before);
+
+    // And history is append-only in the database itself.
+    let edit = sqlx::query("UPDATE ticket_events SET to_value = 'pending'")
+        .execute(&pool)
+        .await;
+    assert!(edit.unwrap_err().to_string().contains("append-only"));
+}
+
+#[tokio::test]
+async fn completing_sets_the_finished_date_and_reopening_clears_it() {
+    let (pool, _dir) = test_pool().await;
+    let ticket = fixture(&pool).await;
+    let (id, _) = create(&pool, &ticket, JAN_2026).await.unwrap();
+    let finished = |pool: Pool| async move {
+        sqlx::query_as::<_, (String, Option<i64>)>(
+            "SELECT status, date_finished FROM tickets WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    set_status(
+        &pool,
+        id,
+        TicketStatus::Ongoing,
+        ticket.requested_by,
+        JAN_2026 + 1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(finished(pool.clone()).await, ("ongoing".into(), None));
+    set_status(
+        &pool,
+        id,
+        TicketStatus::Completed,
+        ticket.requested_by,
+        JAN_2026 + 2,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        finished(pool.clone()).await,
+        ("completed".into(), Some(JAN_2026 + 2))
+    );
+    // Completing again keeps the first finish time.
+    set_status(
+        &pool,
+        id,
+        TicketStatus::Completed,
+        ticket.requested_by,
+        JAN_2026 + 3,
+    )
+    .await
+    .unwrap();
+    assert_eq!(finished(pool.clone()).await.1, Some(JAN_2026 + 2));
+    set_status(
+        &pool,
+        id,
+        TicketStatus::Pending,
+        ticket.requested_by,
+        JAN_2026 + 4,
+    )
+    .await
+    .unwrap();
+    assert_eq!(finished(pool.clone()).await, ("pending".into(), None));
+    assert_counters_match(&pool).await;
+    assert_eq!(
+        set_status(&pool, 999, TicketStatus::Ongoing, ticket.requested_by, 0).await,
+        Err(AppError::NotFound)
+    );
+}

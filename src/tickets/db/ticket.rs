@@ -1,0 +1,53 @@
+//! One ticket as its page reads it: who may see it, its head, its history.
+
+use crate::base::db::Pool;
+use crate::error::AppError;
+use crate::tickets::model::{HistoryEntry, TicketDetail};
+
+/// The ticket's id and requester, for the visibility check every ticket action starts with.
+pub async fn owner(pool: &Pool, number: &str) -> Result<(i64, i64), AppError> {
+    if !crate::base::db::storable(number) {
+        return Err(AppError::NotFound);
+    }
+    Ok(
+        sqlx::query_as("SELECT id, requested_by FROM tickets WHERE service_request_no = $1")
+            .bind(number)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+pub async fn detail(pool: &Pool, ticket_id: i64) -> Result<TicketDetail, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT t.id, t.service_request_no, t.subject, rt.name AS request_type,
+                t.department_id, d.name AS department, t.requested_by,
+                u.username AS requester, u.avatar_url AS requester_avatar, t.status,
+                t.date_started, t.date_finished
+           FROM tickets t
+           JOIN request_types rt ON rt.id = t.request_type_id
+           JOIN departments d ON d.id = t.department_id
+           JOIN users u ON u.id = t.requested_by
+          WHERE t.id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// The ticket's history, oldest first, each entry with the comment it added.
+pub async fn history(pool: &Pool, ticket_id: i64) -> Result<Vec<HistoryEntry>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT e.id, e.kind, u.username AS actor, u.avatar_url AS actor_avatar,
+                EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'admin')
+                    AS actor_is_admin,
+                e.from_value, e.to_value, c.comment_text, c.device_no, e.created_at
+           FROM ticket_events e
+           JOIN users u ON u.id = e.user_id
+           LEFT JOIN ticket_comments c ON c.id = e.comment_id
+          WHERE e.ticket_id = $1
+          ORDER BY e.created_at, e.id",
+    )
+    .bind(ticket_id)
+    .fetch_all(pool)
+    .await?)
+}

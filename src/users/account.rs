@@ -1,0 +1,119 @@
+//! My account: the signed-in user's avatar, password and sessions.
+
+use super::api::{ChangePassword, SetMyAvatar};
+use crate::{
+    auth::{
+        Guard,
+        api::{SignOutEverywhere, my_account},
+        use_auth,
+    },
+    components::{
+        Avatar, Field, FormAlert, LoadError, Submit, SuccessNote, action_error, reset_on_success,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// My account: the signed-in user's avatar, password and sessions.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    // Created here, inside the routes, so a no-JavaScript post gets its errors back.
+    let password = ServerAction::<ChangePassword>::new();
+    let avatar = ServerAction::<SetMyAvatar>::new();
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
+    let account = Resource::new(
+        move || (password.version().get(), avatar.version().get()),
+        |_| my_account(),
+    );
+    view! {
+        <Title text="My account"/>
+        <Guard>
+            <AccountSections account password avatar everywhere/>
+        </Guard>
+    }
+}
+
+#[component]
+fn AccountSections(
+    account: Resource<Result<crate::auth::model::Account, crate::error::AppError>>,
+    password: ServerAction<ChangePassword>,
+    avatar: ServerAction<SetMyAvatar>,
+    everywhere: ServerAction<SignOutEverywhere>,
+) -> impl IntoView {
+    let auth = use_auth();
+    let done = |action: Signal<Option<Result<String, crate::error::AppError>>>| {
+        Signal::derive(move || action.get().and_then(Result::ok))
+    };
+    let password_error = action_error(password);
+    let password_done = done(password.value().into());
+    let avatar_error = action_error(avatar);
+    let avatar_done = done(avatar.value().into());
+    let everywhere_error = action_error(everywhere);
+    let password_form = NodeRef::<leptos::html::Form>::new();
+    reset_on_success(password, password_form);
+    // The header shows the avatar too.
+    Effect::new(move || {
+        if matches!(avatar.value().get(), Some(Ok(_))) {
+            auth.user.refetch();
+        }
+    });
+    view! {
+        <main id="main" tabindex="-1" class="page narrow-form">
+            <h1>"My account"</h1>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match account.await {
+                        Ok(me) => view! {
+                            <section class="card" aria-labelledby="profile-heading">
+                                <h2 id="profile-heading">"Profile"</h2>
+                                <p class="account-who">
+                                    <Avatar name=me.username.clone() url=me.avatar_url.clone()/>
+                                    <span><strong>{me.username.clone()}</strong><br/>{me.email.clone()}</span>
+                                </p>
+                                <ActionForm action=avatar>
+                                    <SuccessNote message=avatar_done/>
+                                    <FormAlert error=avatar_error/>
+                                    <Field label="Avatar URL" name="avatar_url" id="account-avatar"
+                                        kind="url" value=me.avatar_url.clone() maxlength=2048
+                                        hint="The https address of a picture. Leave it empty to show your initials."
+                                        error=avatar_error/>
+                                    <Submit label="Save avatar" pending=avatar.pending() class="btn"/>
+                                </ActionForm>
+                            </section>
+                            <section class="card" aria-labelledby="password-heading">
+                                <h2 id="password-heading">"Password"</h2>
+                                <ActionForm action=password node_ref=password_form>
+                                    <SuccessNote message=password_done/>
+                                    <FormAlert error=password_error/>
+                                    <Field label="Current password" name="current_password"
+                                        id="account-current" kind="password"
+                                        autocomplete="current-password" required=true error=password_error/>
+                                    <Field label="New password" name="new_password" id="account-new"
+                                        kind="password" autocomplete="new-password" required=true
+                                        hint="At least 8 characters." error=password_error/>
+                                    <Field label="New password again" name="confirm_password"
+                                        id="account-confirm" kind="password" autocomplete="new-password"
+                                        required=true error=password_error/>
+                                    <Submit label="Change password" pending=password.pending()/>
+                                </ActionForm>
+                            </section>
+                            <section class="card" aria-labelledby="sessions-heading">
+                                <h2 id="sessions-heading">"Where you are signed in"</h2>
+                                <p>{match me.sessions {
+                                    1 => "You are signed in in this browser only.".to_string(),
+                                    n => format!("You are signed in in {n} browsers, this one included."),
+                                }}</p>
+                                <ActionForm action=everywhere>
+                                    <FormAlert error=everywhere_error/>
+                                    <p class="hint">"Signs you out in every browser, this one too: for a computer you used and no longer have."</p>
+                                    <Submit label="Sign out everywhere" pending=everywhere.pending() class="btn btn-danger"/>
+                                </ActionForm>
+                            </section>
+                        }.into_any(),
+                        Err(error) => view! { <LoadError error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
