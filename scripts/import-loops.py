@@ -7,7 +7,7 @@ Reads every `crate::` and `super::` path in src/**/*.rs (use statements, braces 
 and inline paths), resolves each to the longest module it names, and looks for strongly
 connected modules. Not counted: a module and its own parent or children (declaring and
 re-exporting submodules is structure, not a dependency), and `#[cfg(test)] mod tests`
-blocks (tests may use anything, e.g. the seeder)."""
+blocks or `tests.rs` files (tests may use anything, e.g. the seeder)."""
 import pathlib
 import re
 import sys
@@ -72,6 +72,8 @@ def related(a, b):
 
 edges = {m: set() for m in MODULES}
 for module, path in MODULES.items():
+    if path.name == "tests.rs":
+        continue
     text = path.read_text()
     text = text.split("#[cfg(test)]\nmod tests", 1)[0]
     text = re.sub(r"//[^\n]*", "", text)

@@ -1,7 +1,7 @@
 //! How many tickets a filter picks in each status.
 
 use super::fulltext::{search, search_query};
-use super::list::push_days;
+use super::sql::push_days;
 use crate::base::db::{Pool, Sql};
 use crate::error::AppError;
 use crate::tickets::model::{TicketFilter, TicketStatus};

@@ -2,7 +2,7 @@
 //! newest matches, their ranking, and the vocabulary long prefixes expand from.
 
 use super::from_json;
-use super::list::{fetch_summaries, push_filter, summaries_query, summary_joins, summary_row};
+use super::sql::{fetch_summaries, push_filter, summaries_query, summary_joins, summary_row};
 use crate::base::db::{Backend, Conn, Pool, Sql};
 use crate::error::AppError;
 use crate::tickets::model::{TicketFilter, TicketStatus, TicketSummary};

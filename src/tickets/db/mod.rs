@@ -1,11 +1,14 @@
 //! Ticket queries, by concern: `write` (a ticket, its changes and comments, each with its
-//! history row in one transaction), `ticket` (one ticket's page), `list` (filters, pages),
-//! `counts`, `fulltext` (search) and `export` (CSV).
+//! history row in one transaction), `ticket` (one ticket's page), `list` (keyset pages and
+//! counts), `counts`, `fulltext` (search), `export` (CSV), and `sql`, the pieces they are
+//! built from (a filter as conditions, a row as JSON). They import downwards only:
+//! list -> counts -> fulltext -> sql.
 
 mod counts;
 mod export;
 mod fulltext;
 mod list;
+mod sql;
 mod ticket;
 mod write;
 

@@ -2,7 +2,8 @@
 
 use super::counts::counts_query;
 use super::fulltext::{round_query, shown_query};
-use super::list::{list_query, push_filter};
+use super::list::list_query;
+use super::sql::push_filter;
 use super::*;
 use crate::auth::model::CurrentUser;
 use crate::base::db::test_pool;
