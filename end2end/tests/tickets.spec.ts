@@ -316,3 +316,46 @@ test.describe('without JavaScript', () => {
     await admin.context.close();
   });
 });
+
+test("an agent, made on the user form, works anyone's ticket and sees no admin pages", async ({ browser }) => {
+  const admin = await adminPage(browser);
+  await admin.page.goto('/admin/users');
+  await waitForHydration(admin.page);
+  const form = admin.page.locator('section[aria-labelledby="new-user-heading"]');
+  await form.getByLabel('Username').fill('aga');
+  await form.getByLabel('Email').fill('aga@example.com');
+  await form.getByLabel('Password').fill('aga-password-1');
+  await form.getByRole('checkbox', { name: /^Agent/ }).check();
+  await form.getByRole('checkbox', { name: /^User/ }).uncheck();
+  await form.getByRole('button', { name: 'Create user' }).click();
+  await expect(admin.page.getByRole('row').filter({ hasText: 'aga@example.com' })).toContainText('agent');
+  await admin.context.close();
+
+  const { context, page } = await signedIn(browser, 'aga', 'aga-password-1');
+  const errors = watchErrors(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav.getByRole('link', { name: 'Tickets', exact: true })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Users' })).toHaveCount(0);
+  await nav.getByRole('link', { name: 'Tickets', exact: true }).click();
+  await waitForHydration(page);
+  // Every ticket, Tina's included, with the requester column staff see.
+  await expect(page.getByRole('columnheader', { name: 'Requested by' })).toBeVisible();
+  await row(page, 'Desk drawer').getByRole('link').first().click();
+  await expect(page.getByRole('heading', { name: 'Desk drawer, "stuck" again', level: 1 })).toBeVisible();
+  await waitForHydration(page);
+  await page.getByLabel('Status').selectOption({ label: 'Ongoing' });
+  await page.getByRole('button', { name: 'Update status' }).click();
+  await expect(page.locator('.ticket-head')).toContainText('Ongoing');
+  // Their answers are marked as staff's in the thread.
+  await page.getByRole('textbox', { name: 'Comment' }).fill('On it: a new drawer runner is ordered.');
+  await page.getByRole('button', { name: 'Add comment' }).click();
+  const answer = page.locator('.thread li.comment').filter({ hasText: 'a new drawer runner' });
+  await expect(answer.locator('.comment-meta')).toContainText('aga');
+  await expect(answer.locator('.comment-meta')).toContainText('Staff');
+
+  // The admin pages are not theirs.
+  await page.goto('/admin/users');
+  await expect(page.getByRole('heading', { name: 'Not allowed', level: 1 })).toBeVisible();
+  expect(errors).toEqual([]);
+  await context.close();
+});

@@ -71,7 +71,7 @@ fn UserNav(
         <nav class="mainnav" aria-label="Main">
             <NavLink path href="/" exact=true>"Home"</NavLink>
             <NavLink path href="/tickets" exact=true>
-                {if user.is_admin { "Tickets" } else { "My tickets" }}
+                {if user.is_staff { "Tickets" } else { "My tickets" }}
             </NavLink>
             <NavLink path href="/tickets/new">"New ticket"</NavLink>
             {user.is_admin.then(|| view! {

@@ -32,9 +32,14 @@ pub async fn find_login(pool: &Pool, username: &str) -> Result<Option<LoginRow>,
     )
 }
 
+/// The roles of `Role::STAFF`, as SQL (a test checks they agree).
+pub const STAFF_ROLES: &str = "('admin', 'agent')";
+
 /// The columns a `CurrentUser` is read from, for a query over `users u`.
 pub const CURRENT_USER: &str = "u.id, u.username, u.email, u.avatar_url,
     EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'admin') AS is_admin,
+    EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role IN ('admin', 'agent'))
+        AS is_staff,
     u.department_id";
 
 /// The user with this id if it exists and is active.
@@ -54,4 +59,22 @@ pub async fn active_admin_count(pool: &Pool) -> Result<i64, AppError> {
     )
     .fetch_one(pool)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::Role;
+
+    /// The SQL that decides who is staff names exactly the roles `Role::STAFF` holds.
+    #[test]
+    fn staff_in_sql_is_staff_in_rust() {
+        let listed: Vec<String> = Role::STAFF
+            .iter()
+            .map(|r| format!("'{}'", r.as_str()))
+            .collect();
+        let sql = format!("({})", listed.join(", "));
+        assert_eq!(super::STAFF_ROLES, sql);
+        assert!(super::CURRENT_USER.contains(&format!("r.role IN {sql}")));
+        assert!(Role::Admin.is_staff() && Role::Agent.is_staff() && !Role::User.is_staff());
+    }
 }

@@ -76,6 +76,17 @@ pub async fn require_user() -> Result<CurrentUser, AppError> {
     current_user().await?.ok_or(AppError::Unauthenticated)
 }
 
+/// A signed-in, active agent or admin (staff): `Unauthenticated` for nobody, `Forbidden`
+/// for anyone else.
+pub async fn require_staff() -> Result<CurrentUser, AppError> {
+    let user = require_user().await?;
+    if user.is_staff {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// A signed-in, active admin: `Unauthenticated` for nobody, `Forbidden` for anyone else.
 pub async fn require_admin() -> Result<CurrentUser, AppError> {
     let user = require_user().await?;

@@ -3,9 +3,24 @@
 use serde::{Deserialize, Serialize};
 
 word_enum! {
+    /// What a user may do. Admins do everything agents do and manage users, lists and
+    /// settings; agents (staff with the least privilege) see and work every ticket; users
+    /// file tickets and follow their own.
     pub enum Role ("A role") {
         Admin = "admin", "Admin";
+        Agent = "agent", "Agent";
         User = "user", "User";
+    }
+}
+
+impl Role {
+    /// The roles that work tickets: staff. Every "may see or change any ticket" decision
+    /// is `CurrentUser::is_staff`, read from these (auth::db's SQL names the same two; a
+    /// test compares).
+    pub const STAFF: [Role; 2] = [Role::Admin, Role::Agent];
+
+    pub fn is_staff(self) -> bool {
+        Role::STAFF.contains(&self)
     }
 }
 
@@ -60,6 +75,9 @@ pub struct CurrentUser {
     pub avatar_url: Option<String>,
     #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
     pub is_admin: bool,
+    /// An admin or an agent: works every ticket.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
+    pub is_staff: bool,
     /// Preselected on the new-ticket form.
     pub department_id: Option<i64>,
 }

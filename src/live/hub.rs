@@ -136,7 +136,7 @@ struct Feed {
     sessions: watch::Receiver<u64>,
     token: session::Token,
     user_id: i64,
-    is_admin: bool,
+    is_staff: bool,
     beat: tokio::time::Interval,
     greeted: bool,
 }
@@ -150,7 +150,7 @@ impl Feed {
             .map(|found| found.user)
         {
             Ok(Some(user)) => {
-                self.is_admin = user.is_admin;
+                self.is_staff = user.is_staff;
                 true
             }
             _ => false,
@@ -180,14 +180,14 @@ impl Feed {
             };
             match woken {
                 Wake::Change(Ok(Some(change))) => {
-                    if !change.visible_to(self.user_id, self.is_admin) {
+                    if !change.visible_to(self.user_id, self.is_staff) {
                         continue;
                     }
                     if !self.still_allowed().await {
                         return None;
                     }
-                    // Checked again: the user may have lost the admin role meanwhile.
-                    if change.visible_to(self.user_id, self.is_admin) {
+                    // Checked again: the user may have lost the staff role meanwhile.
+                    if change.visible_to(self.user_id, self.is_staff) {
                         return Event::default().event("ticket").json_data(&change).ok();
                     }
                 }
@@ -249,7 +249,7 @@ pub async fn events(
         pool,
         token,
         user_id: user.id,
-        is_admin: user.is_admin,
+        is_staff: user.is_staff,
         beat,
         greeted: false,
     };

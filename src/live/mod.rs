@@ -19,7 +19,7 @@ pub use client::{Live, LiveIndicator, LiveState, provide_live, use_live};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketChange {
     pub service_request_no: String,
-    /// The requester: only they and the admins hear about the ticket.
+    /// The requester: only they and staff hear about the ticket.
     pub requested_by: i64,
     pub kind: ChangeKind,
 }
@@ -28,9 +28,9 @@ pub struct TicketChange {
 pub use crate::tickets::model::EventKind as ChangeKind;
 
 impl TicketChange {
-    /// The one rule of the fan-out: admins see every ticket, anyone else only their own.
-    pub fn visible_to(&self, user_id: i64, is_admin: bool) -> bool {
-        is_admin || self.requested_by == user_id
+    /// The one rule of the fan-out: staff see every ticket, anyone else only their own.
+    pub fn visible_to(&self, user_id: i64, is_staff: bool) -> bool {
+        is_staff || self.requested_by == user_id
     }
 }
 
@@ -39,7 +39,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_requester_and_admins_see_a_change() {
+    fn only_the_requester_and_staff_see_a_change() {
         let change = TicketChange {
             service_request_no: "SR-2026-000001".into(),
             requested_by: 7,

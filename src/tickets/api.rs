@@ -14,7 +14,7 @@ use {
     super::{db, model::*},
     crate::{
         auth::{
-            guard::{require_admin, require_user},
+            guard::{require_staff, require_user},
             model::CurrentUser,
         },
         base::{context::pool, db::now_ms},
@@ -45,12 +45,12 @@ impl Visible {
     }
 }
 
-/// The ticket if `user` may see it: their own, or any for an admin.
+/// The ticket if `user` may see it: their own, or any for staff.
 #[cfg(feature = "ssr")]
 async fn visible(user: &CurrentUser, number: &str) -> Result<Visible, AppError> {
     let number = number.trim();
     let (id, requested_by) = db::owner(&pool()?, number).await?;
-    if user.is_admin || requested_by == user.id {
+    if user.is_staff || requested_by == user.id {
         Ok(Visible {
             id,
             number: number.to_string(),
@@ -120,7 +120,7 @@ pub async fn list_tickets(filter: TicketFilter, page: PageAt) -> Result<TicketPa
     db::page(&pool, &filter, page, PAGE_SIZE).await
 }
 
-/// `filter` as `user` may run it: an admin's requester name resolved to its id, anyone
+/// `filter` as `user` may run it: staff's requester name resolved to its id, anyone
 /// else kept to their own tickets; oversized input refused. The list and its CSV export
 /// both go through here.
 #[cfg(feature = "ssr")]
@@ -129,7 +129,7 @@ pub(crate) async fn scoped(
     user: &CurrentUser,
     mut filter: TicketFilter,
 ) -> Result<TicketFilter, AppError> {
-    filter.requested_by = if !user.is_admin {
+    filter.requested_by = if !user.is_staff {
         Some(user.id)
     } else if let Some(name) = &filter.requester {
         // Nobody by that name: no tickets (id 0 is never given out).
@@ -183,26 +183,26 @@ pub async fn add_comment(
     Ok(comment)
 }
 
-/// Admin only. Completing sets the finished date; reopening clears it.
+/// Staff only. Completing sets the finished date; reopening clears it.
 #[server(endpoint = "set_ticket_status")]
 pub async fn set_ticket_status(service_request_no: String, status: String) -> Result<(), AppError> {
-    let admin = require_admin().await?;
-    let ticket = visible(&admin, &service_request_no).await?;
+    let staff = require_staff().await?;
+    let ticket = visible(&staff, &service_request_no).await?;
     let status = TicketStatus::parse(&status).map_err(|m| AppError::invalid("status", m))?;
-    db::set_status(&pool()?, ticket.id, status, admin.id, now_ms()).await?;
+    db::set_status(&pool()?, ticket.id, status, staff.id, now_ms()).await?;
     ticket.announce(ChangeKind::Status).await
 }
 
-/// Admin only: moves the ticket to another department.
+/// Staff only: moves the ticket to another department.
 #[server(endpoint = "set_ticket_department")]
 pub async fn set_ticket_department(
     service_request_no: String,
     department_id: String,
 ) -> Result<(), AppError> {
-    let admin = require_admin().await?;
-    let ticket = visible(&admin, &service_request_no).await?;
+    let staff = require_staff().await?;
+    let ticket = visible(&staff, &service_request_no).await?;
     let department = parse_choice(&department_id, "a department")
         .map_err(|m| AppError::invalid("department_id", m))?;
-    db::set_department(&pool()?, ticket.id, department, admin.id, now_ms()).await?;
+    db::set_department(&pool()?, ticket.id, department, staff.id, now_ms()).await?;
     ticket.announce(ChangeKind::Department).await
 }

@@ -1,7 +1,7 @@
 //! `GET /tickets.csv?<the list's query>`: the list as CSV, every ticket the filters pick
 //! (not one page), streamed in batches so a large export never sits in memory. RFC 4180
 //! (the `csv` crate), UTF-8; cells that a spreadsheet would run as a formula are
-//! neutralised. Admins export anything; anyone else their own tickets only.
+//! neutralised. Staff export anything; anyone else their own tickets only.
 
 use super::{
     db,
@@ -69,7 +69,7 @@ async fn start(pool: &Pool, caller: &Caller, query: &str) -> Result<Body, AppErr
     let filter = TicketQuery::from_params(&params).filter;
     // The list quietly shows a user their own tickets; asking for a file of someone
     // else's is refused outright.
-    if !user.is_admin
+    if !user.is_staff
         && filter
             .requester
             .as_ref()

@@ -289,7 +289,7 @@ pub struct Comment {
     pub author_avatar: Option<String>,
     /// Staff answers are marked in the thread.
     #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
-    pub author_is_admin: bool,
+    pub author_is_staff: bool,
     pub comment_text: String,
     pub device_no: Option<String>,
     pub created_at: i64,
@@ -315,7 +315,7 @@ pub struct HistoryEntry {
     pub actor: String,
     pub actor_avatar: Option<String>,
     #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
-    pub actor_is_admin: bool,
+    pub actor_is_staff: bool,
     /// Status values or department names, before and after.
     pub from_value: Option<String>,
     pub to_value: Option<String>,

@@ -39,7 +39,11 @@ impl UserForm {
             ),
             (
                 "role_admin",
-                parse_roles(checkbox(&self.role_admin), checkbox(&self.role_user)),
+                parse_roles(&[
+                    (Role::Admin, checkbox(&self.role_admin)),
+                    (Role::Agent, checkbox(&self.role_agent)),
+                    (Role::User, checkbox(&self.role_user)),
+                ]),
             ),
             ("status", UserStatus::parse(&self.status)),
             extra,

@@ -133,15 +133,13 @@ impl AvatarUrl {
     }
 }
 
-/// The checked roles of a user form: at least one.
-pub fn parse_roles(admin: bool, user: bool) -> Result<Vec<Role>, String> {
-    let mut roles = Vec::new();
-    if admin {
-        roles.push(Role::Admin);
-    }
-    if user {
-        roles.push(Role::User);
-    }
+/// The checked roles of a user form (each role with its checkbox): at least one.
+pub fn parse_roles(checked: &[(Role, bool)]) -> Result<Vec<Role>, String> {
+    let roles: Vec<Role> = checked
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(r, _)| *r)
+        .collect();
     if roles.is_empty() {
         return Err("Choose at least one role.".into());
     }
@@ -157,6 +155,8 @@ pub struct UserForm {
     pub avatar_url: String,
     pub department_id: String,
     pub role_admin: Option<String>,
+    #[serde(default)]
+    pub role_agent: Option<String>,
     pub role_user: Option<String>,
     pub status: String,
 }
@@ -244,11 +244,18 @@ mod tests {
 
     #[test]
     fn roles_and_choices() {
-        assert!(parse_roles(false, false).is_err());
-        assert_eq!(
-            parse_roles(true, true).unwrap(),
-            vec![Role::Admin, Role::User]
-        );
+        let none = [
+            (Role::Admin, false),
+            (Role::Agent, false),
+            (Role::User, false),
+        ];
+        assert!(parse_roles(&none).is_err());
+        let agent = [
+            (Role::Admin, false),
+            (Role::Agent, true),
+            (Role::User, true),
+        ];
+        assert_eq!(parse_roles(&agent).unwrap(), vec![Role::Agent, Role::User]);
         assert_eq!(parse_department_choice("").unwrap(), None);
         assert_eq!(parse_department_choice("7").unwrap(), Some(7));
         assert!(parse_department_choice("x").is_err());

@@ -152,6 +152,7 @@ fn UserFields(
     let message = move |field: &'static str| move || error.get().and_then(|e| e.for_field(field));
     let current_dept = user.as_ref().and_then(|u| u.department_id);
     let is_admin = user.as_ref().is_some_and(|u| u.has_role(Role::Admin));
+    let is_agent = user.as_ref().is_some_and(|u| u.has_role(Role::Agent));
     // A new user gets the "user" role unless the admin unticks it.
     let is_user = user.as_ref().is_none_or(|u| u.has_role(Role::User));
     let status = user.as_ref().map_or(UserStatus::Active, |u| u.status);
@@ -192,10 +193,17 @@ fn UserFields(
                 <label class="check">
                     <input type="checkbox" name="role_admin" checked=is_admin/>
                     "Admin"
+                    <span class="hint">" — everything agents do, and users, lists and settings"</span>
+                </label>
+                <label class="check">
+                    <input type="checkbox" name="role_agent" checked=is_agent/>
+                    "Agent"
+                    <span class="hint">" — sees and works every ticket"</span>
                 </label>
                 <label class="check">
                     <input type="checkbox" name="role_user" checked=is_user/>
                     "User"
+                    <span class="hint">" — files tickets and follows their own"</span>
                 </label>
                 <p class="field-error" id=id("roles-error")>{message("role_admin")}</p>
             </fieldset>

@@ -387,3 +387,60 @@ async fn named_lists_take_plain_form_posts_and_refuse_an_unknown_list() {
     assert!(page.html().contains("Printing"));
     assert!(page.html().contains("What people can ask for"));
 }
+
+/// The user form makes an agent (staff who work tickets), and takes the role away again;
+/// the agent sees the admin pages as anyone who is not an admin does.
+#[tokio::test]
+async fn the_user_form_makes_and_unmakes_an_agent() {
+    let app = spawn_app().await;
+    let admin = app.signed_in("boss", &[Role::Admin]).await;
+    let form = |roles: &[(&'static str, &'static str)]| {
+        let mut form = vec![
+            ("username", "aga"),
+            ("email", "aga@example.com"),
+            ("password", "agent-password"),
+            ("avatar_url", ""),
+            ("department_id", ""),
+            ("status", "active"),
+        ];
+        form.extend_from_slice(roles);
+        form
+    };
+    let made = app
+        .call_form::<CreateUser>(&admin, &form(&[("role_agent", "on"), ("role_user", "on")]))
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let roles = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT r.role FROM user_roles r JOIN users u ON u.id = r.user_id
+              WHERE u.username = 'aga' ORDER BY r.role",
+        )
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(roles().await, ["agent", "user"]);
+
+    let agent = app.client();
+    assert!(
+        app.login(&agent, "aga", "agent-password")
+            .await
+            .status
+            .is_success()
+    );
+    let page = app.get(&agent, "/admin/users").await;
+    assert!(page.html().contains("Not allowed"), "{}", page.html());
+    let home = app.get(&agent, "/").await.html();
+    assert!(
+        home.contains("All tickets") && !home.contains("Administration"),
+        "{home}"
+    );
+
+    let id = app.user_id("aga").await;
+    let mut edit = form(&[("role_user", "on")]);
+    edit.retain(|(k, _)| *k != "password");
+    edit.extend([("id", id.as_str()), ("new_password", "")]);
+    let reply = app.call_form::<UpdateUser>(&admin, &edit).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(roles().await, ["user"]);
+}

@@ -1,6 +1,7 @@
 //! The authorization matrix: every server function, called over the real router by an
-//! anonymous visitor, a deactivated user, another user, the owner of the ticket involved
-//! and an admin, with the outcome each must get. A server function without a row fails.
+//! anonymous visitor, a deactivated user, another user, the owner of the ticket involved,
+//! an agent and an admin, with the outcome each must get. A server function without a row
+//! fails.
 
 use crate::common;
 
@@ -31,6 +32,7 @@ enum Caller {
     Deactivated,
     Other,
     Owner,
+    Agent,
     Admin,
 }
 
@@ -41,8 +43,10 @@ enum Rule {
     Anyone,
     /// Any signed-in, active user.
     SignedIn,
-    /// The ticket's requester and admins; anyone else is told it does not exist.
+    /// The ticket's requester and staff; anyone else is told it does not exist.
     TicketOwner,
+    /// Staff: active agents and admins.
+    Staff,
     /// Active admins only.
     AdminOnly,
 }
@@ -57,6 +61,8 @@ fn expected(rule: Rule, caller: Caller) -> Option<StatusCode> {
         (Rule::SignedIn, _) => None,
         (Rule::TicketOwner, Other) => Some(StatusCode::NOT_FOUND),
         (Rule::TicketOwner, _) => None,
+        (Rule::Staff, Agent | Admin) => None,
+        (Rule::Staff, _) => Some(StatusCode::FORBIDDEN),
         (Rule::AdminOnly, Admin) => None,
         (Rule::AdminOnly, _) => Some(StatusCode::FORBIDDEN),
     }
@@ -129,12 +135,12 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
         ),
         (
             SetTicketStatus::PATH,
-            Rule::AdminOnly,
+            Rule::Staff,
             vec![("service_request_no", no.clone()), ("status", s("ongoing"))],
         ),
         (
             SetTicketDepartment::PATH,
-            Rule::AdminOnly,
+            Rule::Staff,
             vec![
                 ("service_request_no", no.clone()),
                 ("department_id", fx.dept.clone()),
@@ -240,6 +246,7 @@ async fn every_server_function_answers_each_kind_of_caller_as_the_matrix_says() 
     let owner = app.signed_in("owner", &[Role::User]).await;
     let other = app.signed_in("other", &[Role::User]).await;
     let gone = app.signed_in("gone", &[Role::User]).await;
+    let agent = app.signed_in("agent", &[Role::Agent]).await;
     app.deactivate(&admin, "gone").await;
     let fx = Fixture {
         dept: app.add_department("IT").await,
@@ -283,6 +290,7 @@ async fn every_server_function_answers_each_kind_of_caller_as_the_matrix_says() 
         (Caller::Deactivated, gone, None),
         (Caller::Other, other, Some("other")),
         (Caller::Owner, owner, Some("owner")),
+        (Caller::Agent, agent, Some("agent")),
         (Caller::Admin, admin, Some("boss")),
     ];
     let mut wrong = Vec::new();

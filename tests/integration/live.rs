@@ -110,6 +110,7 @@ async fn each_stream_carries_only_what_its_user_may_see() {
     let admin = app.signed_in("boss", &[Role::Admin]).await;
     let ann = app.signed_in("ann", &[Role::User]).await;
     let bob = app.signed_in("bob", &[Role::User]).await;
+    let agent = app.signed_in("agent", &[Role::Agent]).await;
     let anonymous = app.client();
     let res = anonymous
         .get(format!("{}/api/events", app.base))
@@ -121,6 +122,7 @@ async fn each_stream_carries_only_what_its_user_may_see() {
     let mut admin_stream = Stream::open(&app, &admin).await;
     let mut ann_stream = Stream::open(&app, &ann).await;
     let mut bob_stream = Stream::open(&app, &bob).await;
+    let mut agent_stream = Stream::open(&app, &agent).await;
 
     let anns = file(&app, &ann, &dept).await;
     let reply = app
@@ -147,6 +149,16 @@ async fn each_stream_carries_only_what_its_user_may_see() {
 
     assert_eq!(
         admin_stream.until(&bobs).await,
+        [
+            format!("{anns} created"),
+            format!("{anns} comment"),
+            format!("{anns} status"),
+            format!("{bobs} created"),
+        ]
+    );
+    // An agent (staff) hears every ticket, as an admin does.
+    assert_eq!(
+        agent_stream.until(&bobs).await,
         [
             format!("{anns} created"),
             format!("{anns} comment"),

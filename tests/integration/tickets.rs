@@ -203,7 +203,7 @@ async fn users_see_and_touch_only_their_own_tickets() {
             ],
         )
         .await;
-    assert_eq!(json(&reply)["author_is_admin"], true);
+    assert_eq!(json(&reply)["author_is_staff"], true);
     let reply = w
         .app
         .call_form::<SetTicketStatus>(

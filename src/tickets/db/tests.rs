@@ -26,6 +26,7 @@ async fn author(pool: &Pool, id: i64) -> CurrentUser {
             email: String::new(),
             avatar_url: None,
             is_admin: false,
+            is_staff: false,
             department_id: None,
         })
 }

@@ -1,5 +1,6 @@
 //! One ticket as its page reads it: who may see it, its head, its history.
 
+use crate::auth::db::STAFF_ROLES;
 use crate::base::db::Pool;
 use crate::error::AppError;
 use crate::tickets::model::{HistoryEntry, TicketDetail};
@@ -36,17 +37,18 @@ pub async fn detail(pool: &Pool, ticket_id: i64) -> Result<TicketDetail, AppErro
 
 /// The ticket's history, oldest first, each entry with the comment it added.
 pub async fn history(pool: &Pool, ticket_id: i64) -> Result<Vec<HistoryEntry>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as(&format!(
         "SELECT e.id, e.kind, u.username AS actor, u.avatar_url AS actor_avatar,
-                EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'admin')
-                    AS actor_is_admin,
+                EXISTS (SELECT 1 FROM user_roles r
+                         WHERE r.user_id = u.id AND r.role IN {STAFF_ROLES})
+                    AS actor_is_staff,
                 e.from_value, e.to_value, c.comment_text, c.device_no, e.created_at
            FROM ticket_events e
            JOIN users u ON u.id = e.user_id
            LEFT JOIN ticket_comments c ON c.id = e.comment_id
           WHERE e.ticket_id = $1
-          ORDER BY e.created_at, e.id",
-    )
+          ORDER BY e.created_at, e.id"
+    ))
     .bind(ticket_id)
     .fetch_all(pool)
     .await?)

@@ -213,7 +213,7 @@ pub async fn add_comment(
         id,
         author: author.username.clone(),
         author_avatar: author.avatar_url.clone(),
-        author_is_admin: author.is_admin,
+        author_is_staff: author.is_staff,
         comment_text: text.as_str().to_owned(),
         device_no: device_no.as_deref().map(str::to_owned),
         created_at: now_ms,

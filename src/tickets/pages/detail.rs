@@ -1,4 +1,4 @@
-//! `/tickets/{service_request_no}`: the ticket, its timeline and its conversation; admins also
+//! `/tickets/{service_request_no}`: the ticket, its timeline and its conversation; staff also
 //! triage it here. Someone else's ticket is the same "not found" page as a missing one.
 
 use super::{
@@ -88,10 +88,10 @@ fn TicketView(data: TicketData) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <main id="main" tabindex="-1" class="page"><p>"Loading…"</p></main> }>
             {move || Suspend::new(async move {
-                let admin = auth.user.await.ok().flatten().is_some_and(|u| u.is_admin);
+                let staff = auth.user.await.ok().flatten().is_some_and(|u| u.is_staff);
                 match data.ticket.await {
                     Ok(t) => view! {
-                        <TicketBody t admin data/>
+                        <TicketBody t staff data/>
                     }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
                     Err(e) => view! {
@@ -107,7 +107,7 @@ fn TicketView(data: TicketData) -> impl IntoView {
 }
 
 #[component]
-fn TicketBody(t: TicketDetail, admin: bool, data: TicketData) -> impl IntoView {
+fn TicketBody(t: TicketDetail, staff: bool, data: TicketData) -> impl IntoView {
     let number = t.service_request_no.clone();
     view! {
         <Title text=format!("{} · {}", t.service_request_no, t.subject)/>
@@ -175,7 +175,7 @@ fn TicketBody(t: TicketDetail, admin: bool, data: TicketData) -> impl IntoView {
                             }}
                         </ol>
                     </section>
-                    {admin.then(|| view! { <Triage t=t.clone() data/> })}
+                    {staff.then(|| view! { <Triage t=t.clone() data/> })}
                 </div>
             </div>
         </main>
@@ -199,7 +199,7 @@ fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
                         <article class="comment-body">
                             <header class="comment-meta">
                                 <strong>{e.actor.clone()}</strong>
-                                {e.actor_is_admin.then(|| view! { <span class="tag">"Staff"</span> })}
+                                {e.actor_is_staff.then(|| view! { <span class="tag">"Staff"</span> })}
                                 {(e.kind == EventKind::Created).then(|| view! {
                                     <span class="muted">"opened the ticket"</span>
                                 })}
@@ -265,7 +265,7 @@ fn CommentForm(number: String, action: ServerAction<AddComment>) -> impl IntoVie
     }
 }
 
-/// Status and department changes, for admins.
+/// Status and department changes, for staff.
 #[component]
 fn Triage(t: TicketDetail, data: TicketData) -> impl IntoView {
     let TicketData {

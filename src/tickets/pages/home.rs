@@ -36,9 +36,9 @@ fn Home(mine: Resource<Result<Vec<(TicketStatus, i64)>, AppError>>) -> impl Into
                         <p class="lead">"Ask for help, then follow your request until it is done."</p>
                         <p class="actions-row">
                             <a class="btn btn-primary" href="/tickets/new">"New ticket"</a>
-                            <a class="btn" href="/tickets">{if user.is_admin { "All tickets" } else { "My tickets" }}</a>
+                            <a class="btn" href="/tickets">{if user.is_staff { "All tickets" } else { "My tickets" }}</a>
                         </p>
-                        {(!user.is_admin).then(|| view! { <MySummary mine/> })}
+                        {(!user.is_staff).then(|| view! { <MySummary mine/> })}
                         {user.is_admin.then(|| view! {
                             <section class="tiles" aria-labelledby="admin-heading">
                                 <h2 id="admin-heading">"Administration"</h2>

@@ -1,4 +1,4 @@
-//! `/tickets`: a user's own tickets, or every ticket for an admin, filtered by the URL query.
+//! `/tickets`: a user's own tickets, or every ticket for staff, filtered by the URL query.
 //! With JavaScript each control rewrites the URL as it changes (the list follows the URL);
 //! without it the same controls submit as a GET form to the same URL.
 
@@ -104,16 +104,16 @@ fn TicketList(
         <main id="main" tabindex="-1" class="page">
             <Transition fallback=|| view! { <h1>"Tickets"</h1> }>
                 {move || Suspend::new(async move {
-                    let admin = auth.user.await.ok().flatten().is_some_and(|u| u.is_admin);
+                    let staff = auth.user.await.ok().flatten().is_some_and(|u| u.is_staff);
                     let choices = choices.await.unwrap_or_default();
-                    let heading = if admin { "Tickets" } else { "My tickets" };
+                    let heading = if staff { "Tickets" } else { "My tickets" };
                     view! {
                         <Title text=heading/>
                         <div class="page-head">
                             <h1>{heading}</h1>
                             <a class="btn btn-primary" href="/tickets/new">"New ticket"</a>
                         </div>
-                        <FilterBar choices admin/>
+                        <FilterBar choices staff/>
                     }
                 })}
             </Transition>
@@ -121,9 +121,9 @@ fn TicketList(
                 <h2 id="results-heading" class="visually-hidden">"Results"</h2>
                 <Transition fallback=|| view! { <p>"Loading tickets…"</p> }>
                     {move || Suspend::new(async move {
-                        let admin = auth.user.await.ok().flatten().is_some_and(|u| u.is_admin);
+                        let staff = auth.user.await.ok().flatten().is_some_and(|u| u.is_staff);
                         match page.await {
-                            Ok(p) => view! { <Results page=p current=current.get_untracked() admin/> }.into_any(),
+                            Ok(p) => view! { <Results page=p current=current.get_untracked() staff/> }.into_any(),
                             Err(error) => view! { <LoadError error/> }.into_any(),
                         }
                     })}
@@ -135,7 +135,7 @@ fn TicketList(
 
 /// The filter controls, a GET form without JavaScript. Their state is the URL's.
 #[component]
-fn FilterBar(choices: TicketOptions, admin: bool) -> impl IntoView {
+fn FilterBar(choices: TicketOptions, staff: bool) -> impl IntoView {
     let query = use_list_query();
     let search = Search::new();
     let hydrated = RwSignal::new(false);
@@ -158,7 +158,7 @@ fn FilterBar(choices: TicketOptions, admin: bool) -> impl IntoView {
             <ChoiceFilter label="Request type" name="type" all="All request types"
                 list=choices.request_types chosen=f.request_type_id
                 read=|f| f.request_type_id write=|f, v| f.request_type_id = v/>
-            {admin.then(|| view! { <RequesterFilter initial=f.requester.clone()/> })}
+            {staff.then(|| view! { <RequesterFilter initial=f.requester.clone()/> })}
             <SortFilter oldest_first=f.oldest_first/>
             <div class="filter-actions">
                 // Without JavaScript the filters apply on submit; with it they apply as they change.
@@ -337,7 +337,7 @@ fn SortFilter(oldest_first: bool) -> impl IntoView {
     }
 }
 
-/// An admin's "Requested by" filter: a username field that suggests names as one types
+/// Staff's "Requested by" filter: a username field that suggests names as one types
 /// (a native datalist, filled from the server), so the page never carries the whole list
 /// of people. Without JavaScript it is a plain field of the filter form.
 #[component]
@@ -416,7 +416,7 @@ fn Marked(text: String) -> impl IntoView {
 
 /// Counts, the table and the pager for one page of results.
 #[component]
-fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView {
+fn Results(page: TicketPage, current: TicketQuery, staff: bool) -> impl IntoView {
     let shown = |s: &TicketStatus| {
         current.filter.statuses.is_empty() || current.filter.statuses.contains(s)
     };
@@ -429,7 +429,7 @@ fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView
     let counts = view! { <StatusCounts counts=page.counts total more=page.more_matches/> };
     if page.tickets.is_empty() {
         let filtered = current.is_filtered();
-        return view! { {counts} <NoResults filtered admin/> }.into_any();
+        return view! { {counts} <NoResults filtered staff/> }.into_any();
     }
     let link = |at: PageAt| {
         let q = TicketQuery {
@@ -447,7 +447,7 @@ fn Results(page: TicketPage, current: TicketQuery, admin: bool) -> impl IntoView
     view! {
         {counts}
         {ranked}
-        <TicketTable tickets=page.tickets admin/>
+        <TicketTable tickets=page.tickets staff/>
         <Pager prev next/>
     }
     .into_any()
@@ -476,7 +476,7 @@ fn StatusCounts(counts: Vec<(TicketStatus, i64)>, total: i64, more: bool) -> imp
 }
 
 #[component]
-fn NoResults(filtered: bool, admin: bool) -> impl IntoView {
+fn NoResults(filtered: bool, staff: bool) -> impl IntoView {
     if filtered {
         view! {
             <div class="empty">
@@ -485,7 +485,7 @@ fn NoResults(filtered: bool, admin: bool) -> impl IntoView {
             </div>
         }
         .into_any()
-    } else if admin {
+    } else if staff {
         view! { <div class="empty"><p>"No tickets yet."</p></div> }.into_any()
     } else {
         view! {
@@ -515,7 +515,7 @@ fn RankedHint(more: bool, full: bool) -> impl IntoView {
 }
 
 #[component]
-fn TicketTable(tickets: Vec<TicketSummary>, admin: bool) -> impl IntoView {
+fn TicketTable(tickets: Vec<TicketSummary>, staff: bool) -> impl IntoView {
     let columns = [
         col("Number"),
         col("Subject"),
@@ -523,7 +523,7 @@ fn TicketTable(tickets: Vec<TicketSummary>, admin: bool) -> impl IntoView {
         col("Department"),
     ]
     .into_iter()
-    .chain(admin.then(|| col("Requested by")))
+    .chain(staff.then(|| col("Requested by")))
     .chain([
         col("Status"),
         col("Started"),
@@ -547,7 +547,7 @@ fn TicketTable(tickets: Vec<TicketSummary>, admin: bool) -> impl IntoView {
                             </td>
                             <td data-label="Type">{t.request_type}</td>
                             <td data-label="Department">{t.department}</td>
-                            {admin.then(|| view! { <td data-label="Requested by">{t.requester}</td> })}
+                            {staff.then(|| view! { <td data-label="Requested by">{t.requester}</td> })}
                             <td class="cell-status" data-label="Status"><StatusBadge status=t.status/></td>
                             <td class="nowrap" data-label="Started"><Time ms=t.date_started date_only=true/></td>
                             <td class="nowrap" data-label="Finished">{match t.date_finished {
