@@ -137,6 +137,17 @@ pub(crate) async fn scoped(
     } else {
         None
     };
+    // The assignee filter is staff's: a requester's own list ignores it.
+    filter.assigned = match filter.assignee.as_deref() {
+        _ if !user.is_staff => None,
+        None => None,
+        Some(ASSIGNED_TO_ME) => Some(Assigned::To(user.id)),
+        Some(UNASSIGNED) => Some(Assigned::Nobody),
+        Some(ASSIGNED_TO_INACTIVE) => Some(Assigned::Inactive),
+        Some(name) => Some(Assigned::To(
+            crate::users::db::id_of(pool, name).await?.unwrap_or(0),
+        )),
+    };
     if filter
         .text
         .as_ref()
@@ -205,4 +216,41 @@ pub async fn set_ticket_department(
         .map_err(|m| AppError::invalid("department_id", m))?;
     db::set_department(&pool()?, ticket.id, department, staff.id, now_ms()).await?;
     ticket.announce(ChangeKind::Department).await
+}
+
+/// Staff only: hands the ticket to `assignee` (a username; `me` for the caller; empty for
+/// nobody). The assignee must be an active agent or admin.
+#[server(endpoint = "set_ticket_assignee")]
+pub async fn set_ticket_assignee(
+    service_request_no: String,
+    assignee: String,
+) -> Result<(), AppError> {
+    let staff = require_staff().await?;
+    let ticket = visible(&staff, &service_request_no).await?;
+    let pool = pool()?;
+    let name = assignee.trim().to_lowercase();
+    let to =
+        match name.as_str() {
+            "" => None,
+            ASSIGNED_TO_ME => Some(staff.id),
+            name => Some(crate::users::db::id_of(&pool, name).await?.ok_or_else(|| {
+                AppError::invalid("assignee", "Choose an active agent or admin.")
+            })?),
+        };
+    if db::set_assignee(&pool, ticket.id, to, staff.id, now_ms()).await? {
+        ticket.announce(ChangeKind::Assignee).await?;
+    }
+    Ok(())
+}
+
+/// Staff only: active agents and admins whose usernames start with `prefix`, for the
+/// assignee picker (at most 10; type more to narrow).
+#[server(endpoint = "suggest_assignees")]
+pub async fn suggest_assignees(prefix: String) -> Result<Vec<String>, AppError> {
+    require_staff().await?;
+    let prefix = prefix.trim().to_lowercase();
+    if prefix.chars().count() > 32 {
+        return Ok(Vec::new());
+    }
+    crate::users::db::staff_from(&pool()?, &prefix, 10).await
 }

@@ -32,6 +32,8 @@ pub struct TicketSummary {
     /// Where a text search matched in the comments, the matched words between `MARK_START`
     /// and `MARK_END` (which a search also puts around matches in `subject`).
     pub snippet: Option<String>,
+    /// Who is handling it (a username), if anyone.
+    pub assignee: Option<String>,
 }
 
 /// What a ticket list shows. The server forces `requested_by` for non-admins.
@@ -43,6 +45,13 @@ pub struct TicketFilter {
     pub requested_by: Option<i64>,
     /// An admin's requester filter: a username, as typed (or chosen from suggestions).
     pub requester: Option<String>,
+    /// Staff's assignee filter as the URL has it: `me`, `none`, `inactive` or a username.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// `assignee` as the server resolved it for the caller (staff only), never taken
+    /// from a request.
+    #[serde(skip)]
+    pub assigned: Option<Assigned>,
     /// Empty: every status.
     pub statuses: Vec<TicketStatus>,
     pub department_id: Option<i64>,
@@ -56,6 +65,22 @@ pub struct TicketFilter {
     pub finished: DayRange,
     pub oldest_first: bool,
 }
+
+/// Whose tickets, by assignee: resolved on the server from `TicketFilter::assignee`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assigned {
+    /// One user's (id 0: nobody by that name, so no tickets).
+    To(i64),
+    /// Nobody's yet.
+    Nobody,
+    /// Someone's who has since been deactivated: work that would otherwise sit unseen.
+    Inactive,
+}
+
+/// The words of the assignee filter other than a username.
+pub const ASSIGNED_TO_ME: &str = "me";
+pub const UNASSIGNED: &str = "none";
+pub const ASSIGNED_TO_INACTIVE: &str = "inactive";
 
 /// A span of UTC days, both ends included; either end may be open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +200,11 @@ impl TicketQuery {
                     .get_str("requester")
                     .map(|name| name.trim().to_lowercase())
                     .filter(|name| !name.is_empty()),
+                assignee: params
+                    .get_str("assignee")
+                    .map(|name| name.trim().to_lowercase())
+                    .filter(|name| !name.is_empty()),
+                assigned: None,
                 statuses,
                 department_id: id("department"),
                 request_type_id: id("type"),
@@ -213,19 +243,22 @@ impl TicketQuery {
             ids.iter()
                 .filter_map(|(k, v)| v.map(|v| (*k, v.to_string()))),
         );
-        if let Some(name) = &f.requester {
-            // Usernames are URL-safe as they are; anything else typed gets escaped.
+        // Usernames are URL-safe as they are; anything else typed gets escaped.
+        let name_param = |name: &String| {
             let safe = name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-            pairs.push((
-                "requester",
-                if safe {
-                    name.clone()
-                } else {
-                    Url::escape(name)
-                },
-            ));
+            if safe {
+                name.clone()
+            } else {
+                Url::escape(name)
+            }
+        };
+        if let Some(name) = &f.requester {
+            pairs.push(("requester", name_param(name)));
+        }
+        if let Some(name) = &f.assignee {
+            pairs.push(("assignee", name_param(name)));
         }
         let days = [
             ("started_from", f.started.from),
@@ -256,6 +289,7 @@ impl TicketQuery {
             || f.department_id.is_some()
             || f.request_type_id.is_some()
             || f.requester.is_some()
+            || f.assignee.is_some()
             || f.text.is_some()
             || f.started.is_set()
             || f.finished.is_set()
@@ -278,6 +312,8 @@ pub struct TicketDetail {
     pub status: TicketStatus,
     pub date_started: i64,
     pub date_finished: Option<i64>,
+    /// Who is handling it (a username), if anyone; the requester sees it too.
+    pub assignee: Option<String>,
 }
 
 /// One comment of a ticket's thread.
@@ -302,6 +338,7 @@ word_enum! {
         Status = "status", "Status";
         Department = "department", "Department";
         Comment = "comment", "Comment";
+        Assignee = "assignee", "Assignee";
     }
 }
 
@@ -507,6 +544,8 @@ mod tests {
             filter: TicketFilter {
                 requested_by: None,
                 requester: Some("ann.o-neil".into()),
+                assignee: Some("me".into()),
+                assigned: None,
                 statuses: vec![TicketStatus::Pending, TicketStatus::Ongoing],
                 department_id: Some(3),
                 request_type_id: Some(1),
@@ -530,7 +569,7 @@ mod tests {
         assert_eq!(
             query,
             "?q=100%25%20a%26b&status=pending&status=ongoing&department=3&type=1&requester=ann.o-neil\
-             &started_from=2026-11-23&started_to=2026-11-29&finished_to=2026-11-30\
+             &assignee=me&started_from=2026-11-23&started_to=2026-11-29&finished_to=2026-11-30\
              &sort=oldest&after=1767225600000.42"
         );
         let mut params = ParamsMap::new();

@@ -105,6 +105,28 @@ pub async fn usernames_from(
     .await?)
 }
 
+/// Active staff (agents and admins) whose usernames start with `prefix`, in order: the
+/// assignee picker's suggestions. Walks the username index from the prefix and stops at
+/// `limit`, so it costs the same with 100,000 users.
+pub async fn staff_from(pool: &Pool, prefix: &str, limit: i64) -> Result<Vec<String>, AppError> {
+    if !crate::base::db::storable(prefix) {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT u.username FROM users u
+          WHERE u.username >= $1 AND u.username < $2 AND u.status = 'active'
+            AND EXISTS (SELECT 1 FROM user_roles r
+                         WHERE r.user_id = u.id AND r.role IN {})
+          ORDER BY u.username LIMIT $3",
+        crate::auth::db::STAFF_ROLES
+    ))
+    .bind(prefix)
+    .bind(format!("{prefix}{}", char::MAX))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
 /// The id of the user called `username`, if any.
 pub async fn id_of(pool: &Pool, username: &str) -> Result<Option<i64>, AppError> {
     if !crate::base::db::storable(username) {

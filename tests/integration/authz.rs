@@ -11,8 +11,8 @@ use helpdesk::{
     dashboard::api::LoadDashboard,
     lists::api::{CreateListEntry, DeleteListEntry, ListEntries, RenameListEntry},
     tickets::api::{
-        AddComment, CreateTicket, GetTicket, ListTickets, MyTicketCounts, SetTicketDepartment,
-        SetTicketStatus, TicketChoices, TicketHistory,
+        AddComment, CreateTicket, GetTicket, ListTickets, MyTicketCounts, SetTicketAssignee,
+        SetTicketDepartment, SetTicketStatus, SuggestAssignees, TicketChoices, TicketHistory,
     },
     users::{
         api::{
@@ -145,6 +145,16 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
                 ("service_request_no", no.clone()),
                 ("department_id", fx.dept.clone()),
             ],
+        ),
+        (
+            SetTicketAssignee::PATH,
+            Rule::Staff,
+            vec![("service_request_no", no.clone()), ("assignee", s("me"))],
+        ),
+        (
+            SuggestAssignees::PATH,
+            Rule::Staff,
+            vec![("prefix", s("a"))],
         ),
         (ListEntries::PATH, Rule::AdminOnly, vec![departments()]),
         (

@@ -216,7 +216,7 @@ async fn the_commands_work_on_postgres_or_say_what_to_run_instead() {
     let out = run(&["migrate"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("Database is up to date: 2 migrations"),
+        text(&out).contains("Database is up to date: 3 migrations"),
         "{}",
         text(&out)
     );

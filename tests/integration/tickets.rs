@@ -4,8 +4,8 @@
 use crate::common;
 use helpdesk::lists::{NamedList, api::CreateListEntry};
 use helpdesk::tickets::api::{
-    AddComment, CreateTicket, GetTicket, ListTickets, SetTicketDepartment, SetTicketStatus,
-    TicketChoices, TicketHistory,
+    AddComment, CreateTicket, GetTicket, ListTickets, SetTicketAssignee, SetTicketDepartment,
+    SetTicketStatus, SuggestAssignees, TicketChoices, TicketHistory,
 };
 use helpdesk::tickets::model::{CommentForm, NewTicketForm};
 use helpdesk::users::api::SuggestUsers;
@@ -1045,4 +1045,109 @@ async fn the_dashboard_is_kept_yet_follows_each_change_at_once() {
     // A user is refused, kept board or not.
     let reply = w.app.call(&w.ann, LoadDashboard {}).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
+}
+
+/// Assignment: staff take a ticket or hand it to an active agent or admin, never to anyone
+/// else; each change is one history row; the lists filter by it (me, nobody, someone, a
+/// deactivated agent); the requester sees who handles their ticket.
+#[tokio::test]
+async fn tickets_are_assigned_to_active_staff_and_listed_by_assignee() {
+    let w = world().await;
+    let aga = w.app.signed_in("aga", &[Role::Agent]).await;
+    w.app.signed_in("max", &[Role::Agent]).await;
+    let printer = file(&w, &w.ann, "Printer jam", &w.it).await;
+    let vpn = file(&w, &w.bob, "VPN down", &w.hr).await;
+    let assign = |client: &Client, number: &str, to: &str| {
+        let (client, number, to) = (client.clone(), number.to_string(), to.to_string());
+        let app = &w.app;
+        async move {
+            app.call_form::<SetTicketAssignee>(
+                &client,
+                &[("service_request_no", &number), ("assignee", &to)],
+            )
+            .await
+        }
+    };
+    let events = || async {
+        sqlx::query_as::<_, (String, Option<String>, Option<String>)>(
+            "SELECT kind, from_value, to_value FROM ticket_events
+              WHERE kind = 'assignee' ORDER BY id",
+        )
+        .fetch_all(&w.app.pool)
+        .await
+        .unwrap()
+    };
+
+    // Refused, and nothing stored: a requester, a plain user, nobody by that name.
+    assert_eq!(
+        assign(&w.ann, &printer, "me").await.status,
+        StatusCode::FORBIDDEN
+    );
+    for who in ["bob", "nobody-here"] {
+        let reply = assign(&aga, &printer, who).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{who}");
+        assert!(
+            reply.body.contains("active agent or admin"),
+            "{}",
+            reply.body
+        );
+    }
+    assert!(events().await.is_empty());
+
+    // "Assign to me", then to a colleague; the same again changes nothing.
+    assert_eq!(assign(&aga, &printer, "me").await.status, StatusCode::OK);
+    assert_eq!(assign(&w.admin, &vpn, "max").await.status, StatusCode::OK);
+    assert_eq!(assign(&w.admin, &vpn, "max").await.status, StatusCode::OK);
+    assert_eq!(
+        events().await,
+        [
+            ("assignee".to_string(), None, Some("aga".to_string())),
+            ("assignee".to_string(), None, Some("max".to_string())),
+        ]
+    );
+    // The requester sees who handles it.
+    let reply = w
+        .app
+        .call_form::<GetTicket>(&w.ann, &[("service_request_no", &printer)])
+        .await;
+    assert_eq!(json(&reply)["assignee"], "aga");
+
+    let by = |assignee: &str| {
+        let mut f = no_filter();
+        f["assignee"] = json!(assignee);
+        f
+    };
+    assert_eq!(list(&w, &aga, by("me")).await, ["Printer jam"]);
+    assert_eq!(list(&w, &aga, by("max")).await, ["VPN down"]);
+    assert!(list(&w, &aga, by("none")).await.is_empty());
+    // A requester's list ignores the assignee filter: still their own tickets.
+    assert_eq!(list(&w, &w.ann, by("max")).await, ["Printer jam"]);
+
+    // Deactivated, max keeps his ticket, and it is findable as such; then it is handed on.
+    w.app.deactivate(&w.admin, "max").await;
+    assert_eq!(list(&w, &aga, by("inactive")).await, ["VPN down"]);
+    let reply = assign(&aga, &vpn, "max").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "max has it already: nothing changes"
+    );
+    assert_eq!(
+        assign(&aga, &printer, "max").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(assign(&aga, &vpn, "").await.status, StatusCode::OK);
+    assert_eq!(list(&w, &aga, by("none")).await, ["VPN down"]);
+    assert!(list(&w, &aga, by("inactive")).await.is_empty());
+    assert_eq!(
+        events().await.last().unwrap(),
+        &("assignee".to_string(), Some("max".to_string()), None)
+    );
+
+    // The picker suggests active staff only.
+    let reply = w
+        .app
+        .call_form::<SuggestAssignees>(&aga, &[("prefix", "")])
+        .await;
+    assert_eq!(json(&reply), json!(["aga", "boss"]));
 }

@@ -1,7 +1,7 @@
 //! How many tickets a filter picks in each status.
 
 use super::fulltext::{search, search_query};
-use super::sql::push_days;
+use super::sql::{push_assigned, push_days};
 use crate::base::db::{Pool, Sql};
 use crate::error::AppError;
 use crate::tickets::model::{TicketFilter, TicketStatus};
@@ -47,11 +47,16 @@ pub(super) fn counts_query<'a>(start: &str, f: &'a TicketFilter) -> Sql<'a> {
 pub(super) fn push_counts<'a>(q: &mut Sql<'a>, f: &'a TicketFilter) {
     // `t` a requester's tickets or a span of days, `k` the counters: both have the filter
     // columns. The counters know no dates.
-    let a = if f.requested_by.is_some() || f.started.is_set() || f.finished.is_set() {
+    let a = if f.requested_by.is_some()
+        || f.assigned.is_some()
+        || f.started.is_set()
+        || f.finished.is_set()
+    {
         q.push("SELECT t.status AS s, COUNT(*) AS n FROM tickets t WHERE 1 = 1");
         if let Some(user) = f.requested_by {
             q.push(" AND t.requested_by = ").push_bind(user);
         }
+        push_assigned(q, "t", f.assigned);
         push_days(q, "t.date_started", f.started);
         push_days(q, "t.date_finished", f.finished);
         "t"

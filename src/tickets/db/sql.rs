@@ -4,7 +4,7 @@
 use super::from_json;
 use crate::base::db::{Backend, Sql};
 use crate::error::AppError;
-use crate::tickets::model::{DayRange, TicketFilter, TicketSummary};
+use crate::tickets::model::{Assigned, DayRange, TicketFilter, TicketSummary};
 use sqlx::Any;
 
 /// Appends the filter's conditions on `t` (all but the statuses when `with_status` is
@@ -19,6 +19,7 @@ pub(super) fn push_filter<'a>(q: &mut Sql<'a>, f: &'a TicketFilter, with_status:
     if let Some(kind) = f.request_type_id {
         q.push(" AND t.request_type_id = ").push_bind(kind);
     }
+    push_assigned(q, "t", f.assigned);
     push_days(q, "t.date_started", f.started);
     // Lists read in started order, never sorting a finished range (an open-ended one is
     // most tickets): a ticket finishes after it starts, so the range's end bounds the start
@@ -31,6 +32,24 @@ pub(super) fn push_filter<'a>(q: &mut Sql<'a>, f: &'a TicketFilter, with_status:
         q.push(" AND t.status IN (")
             .push_binds(f.statuses.iter().map(|s| s.as_str()), ", ")
             .push(")");
+    }
+}
+
+/// The tickets of `assigned`, on the tickets of alias `t` (one of ours).
+pub(super) fn push_assigned(q: &mut Sql<'_>, t: &str, assigned: Option<Assigned>) {
+    match assigned {
+        None => {}
+        Some(Assigned::To(user)) => {
+            q.push(format!(" AND {t}.assignee_id = ")).push_bind(user);
+        }
+        Some(Assigned::Nobody) => {
+            q.push(format!(" AND {t}.assignee_id IS NULL"));
+        }
+        Some(Assigned::Inactive) => {
+            q.push(format!(
+                " AND {t}.assignee_id IN (SELECT id FROM users WHERE status = 'inactive')"
+            ));
+        }
     }
 }
 
@@ -50,7 +69,8 @@ pub(super) fn push_days(q: &mut Sql<'_>, column: &str, range: DayRange) {
 pub(super) fn summary_row(b: Backend, snippet: &str) -> String {
     format!(
         "{}(t.id, t.service_request_no, t.subject, rt.name, d.name, u.username,
-            t.status, t.date_started, t.date_finished, t.comment_count, {snippet})",
+            t.status, t.date_started, t.date_finished, t.comment_count, {snippet},
+            (SELECT a.username FROM users a WHERE a.id = t.assignee_id))",
         b.json_array()
     )
 }

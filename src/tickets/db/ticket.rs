@@ -23,7 +23,8 @@ pub async fn detail(pool: &Pool, ticket_id: i64) -> Result<TicketDetail, AppErro
         "SELECT t.id, t.service_request_no, t.subject, rt.name AS request_type,
                 t.department_id, d.name AS department, t.requested_by,
                 u.username AS requester, u.avatar_url AS requester_avatar, t.status,
-                t.date_started, t.date_finished
+                t.date_started, t.date_finished,
+                (SELECT a.username FROM users a WHERE a.id = t.assignee_id) AS assignee
            FROM tickets t
            JOIN request_types rt ON rt.id = t.request_type_id
            JOIN departments d ON d.id = t.department_id

@@ -2,6 +2,7 @@
 //! in the same transaction.
 
 use super::fulltext::add_terms;
+use crate::auth::db::STAFF_ROLES;
 use crate::base::db::{Backend, Conn, Pool, begin_write};
 use crate::tickets::model::{
     Comment, CommentText, DeviceNo, EventKind, Subject, TicketStatus, service_request_no,
@@ -395,4 +396,69 @@ pub async fn set_department(
     record(&mut tx, &change).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Hands a ticket to `assignee` (None: to nobody) and records the change with both
+/// usernames. The new assignee must be an active agent or admin, checked in the same
+/// transaction as the change (a field error otherwise, and nothing changes). Giving it to
+/// whoever has it already (even one since deactivated) changes and records nothing; the
+/// answer says whether it changed.
+pub async fn set_assignee(
+    pool: &Pool,
+    ticket_id: i64,
+    assignee: Option<i64>,
+    by: i64,
+    now_ms: i64,
+) -> Result<bool, AppError> {
+    let mut tx = begin_write(pool).await?;
+    let (from_id, from): (Option<i64>, Option<String>) = sqlx::query_as(
+        "SELECT t.assignee_id, (SELECT a.username FROM users a WHERE a.id = t.assignee_id)
+           FROM tickets t WHERE t.id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if from_id == assignee {
+        return Ok(false);
+    }
+    let to: Option<String> = match assignee {
+        None => None,
+        Some(id) => {
+            let staff: Option<String> = sqlx::query_scalar(&format!(
+                "SELECT u.username FROM users u
+                  WHERE u.id = $1 AND u.status = 'active'
+                    AND EXISTS (SELECT 1 FROM user_roles r
+                                 WHERE r.user_id = u.id AND r.role IN {STAFF_ROLES})"
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match staff {
+                Some(name) => Some(name),
+                None => {
+                    return Err(AppError::invalid(
+                        "assignee",
+                        "Choose an active agent or admin.",
+                    ));
+                }
+            }
+        }
+    };
+    sqlx::query("UPDATE tickets SET assignee_id = $1 WHERE id = $2")
+        .bind(assignee)
+        .bind(ticket_id)
+        .execute(&mut *tx)
+        .await?;
+    let change = Event {
+        ticket_id,
+        by,
+        kind: EventKind::Assignee,
+        from: from.as_deref(),
+        to: to.as_deref(),
+        comment_id: None,
+        at: now_ms,
+    };
+    record(&mut tx, &change).await?;
+    tx.commit().await?;
+    Ok(true)
 }

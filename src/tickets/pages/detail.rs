@@ -225,6 +225,12 @@ fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
                             e.from_value.clone().unwrap_or_default(),
                             e.to_value.clone().unwrap_or_default()
                         ),
+                        EventKind::Assignee => match (&e.from_value, &e.to_value) {
+                            (_, Some(to)) if *to == e.actor => "took the ticket".to_string(),
+                            (_, Some(to)) => format!("assigned the ticket to {to}"),
+                            (Some(from), None) => format!("unassigned {from}"),
+                            (None, None) => "unassigned the ticket".to_string(),
+                        },
                         EventKind::Created => "opened the ticket".to_string(),
                         EventKind::Comment => "added a comment".to_string(),
                     };
