@@ -359,3 +359,41 @@ test("an agent, made on the user form, works anyone's ticket and sees no admin p
   expect(errors).toEqual([]);
   await context.close();
 });
+
+test('an agent takes a ticket and the requester sees it live; the list filters by assignee', async ({ browser }) => {
+  const tina = await signedIn(browser, TINA.username, TINA.password);
+  await tina.page.goto('/tickets');
+  await row(tina.page, 'Desk drawer').getByRole('link').first().click();
+  await waitForHydration(tina.page);
+  const details = tina.page.locator('.details');
+  await expect(details).toContainText('Nobody yet');
+
+  const aga = await signedIn(browser, 'aga', 'aga-password-1');
+  const errors = watchErrors(aga.page);
+  await aga.page.goto(new URL(tina.page.url()).pathname);
+  await waitForHydration(aga.page);
+  // A name that is not active staff is refused, next to the field.
+  await aga.page.getByLabel('Assignee').fill('tina');
+  await aga.page.getByRole('button', { name: 'Assign', exact: true }).click();
+  await expect(aga.page.locator('#triage-assignee-error')).toHaveText('Choose an active agent or admin.');
+  await aga.page.getByRole('button', { name: 'Assign to me' }).click();
+  await expect(aga.page.getByRole('status').filter({ hasText: 'Assignee updated.' })).toBeVisible();
+  await expect(aga.page.locator('.thread')).toContainText('took the ticket');
+
+  // Tina's open page follows without a reload.
+  await expect(details).toContainText('aga');
+  await tina.context.close();
+
+  // "Assigned to me" on the list, in the URL.
+  await aga.page.goto('/tickets');
+  await waitForHydration(aga.page);
+  await aga.page.getByLabel('Assignee', { exact: true }).selectOption({ label: 'Assigned to me' });
+  await expect(aga.page).toHaveURL(/assignee=me/);
+  await expect(row(aga.page, 'Desk drawer')).toBeVisible();
+  await expect(row(aga.page, 'Broken chair in room 12')).toHaveCount(0);
+  await aga.page.getByLabel('Assignee', { exact: true }).selectOption({ label: 'Unassigned' });
+  await expect(aga.page).toHaveURL(/assignee=none/);
+  await expect(row(aga.page, 'Desk drawer')).toHaveCount(0);
+  expect(errors).toEqual([]);
+  await aga.context.close();
+});

@@ -4,10 +4,12 @@
 use super::{
     super::{
         api::{
-            AddComment, SetTicketDepartment, SetTicketStatus, get_ticket, ticket_choices,
-            ticket_history,
+            AddComment, SetTicketAssignee, SetTicketDepartment, SetTicketStatus, get_ticket,
+            suggest_assignees, ticket_choices, ticket_history,
         },
-        model::{EventKind, HistoryEntry, TicketDetail, TicketOptions, TicketStatus},
+        model::{
+            ASSIGNED_TO_ME, EventKind, HistoryEntry, TicketDetail, TicketOptions, TicketStatus,
+        },
     },
     StatusBadge,
 };
@@ -31,6 +33,7 @@ pub fn TicketPage() -> impl IntoView {
     let comment = ServerAction::<AddComment>::new();
     let set_status = ServerAction::<SetTicketStatus>::new();
     let set_department = ServerAction::<SetTicketDepartment>::new();
+    let set_assignee = ServerAction::<SetTicketAssignee>::new();
     // Someone else's change to this ticket arrives live and refetches it.
     let changed = use_live().ticket(number);
     let data = TicketData {
@@ -40,6 +43,7 @@ pub fn TicketPage() -> impl IntoView {
                     number(),
                     set_status.version().get(),
                     set_department.version().get(),
+                    set_assignee.version().get(),
                     changed.get(),
                 )
             },
@@ -53,6 +57,7 @@ pub fn TicketPage() -> impl IntoView {
                     comment.version().get(),
                     set_status.version().get(),
                     set_department.version().get(),
+                    set_assignee.version().get(),
                     changed.get(),
                 )
             },
@@ -62,6 +67,7 @@ pub fn TicketPage() -> impl IntoView {
         comment,
         set_status,
         set_department,
+        set_assignee,
     };
     view! {
         <Guard>
@@ -80,6 +86,7 @@ struct TicketData {
     comment: ServerAction<AddComment>,
     set_status: ServerAction<SetTicketStatus>,
     set_department: ServerAction<SetTicketDepartment>,
+    set_assignee: ServerAction<SetTicketAssignee>,
 }
 
 #[component]
@@ -150,6 +157,8 @@ fn TicketBody(t: TicketDetail, staff: bool, data: TicketData) -> impl IntoView {
                             <dd>{t.department.clone()}</dd>
                             <dt>"Status"</dt>
                             <dd><StatusBadge status=t.status/></dd>
+                            <dt>"Assigned to"</dt>
+                            <dd>{t.assignee.clone().unwrap_or_else(|| "Nobody yet".into())}</dd>
                         </dl>
                     </section>
                     <section class="card" aria-labelledby="timeline-heading">
@@ -278,18 +287,24 @@ fn Triage(t: TicketDetail, data: TicketData) -> impl IntoView {
         choices,
         set_status,
         set_department,
+        set_assignee,
         ..
     } = data;
     let status_error = action_error(set_status);
     let department_error = action_error(set_department);
-    let note =
-        Signal::derive(
-            move || match (set_status.value().get(), set_department.value().get()) {
-                (Some(Ok(())), _) => Some("Status updated.".to_string()),
-                (_, Some(Ok(()))) => Some("Department updated.".to_string()),
-                _ => None,
-            },
-        );
+    let assignee_error = action_error(set_assignee);
+    let note = Signal::derive(move || {
+        match (
+            set_status.value().get(),
+            set_department.value().get(),
+            set_assignee.value().get(),
+        ) {
+            (Some(Ok(())), ..) => Some("Status updated.".to_string()),
+            (_, Some(Ok(())), _) => Some("Department updated.".to_string()),
+            (.., Some(Ok(()))) => Some("Assignee updated.".to_string()),
+            _ => None,
+        }
+    });
     let statuses: Vec<(String, String)> = TicketStatus::ALL
         .iter()
         .map(|s| (s.as_str().to_string(), s.label().to_string()))
@@ -300,6 +315,7 @@ fn Triage(t: TicketDetail, data: TicketData) -> impl IntoView {
         <section class="card triage" aria-labelledby="triage-heading">
             <h2 id="triage-heading">"Triage"</h2>
             <SuccessNote message=note/>
+            <Assign t=t.clone() action=set_assignee error=assignee_error/>
             <ActionForm action=set_status>
                 <FormAlert error=status_error/>
                 <input type="hidden" name="service_request_no" value=t.service_request_no.clone()/>
@@ -330,5 +346,71 @@ fn Triage(t: TicketDetail, data: TicketData) -> impl IntoView {
                 }}
             </Transition>
         </section>
+    }
+}
+
+/// Who handles the ticket: "Assign to me" in one click, any active agent or admin by name
+/// (suggested as one types, from the server: never the whole staff list in the page), and
+/// "Unassign". Plain forms: they work without JavaScript too.
+#[component]
+fn Assign(
+    t: TicketDetail,
+    action: ServerAction<SetTicketAssignee>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let number = t.service_request_no.clone();
+    let (number_mine, number_named, number_none) = (number.clone(), number.clone(), number);
+    let typed = RwSignal::new(String::new());
+    let suggestions = Resource::new(
+        move || typed.get(),
+        |prefix| async move {
+            if prefix.trim().is_empty() {
+                Ok(Vec::new())
+            } else {
+                suggest_assignees(prefix).await
+            }
+        },
+    );
+    let assigned = t.assignee.is_some();
+    view! {
+        <div class="assign">
+            <FormAlert error/>
+            <ActionForm action>
+                <input type="hidden" name="service_request_no" value=number_mine/>
+                <input type="hidden" name="assignee" value=ASSIGNED_TO_ME/>
+                <button type="submit" class="btn btn-primary">"Assign to me"</button>
+            </ActionForm>
+            <ActionForm action>
+                <input type="hidden" name="service_request_no" value=number_named/>
+                <div class="field">
+                    <label for="triage-assignee">"Assignee"</label>
+                    <input id="triage-assignee" name="assignee" list="assignee-suggestions"
+                        autocomplete="off" maxlength="32" placeholder="An agent's username"
+                        aria-describedby="triage-assignee-error"
+                        aria-invalid=move || error.get().and_then(|e| e.for_field("assignee")).is_some().then_some("true")
+                        on:input=move |ev| typed.set(event_target_value(&ev))/>
+                    <datalist id="assignee-suggestions">
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                suggestions.await.unwrap_or_default().into_iter()
+                                    .map(|name| view! { <option value=name/> })
+                                    .collect_view()
+                            })}
+                        </Transition>
+                    </datalist>
+                    <p class="field-error" id="triage-assignee-error">
+                        {move || error.get().and_then(|e| e.for_field("assignee"))}
+                    </p>
+                </div>
+                <button type="submit" class="btn">"Assign"</button>
+            </ActionForm>
+            {assigned.then(|| view! {
+                <ActionForm action>
+                    <input type="hidden" name="service_request_no" value=number_none.clone()/>
+                    <input type="hidden" name="assignee" value=""/>
+                    <button type="submit" class="btn btn-quiet">"Unassign"</button>
+                </ActionForm>
+            })}
+        </div>
     }
 }

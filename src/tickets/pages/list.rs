@@ -6,8 +6,9 @@ use super::{
     super::{
         api::{list_tickets, ticket_choices},
         model::{
-            MARK_END, MARK_START, PageAt, SEARCH_LIMIT, TicketFilter, TicketOptions, TicketPage,
-            TicketQuery, TicketStatus, TicketSummary,
+            ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, MARK_END, MARK_START, PageAt, SEARCH_LIMIT,
+            TicketFilter, TicketOptions, TicketPage, TicketQuery, TicketStatus, TicketSummary,
+            UNASSIGNED,
         },
     },
     StatusBadge,
@@ -159,6 +160,7 @@ fn FilterBar(choices: TicketOptions, staff: bool) -> impl IntoView {
                 list=choices.request_types chosen=f.request_type_id
                 read=|f| f.request_type_id write=|f, v| f.request_type_id = v/>
             {staff.then(|| view! { <RequesterFilter initial=f.requester.clone()/> })}
+            {staff.then(|| view! { <AssigneeFilter chosen=f.assignee.clone()/> })}
             <SortFilter oldest_first=f.oldest_first/>
             <div class="filter-actions">
                 // Without JavaScript the filters apply on submit; with it they apply as they change.
@@ -312,6 +314,44 @@ fn ChoiceFilter(
                 <option value="" selected=chosen.is_none()>{all}</option>
                 {list.into_iter().map(|c| view! {
                     <option value=c.id.to_string() selected=chosen == Some(c.id)>{c.name}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// Staff's assignee filter: anyone, oneself, nobody, the deactivated agents; a colleague's
+/// name when the URL (a click on their name in the list) asks for it.
+#[component]
+fn AssigneeFilter(chosen: Option<String>) -> impl IntoView {
+    let query = use_list_query();
+    let mut options = vec![
+        (String::new(), "Anyone".to_string()),
+        (ASSIGNED_TO_ME.to_string(), "Assigned to me".to_string()),
+        (UNASSIGNED.to_string(), "Unassigned".to_string()),
+        (
+            ASSIGNED_TO_INACTIVE.to_string(),
+            "Assigned to an inactive agent".to_string(),
+        ),
+    ];
+    if let Some(name) = chosen
+        .as_ref()
+        .filter(|c| !options.iter().any(|(v, _)| v == *c))
+    {
+        options.push((name.clone(), format!("Assigned to {name}")));
+    }
+    view! {
+        <div class="field">
+            <label for="filter-assignee">"Assignee"</label>
+            <select id="filter-assignee" name="assignee"
+                prop:value=move || query.current.with(|q| q.filter.assignee.clone().unwrap_or_default())
+                on:change=move |ev| {
+                    let chosen = Some(event_target_value(&ev)).filter(|v| !v.is_empty());
+                    query.change(move |f| f.assignee = chosen, false);
+                }>
+                {options.into_iter().map(|(value, label)| {
+                    let selected = chosen.as_deref().unwrap_or_default() == value;
+                    view! { <option value=value selected=selected>{label}</option> }
                 }).collect_view()}
             </select>
         </div>
@@ -524,6 +564,7 @@ fn TicketTable(tickets: Vec<TicketSummary>, staff: bool) -> impl IntoView {
     ]
     .into_iter()
     .chain(staff.then(|| col("Requested by")))
+    .chain(staff.then(|| col("Assignee")))
     .chain([
         col("Status"),
         col("Started"),
@@ -548,6 +589,15 @@ fn TicketTable(tickets: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                             <td data-label="Type">{t.request_type}</td>
                             <td data-label="Department">{t.department}</td>
                             {staff.then(|| view! { <td data-label="Requested by">{t.requester}</td> })}
+                            {staff.then(|| view! {
+                                <td data-label="Assignee">{match t.assignee {
+                                    // Their name links to everything they hold.
+                                    Some(name) => view! {
+                                        <a href=format!("/tickets?assignee={name}")>{name.clone()}</a>
+                                    }.into_any(),
+                                    None => view! { <span class="muted">"Unassigned"</span> }.into_any(),
+                                }}</td>
+                            })}
                             <td class="cell-status" data-label="Status"><StatusBadge status=t.status/></td>
                             <td class="nowrap" data-label="Started"><Time ms=t.date_started date_only=true/></td>
                             <td class="nowrap" data-label="Finished">{match t.date_finished {
