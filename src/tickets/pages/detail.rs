@@ -361,16 +361,18 @@ fn Assign(
     let number = t.service_request_no.clone();
     let (number_mine, number_named, number_none) = (number.clone(), number.clone(), number);
     let typed = RwSignal::new(String::new());
-    let suggestions = Resource::new(
-        move || typed.get(),
-        |prefix| async move {
+    // In the browser only: without JavaScript one types the name, and the page carries no
+    // empty suggestion list.
+    let suggestions = LocalResource::new(move || {
+        let prefix = typed.get();
+        async move {
             if prefix.trim().is_empty() {
                 Ok(Vec::new())
             } else {
                 suggest_assignees(prefix).await
             }
-        },
-    );
+        }
+    });
     let assigned = t.assignee.is_some();
     view! {
         <div class="assign">
