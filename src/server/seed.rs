@@ -296,8 +296,8 @@ impl Batch {
 use Col::{Int, Text};
 const TICKETS: Target = (
     "tickets (id, service_request_no, requested_by, request_type_id, department_id, subject,
-              status, date_started, date_finished)",
-    &[Int, Text, Int, Int, Int, Text, Text, Int, Int],
+              status, date_started, date_finished, assignee_id)",
+    &[Int, Text, Int, Int, Int, Text, Text, Int, Int, Int],
 );
 const COMMENTS: Target = (
     "ticket_comments (id, ticket_id, user_id, comment_text, device_no, created_at)",
@@ -339,8 +339,8 @@ async fn lists(pool: &Pool, now: i64) -> Result<(Vec<(i64, String)>, Vec<i64>), 
     Ok((departments, types))
 }
 
-/// `count` new users (1 in 100 an admin, at least one), with names not yet taken. Returns the
-/// new admins' names and one ordinary user's name.
+/// `count` new users (1 in 100 an admin, at least one; 1 in 20 an agent), with names not yet
+/// taken. Returns the new admins' names and one ordinary user's name.
 async fn users(
     pool: &Pool,
     rng: &mut Rng,
@@ -361,6 +361,7 @@ async fn users(
         .fetch_one(&mut *tx)
         .await?;
     let admins_wanted = (plan.users / 100).max(1);
+    let agents_wanted = plan.users / 20;
     let (mut admins, mut sample) = (Vec::new(), None);
     let (mut rows, mut roles) = (Batch(Vec::new()), Batch(Vec::new()));
     let mut made = 0;
@@ -396,6 +397,8 @@ async fn users(
         if made < admins_wanted {
             roles.push(serde_json::json!([next_id, "admin"]));
             admins.push(name);
+        } else if made < admins_wanted + agents_wanted {
+            roles.push(serde_json::json!([next_id, "agent"]));
         } else if sample.is_none() {
             sample = Some(name);
         }
@@ -445,10 +448,12 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
         sqlx::query_scalar("SELECT id FROM users WHERE status = 'active' ORDER BY id")
             .fetch_all(pool)
             .await?;
-    let staff: Vec<i64> = sqlx::query_scalar(
-        "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'admin'
-          WHERE u.status = 'active' ORDER BY u.id",
-    )
+    // Agents and admins work the tickets (the agents most of them).
+    let staff: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT u.id, u.username FROM users u JOIN user_roles r ON r.user_id = u.id
+          WHERE r.role IN {} AND u.status = 'active' ORDER BY u.id",
+        crate::auth::db::STAFF_ROLES
+    ))
     .fetch_all(pool)
     .await?;
 
@@ -522,7 +527,8 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
             };
             // A few people file most tickets.
             let requester = people[(rng.f64().powi(2) * people.len() as f64) as usize];
-            let admin = staff[rng.usize(..staff.len())];
+            let (admin, handler) = &staff[rng.usize(..staff.len())];
+            let admin = *admin;
             let thing = weighted(&mut rng, &THINGS);
             let mut department = &departments[rng.usize(..departments.len())];
             // Old tickets are mostly done; recent ones still open.
@@ -542,6 +548,12 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
                 (None, false) => "pending",
             };
             let end = finished.unwrap_or(now);
+            // Whoever works a ticket took it when they started on it; two in three pending
+            // ones are taken already too.
+            let assigned_at = match status {
+                "pending" => (rng.u32(..3) < 2).then(|| (start + 60_000).min(now)),
+                _ => Some(ongoing_at),
+            };
 
             let comment_count = 1 + rng.u64(0..=2 * extra);
             let mut times: Vec<i64> = (1..comment_count)
@@ -563,6 +575,11 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
             events.push(serde_json::json!([
                 ticket_id, requester, "created", null, "pending", comment_id, start
             ]));
+            if let Some(at) = assigned_at {
+                events.push(serde_json::json!([
+                    ticket_id, admin, "assignee", null, handler, null, at
+                ]));
+            }
             if status != "pending" {
                 events.push(serde_json::json!([
                     ticket_id, admin, "status", "pending", "ongoing", null, ongoing_at
@@ -618,7 +635,8 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
                 subject,
                 status,
                 start,
-                finished
+                finished,
+                assigned_at.map(|_| admin)
             ]));
             texts.push(subject);
         }

@@ -74,13 +74,21 @@ pub async fn ticket_choices() -> Result<TicketOptions, AppError> {
     })
 }
 
-/// How many of the caller's own tickets are in each status (their summary on Home).
+/// The caller's tickets in each status, for Home: for staff, their queue (the tickets
+/// assigned to them); for anyone else, the tickets they filed.
 #[server(endpoint = "my_ticket_counts")]
 pub async fn my_ticket_counts() -> Result<Vec<(TicketStatus, i64)>, AppError> {
     let user = require_user().await?;
-    let mine = TicketFilter {
-        requested_by: Some(user.id),
-        ..TicketFilter::default()
+    let mine = if user.is_staff {
+        TicketFilter {
+            assigned: Some(Assigned::To(user.id)),
+            ..TicketFilter::default()
+        }
+    } else {
+        TicketFilter {
+            requested_by: Some(user.id),
+            ..TicketFilter::default()
+        }
     };
     db::status_counts(&pool()?, &mine).await
 }

@@ -4,8 +4,8 @@
 use crate::common;
 use helpdesk::lists::{NamedList, api::CreateListEntry};
 use helpdesk::tickets::api::{
-    AddComment, CreateTicket, GetTicket, ListTickets, SetTicketAssignee, SetTicketDepartment,
-    SetTicketStatus, SuggestAssignees, TicketChoices, TicketHistory,
+    AddComment, CreateTicket, GetTicket, ListTickets, MyTicketCounts, SetTicketAssignee,
+    SetTicketDepartment, SetTicketStatus, SuggestAssignees, TicketChoices, TicketHistory,
 };
 use helpdesk::tickets::model::{CommentForm, NewTicketForm};
 use helpdesk::users::api::SuggestUsers;
@@ -1104,6 +1104,19 @@ async fn tickets_are_assigned_to_active_staff_and_listed_by_assignee() {
             ("assignee".to_string(), None, Some("aga".to_string())),
             ("assignee".to_string(), None, Some("max".to_string())),
         ]
+    );
+    // Home: an agent's queue is what is assigned to them; a requester's, what they filed.
+    let home = |client: &Client| {
+        let (client, app) = (client.clone(), &w.app);
+        async move { json(&app.call_form::<MyTicketCounts>(&client, &[]).await) }
+    };
+    assert_eq!(
+        home(&aga).await,
+        json!([["pending", 1], ["ongoing", 0], ["completed", 0]])
+    );
+    assert_eq!(
+        home(&w.bob).await,
+        json!([["pending", 1], ["ongoing", 0], ["completed", 0]])
     );
     // The requester sees who handles it.
     let reply = w

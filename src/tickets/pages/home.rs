@@ -38,7 +38,7 @@ fn Home(mine: Resource<Result<Vec<(TicketStatus, i64)>, AppError>>) -> impl Into
                             <a class="btn btn-primary" href="/tickets/new">"New ticket"</a>
                             <a class="btn" href="/tickets">{if user.is_staff { "All tickets" } else { "My tickets" }}</a>
                         </p>
-                        {(!user.is_staff).then(|| view! { <MySummary mine/> })}
+                        <MySummary mine staff=user.is_staff/>
                         {user.is_admin.then(|| view! {
                             <section class="tiles" aria-labelledby="admin-heading">
                                 <h2 id="admin-heading">"Administration"</h2>
@@ -69,17 +69,26 @@ fn Home(mine: Resource<Result<Vec<(TicketStatus, i64)>, AppError>>) -> impl Into
     }
 }
 
-/// A user's own tickets by status, each linking to them.
+/// A user's own tickets by status, or staff's queue (the tickets assigned to them), each
+/// count linking to its list.
 #[component]
-fn MySummary(mine: Resource<Result<Vec<(TicketStatus, i64)>, AppError>>) -> impl IntoView {
+fn MySummary(
+    mine: Resource<Result<Vec<(TicketStatus, i64)>, AppError>>,
+    staff: bool,
+) -> impl IntoView {
+    let (label, list) = if staff {
+        ("My queue by status", "/tickets?assignee=me&status=")
+    } else {
+        ("My tickets by status", "/tickets?status=")
+    };
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 mine.await.ok().map(|counts| view! {
-                    <ul class="stat-tiles" aria-label="My tickets by status">
+                    <ul class="stat-tiles" aria-label=label>
                         {counts.into_iter().map(|(status, n)| view! {
                             <li class="card stat-tile">
-                                <a href=format!("/tickets?status={}", status.as_str())>
+                                <a href=format!("{list}{}", status.as_str())>
                                     <span class="stat-value">{thousands(n)}</span>
                                     <span class="stat-label">{status.label()}</span>
                                 </a>
