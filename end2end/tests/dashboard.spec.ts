@@ -38,11 +38,28 @@ test('the dashboard draws its charts and a bar opens the matching tickets', asyn
   await file('Dashboard four');
   await expect(tile.locator('.stat-value')).toHaveText(String(before + 1));
 
+  // Unassigned open tickets, and open tickets per assignee: taking one moves it from the
+  // tile to the admin's bar, live.
+  const unassigned = page.getByRole('link', { name: /Unassigned/ });
+  const open = Number(await unassigned.locator('.stat-value').textContent());
+  const one: string = await file('Dashboard five');
+  await expect(unassigned.locator('.stat-value')).toHaveText(String(open + 1));
+  await api(page, 'set_ticket_assignee', { service_request_no: one, assignee: 'me' });
+  await expect(unassigned.locator('.stat-value')).toHaveText(String(open));
+  const assignees = page.locator('section', { hasText: 'Open tickets by assignee' });
+  await expect(assignees.getByRole('link', { name: /^admin\s*1 open$/ })).toBeAttached();
+  await unassigned.click();
+  await expect(page).toHaveURL(/\/tickets\?status=pending&status=ongoing&assignee=none$/);
+  await expect(page.getByRole('region', { name: 'Ticket list' }).locator('tbody tr').filter({ hasText: 'Dashboard five' })).toHaveCount(0);
+  await page.goto('/dashboard');
+  await waitForHydration(page);
+  await file('Dashboard six');
+
   // A bar opens the list filtered to exactly its tickets.
-  await departments.getByRole('link', { name: /^Dashboard Desk\s*3 open$/ }).click();
+  await departments.getByRole('link', { name: /^Dashboard Desk\s*5 open$/ }).click();
   await expect(page).toHaveURL(/\/tickets\?status=pending&status=ongoing&department=\d+$/);
   const rows = page.getByRole('region', { name: 'Ticket list' }).locator('tbody tr');
-  await expect(rows).toHaveCount(3);
+  await expect(rows).toHaveCount(5);
   await expect(rows.filter({ hasText: 'Dashboard three' })).toHaveCount(0);
   expect(errors).toEqual([]);
   await context.close();

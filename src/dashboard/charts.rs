@@ -5,7 +5,7 @@
 use super::model::{Bar, Dashboard, FINISH_WINDOW_DAYS, FinishTimes, Week, duration_text};
 use crate::{
     text::thousands,
-    tickets::model::{DayRange, TicketFilter, TicketQuery, TicketStatus},
+    tickets::model::{DayRange, TicketFilter, TicketQuery, TicketStatus, UNASSIGNED},
     time::Day,
 };
 use leptos::{prelude::*, tachys::view::RenderHtml};
@@ -55,6 +55,14 @@ fn Board(d: Dashboard) -> impl IntoView {
             href: list_link(|f| f.statuses = vec![TicketStatus::Ongoing]),
         },
         Tile {
+            label: "Unassigned".into(),
+            value: thousands(d.open_unassigned),
+            href: list_link(|f| {
+                f.statuses = OPEN.to_vec();
+                f.assignee = Some(UNASSIGNED.into());
+            }),
+        },
+        Tile {
             label: "New this week".into(),
             value: thousands(d.created_this_week),
             href: list_link(|f| f.started = week),
@@ -79,10 +87,12 @@ fn Board(d: Dashboard) -> impl IntoView {
         <WeeklyChart weeks=d.weeks/>
         <div class="chart-pair">
             <OpenBars id="by-department" title="Open tickets by department" bars=d.open_by_department
-                empty="No departments yet." link=|id| list_link(|f| { f.statuses = OPEN.to_vec(); f.department_id = Some(id); })/>
+                empty="No departments yet." link=|b| list_link(|f| { f.statuses = OPEN.to_vec(); f.department_id = Some(b.id); })/>
             <OpenBars id="by-type" title="Open tickets by request type" bars=d.open_by_type
-                empty="No request types yet." link=|id| list_link(|f| { f.statuses = OPEN.to_vec(); f.request_type_id = Some(id); })/>
+                empty="No request types yet." link=|b| list_link(|f| { f.statuses = OPEN.to_vec(); f.request_type_id = Some(b.id); })/>
         </div>
+        <OpenBars id="by-assignee" title="Open tickets by assignee" bars=d.open_by_assignee
+            empty="Nobody holds an open ticket." link=|b| list_link(|f| { f.statuses = OPEN.to_vec(); f.assignee = Some(b.name.clone()); })/>
     }
 }
 
@@ -236,7 +246,7 @@ fn OpenBars(
     title: &'static str,
     bars: Vec<Bar>,
     empty: &'static str,
-    link: fn(i64) -> String,
+    link: fn(&Bar) -> String,
 ) -> impl IntoView {
     const ROW: i64 = 28;
     const LABEL: i64 = 150;
@@ -256,7 +266,7 @@ fn OpenBars(
             view! {
                 <g class="row">
                     // Named by its visible text: the name, then "N open".
-                    <a href=link(b.id)>
+                    <a href=link(b)>
                         <text class="axis" x=LABEL - 8 y=y + 18 text-anchor="end">{b.name.clone()}</text>
                         <rect class="bar bar-open" x=LABEL y=y + 6 width=length.max(1) height=ROW - 10/>
                         <text class="count" x=LABEL + length + 6 y=y + 18>{format!("{} open", thousands(b.n))}</text>

@@ -27,6 +27,10 @@ pub struct Dashboard {
     /// every department and type is listed, with 0 where none are open.
     pub open_by_department: Vec<Bar>,
     pub open_by_type: Vec<Bar>,
+    /// Open tickets nobody has taken yet.
+    pub open_unassigned: i64,
+    /// Open tickets per assignee (those who hold any), most first.
+    pub open_by_assignee: Vec<Bar>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
