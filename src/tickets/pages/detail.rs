@@ -377,11 +377,21 @@ fn Assign(
     view! {
         <div class="assign">
             <FormAlert error/>
-            <ActionForm action>
-                <input type="hidden" name="service_request_no" value=number_mine/>
-                <input type="hidden" name="assignee" value=ASSIGNED_TO_ME/>
-                <button type="submit" class="btn btn-primary">"Assign to me"</button>
-            </ActionForm>
+            // One click either way, side by side.
+            <div class="assign-quick">
+                <ActionForm action>
+                    <input type="hidden" name="service_request_no" value=number_mine/>
+                    <input type="hidden" name="assignee" value=ASSIGNED_TO_ME/>
+                    <button type="submit" class="btn btn-primary">"Assign to me"</button>
+                </ActionForm>
+                {assigned.then(|| view! {
+                    <ActionForm action>
+                        <input type="hidden" name="service_request_no" value=number_none.clone()/>
+                        <input type="hidden" name="assignee" value=""/>
+                        <button type="submit" class="btn btn-quiet">"Unassign"</button>
+                    </ActionForm>
+                })}
+            </div>
             <ActionForm action>
                 <input type="hidden" name="service_request_no" value=number_named/>
                 <div class="field">
@@ -406,13 +416,6 @@ fn Assign(
                 </div>
                 <button type="submit" class="btn">"Assign"</button>
             </ActionForm>
-            {assigned.then(|| view! {
-                <ActionForm action>
-                    <input type="hidden" name="service_request_no" value=number_none.clone()/>
-                    <input type="hidden" name="assignee" value=""/>
-                    <button type="submit" class="btn btn-quiet">"Unassign"</button>
-                </ActionForm>
-            })}
         </div>
     }
 }
