@@ -397,3 +397,26 @@ test('an agent takes a ticket and the requester sees it live; the list filters b
   expect(errors).toEqual([]);
   await aga.context.close();
 });
+
+test('staff set a priority; the list shows it and filters by it', async ({ browser }) => {
+  const { context, page } = await signedIn(browser, 'aga', 'aga-password-1');
+  const errors = watchErrors(page);
+  await page.goto('/tickets');
+  await waitForHydration(page);
+  await expect(row(page, 'Desk drawer').locator('.badge.priority-normal')).toHaveText('Normal');
+  await row(page, 'Desk drawer').getByRole('link').first().click();
+  await waitForHydration(page);
+  await page.getByLabel('Priority').selectOption({ label: 'Urgent' });
+  await page.getByRole('button', { name: 'Set priority' }).click();
+  await expect(page.locator('.details')).toContainText('Urgent');
+  await expect(page.locator('.thread')).toContainText('changed the priority from Normal to Urgent');
+
+  await page.goto('/tickets');
+  await waitForHydration(page);
+  await page.getByLabel('Priority', { exact: true }).selectOption({ label: 'Urgent' });
+  await expect(page).toHaveURL(/priority=urgent/);
+  await expect(row(page, 'Desk drawer')).toBeVisible();
+  await expect(row(page, 'Broken chair in room 12')).toHaveCount(0);
+  expect(errors).toEqual([]);
+  await context.close();
+});

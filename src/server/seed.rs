@@ -296,8 +296,8 @@ impl Batch {
 use Col::{Int, Text};
 const TICKETS: Target = (
     "tickets (id, service_request_no, requested_by, request_type_id, department_id, subject,
-              status, date_started, date_finished, assignee_id)",
-    &[Int, Text, Int, Int, Int, Text, Text, Int, Int, Int],
+              status, date_started, date_finished, assignee_id, priority)",
+    &[Int, Text, Int, Int, Int, Text, Text, Int, Int, Int, Text],
 );
 const COMMENTS: Target = (
     "ticket_comments (id, ticket_id, user_id, comment_text, device_no, created_at)",
@@ -548,6 +548,13 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
                 (None, false) => "pending",
             };
             let end = finished.unwrap_or(now);
+            // One in twenty urgent, three in twenty high, a fifth low, the rest normal.
+            let priority = match rng.u32(..20) {
+                0 => "urgent",
+                1..=3 => "high",
+                4..=7 => "low",
+                _ => "normal",
+            };
             // Whoever works a ticket took it when they started on it; two in three pending
             // ones are taken already too.
             let assigned_at = match status {
@@ -636,7 +643,8 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
                 status,
                 start,
                 finished,
-                assigned_at.map(|_| admin)
+                assigned_at.map(|_| admin),
+                priority
             ]));
             texts.push(subject);
         }

@@ -164,6 +164,12 @@ pub(crate) async fn scoped(
         return Err(AppError::invalid("q", "Search for at most 200 characters."));
     }
     // A hostile request could send thousands (each a bound parameter).
+    if filter.priorities.len() > Priority::ALL.len() {
+        return Err(AppError::invalid(
+            "priority",
+            "Choose at most each priority once.",
+        ));
+    }
     if filter.statuses.len() > TicketStatus::ALL.len() {
         return Err(AppError::invalid(
             "status",
@@ -261,4 +267,19 @@ pub async fn suggest_assignees(prefix: String) -> Result<Vec<String>, AppError> 
         return Ok(Vec::new());
     }
     crate::users::db::staff_from(&pool()?, &prefix, 10).await
+}
+
+/// Staff only: sets the ticket's priority (low, normal, high, urgent).
+#[server(endpoint = "set_ticket_priority")]
+pub async fn set_ticket_priority(
+    service_request_no: String,
+    priority: String,
+) -> Result<(), AppError> {
+    let staff = require_staff().await?;
+    let ticket = visible(&staff, &service_request_no).await?;
+    let priority = Priority::parse(&priority).map_err(|m| AppError::invalid("priority", m))?;
+    if db::set_priority(&pool()?, ticket.id, priority, staff.id, now_ms()).await? {
+        ticket.announce(ChangeKind::Priority).await?;
+    }
+    Ok(())
 }

@@ -15,6 +15,16 @@ word_enum! {
     }
 }
 
+word_enum! {
+    /// How urgent a ticket is, set by staff (new tickets are normal).
+    pub enum Priority ("Priority") {
+        Low = "low", "Low";
+        Normal = "normal", "Normal";
+        High = "high", "High";
+        Urgent = "urgent", "Urgent";
+    }
+}
+
 /// One line of a ticket list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -34,6 +44,7 @@ pub struct TicketSummary {
     pub snippet: Option<String>,
     /// Who is handling it (a username), if anyone.
     pub assignee: Option<String>,
+    pub priority: Priority,
 }
 
 /// What a ticket list shows. The server forces `requested_by` for non-admins.
@@ -54,6 +65,9 @@ pub struct TicketFilter {
     pub assigned: Option<Assigned>,
     /// Empty: every status.
     pub statuses: Vec<TicketStatus>,
+    /// Empty: every priority.
+    #[serde(default)]
+    pub priorities: Vec<Priority>,
     pub department_id: Option<i64>,
     pub request_type_id: Option<i64>,
     /// Words to find in the number, the subject or the comments (full-text, prefixes).
@@ -186,6 +200,17 @@ impl TicketQuery {
                 }
                 list
             });
+        let priorities = params
+            .get_all("priority")
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| Priority::parse(s).ok())
+            .fold(Vec::new(), |mut list, p| {
+                if !list.contains(&p) {
+                    list.push(p);
+                }
+                list
+            });
         let cursor = |key: &str| params.get_str(key).and_then(Cursor::from_param);
         let day = |key: &str| params.get_str(key).and_then(Day::parse);
         let page = match (cursor("after"), cursor("before")) {
@@ -206,6 +231,7 @@ impl TicketQuery {
                     .filter(|name| !name.is_empty()),
                 assigned: None,
                 statuses,
+                priorities,
                 department_id: id("department"),
                 request_type_id: id("type"),
                 text: params
@@ -237,6 +263,9 @@ impl TicketQuery {
         }
         for s in &f.statuses {
             pairs.push(("status", s.as_str().into()));
+        }
+        for p in &f.priorities {
+            pairs.push(("priority", p.as_str().into()));
         }
         let ids = [("department", f.department_id), ("type", f.request_type_id)];
         pairs.extend(
@@ -286,6 +315,7 @@ impl TicketQuery {
     pub fn is_filtered(&self) -> bool {
         let f = &self.filter;
         !f.statuses.is_empty()
+            || !f.priorities.is_empty()
             || f.department_id.is_some()
             || f.request_type_id.is_some()
             || f.requester.is_some()
@@ -314,6 +344,7 @@ pub struct TicketDetail {
     pub date_finished: Option<i64>,
     /// Who is handling it (a username), if anyone; the requester sees it too.
     pub assignee: Option<String>,
+    pub priority: Priority,
 }
 
 /// One comment of a ticket's thread.
@@ -339,6 +370,7 @@ word_enum! {
         Department = "department", "Department";
         Comment = "comment", "Comment";
         Assignee = "assignee", "Assignee";
+        Priority = "priority", "Priority";
     }
 }
 
@@ -547,6 +579,7 @@ mod tests {
                 assignee: Some("me".into()),
                 assigned: None,
                 statuses: vec![TicketStatus::Pending, TicketStatus::Ongoing],
+                priorities: vec![Priority::Urgent],
                 department_id: Some(3),
                 request_type_id: Some(1),
                 text: Some("100% a&b".into()),
@@ -568,7 +601,7 @@ mod tests {
         let query = view.to_query_string();
         assert_eq!(
             query,
-            "?q=100%25%20a%26b&status=pending&status=ongoing&department=3&type=1&requester=ann.o-neil\
+            "?q=100%25%20a%26b&status=pending&status=ongoing&priority=urgent&department=3&type=1&requester=ann.o-neil\
              &assignee=me&started_from=2026-11-23&started_to=2026-11-29&finished_to=2026-11-30\
              &sort=oldest&after=1767225600000.42"
         );

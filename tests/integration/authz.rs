@@ -12,7 +12,8 @@ use helpdesk::{
     lists::api::{CreateListEntry, DeleteListEntry, ListEntries, RenameListEntry},
     tickets::api::{
         AddComment, CreateTicket, GetTicket, ListTickets, MyTicketCounts, SetTicketAssignee,
-        SetTicketDepartment, SetTicketStatus, SuggestAssignees, TicketChoices, TicketHistory,
+        SetTicketDepartment, SetTicketPriority, SetTicketStatus, SuggestAssignees, TicketChoices,
+        TicketHistory,
     },
     users::{
         api::{
@@ -150,6 +151,11 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
             SetTicketAssignee::PATH,
             Rule::Staff,
             vec![("service_request_no", no.clone()), ("assignee", s("me"))],
+        ),
+        (
+            SetTicketPriority::PATH,
+            Rule::Staff,
+            vec![("service_request_no", no.clone()), ("priority", s("high"))],
         ),
         (
             SuggestAssignees::PATH,

@@ -5,7 +5,8 @@ use crate::common;
 use helpdesk::lists::{NamedList, api::CreateListEntry};
 use helpdesk::tickets::api::{
     AddComment, CreateTicket, GetTicket, ListTickets, MyTicketCounts, SetTicketAssignee,
-    SetTicketDepartment, SetTicketStatus, SuggestAssignees, TicketChoices, TicketHistory,
+    SetTicketDepartment, SetTicketPriority, SetTicketStatus, SuggestAssignees, TicketChoices,
+    TicketHistory,
 };
 use helpdesk::tickets::model::{CommentForm, NewTicketForm};
 use helpdesk::users::api::SuggestUsers;
@@ -1163,4 +1164,49 @@ async fn tickets_are_assigned_to_active_staff_and_listed_by_assignee() {
         .call_form::<SuggestAssignees>(&aga, &[("prefix", "")])
         .await;
     assert_eq!(json(&reply), json!(["aga", "boss"]));
+}
+
+/// Priority: normal until staff set another; a word that is not a priority, or a requester
+/// trying, changes nothing; each change is one history row; the list filters by it.
+#[tokio::test]
+async fn staff_set_priorities_and_the_list_filters_by_them() {
+    let w = world().await;
+    let printer = file(&w, &w.ann, "Printer jam", &w.it).await;
+    file(&w, &w.ann, "Mouse squeaks", &w.it).await;
+    let set = |client: &Client, to: &str| {
+        let (client, number, to) = (client.clone(), printer.clone(), to.to_string());
+        let app = &w.app;
+        async move {
+            app.call_form::<SetTicketPriority>(
+                &client,
+                &[("service_request_no", &number), ("priority", &to)],
+            )
+            .await
+        }
+    };
+    let priority = || async {
+        let reply = w
+            .app
+            .call_form::<GetTicket>(&w.ann, &[("service_request_no", &printer)])
+            .await;
+        json(&reply)["priority"].as_str().unwrap().to_string()
+    };
+    assert_eq!(priority().await, "normal");
+    assert_eq!(set(&w.ann, "urgent").await.status, StatusCode::FORBIDDEN);
+    let reply = set(&w.admin, "critical").await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("Priority must be"), "{}", reply.body);
+    assert_eq!(priority().await, "normal");
+    assert_eq!(set(&w.admin, "urgent").await.status, StatusCode::OK);
+    assert_eq!(set(&w.admin, "urgent").await.status, StatusCode::OK);
+    assert_eq!(priority().await, "urgent");
+    let changes: Vec<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT from_value, to_value FROM ticket_events WHERE kind = 'priority'")
+            .fetch_all(&w.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(changes, [(Some("normal".into()), Some("urgent".into()))]);
+    let mut urgent = no_filter();
+    urgent["priorities"] = json!(["urgent"]);
+    assert_eq!(list(&w, &w.admin, urgent).await, ["Printer jam"]);
 }

@@ -1,7 +1,7 @@
 //! How many tickets a filter picks in each status.
 
 use super::fulltext::{search, search_query};
-use super::sql::{push_assigned, push_days};
+use super::sql::{push_assigned, push_days, push_priorities};
 use crate::base::db::{Pool, Sql};
 use crate::error::AppError;
 use crate::tickets::model::{TicketFilter, TicketStatus};
@@ -49,6 +49,7 @@ pub(super) fn push_counts<'a>(q: &mut Sql<'a>, f: &'a TicketFilter) {
     // columns. The counters know no dates.
     let a = if f.requested_by.is_some()
         || f.assigned.is_some()
+        || !f.priorities.is_empty()
         || f.started.is_set()
         || f.finished.is_set()
     {
@@ -57,6 +58,7 @@ pub(super) fn push_counts<'a>(q: &mut Sql<'a>, f: &'a TicketFilter) {
             q.push(" AND t.requested_by = ").push_bind(user);
         }
         push_assigned(q, "t", f.assigned);
+        push_priorities(q, f);
         push_days(q, "t.date_started", f.started);
         push_days(q, "t.date_finished", f.finished);
         "t"

@@ -20,7 +20,9 @@ pub use export::export_details;
 pub use fulltext::add_terms;
 pub use list::{list, page};
 pub use ticket::{detail, history, owner};
-pub use write::{NewTicket, add_comment, create, set_assignee, set_department, set_status};
+pub use write::{
+    NewTicket, add_comment, create, set_assignee, set_department, set_priority, set_status,
+};
 
 use crate::error::AppError;
 

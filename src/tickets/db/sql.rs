@@ -20,6 +20,7 @@ pub(super) fn push_filter<'a>(q: &mut Sql<'a>, f: &'a TicketFilter, with_status:
         q.push(" AND t.request_type_id = ").push_bind(kind);
     }
     push_assigned(q, "t", f.assigned);
+    push_priorities(q, f);
     push_days(q, "t.date_started", f.started);
     // Lists read in started order, never sorting a finished range (an open-ended one is
     // most tickets): a ticket finishes after it starts, so the range's end bounds the start
@@ -31,6 +32,15 @@ pub(super) fn push_filter<'a>(q: &mut Sql<'a>, f: &'a TicketFilter, with_status:
     if with_status && !f.statuses.is_empty() {
         q.push(" AND t.status IN (")
             .push_binds(f.statuses.iter().map(|s| s.as_str()), ", ")
+            .push(")");
+    }
+}
+
+/// The tickets of `f`'s priorities (all when none is chosen), on alias `t`.
+pub(super) fn push_priorities<'a>(q: &mut Sql<'a>, f: &'a TicketFilter) {
+    if !f.priorities.is_empty() {
+        q.push(" AND t.priority IN (")
+            .push_binds(f.priorities.iter().map(|p| p.as_str()), ", ")
             .push(")");
     }
 }
@@ -70,7 +80,7 @@ pub(super) fn summary_row(b: Backend, snippet: &str) -> String {
     format!(
         "{}(t.id, t.service_request_no, t.subject, rt.name, d.name, u.username,
             t.status, t.date_started, t.date_finished, t.comment_count, {snippet},
-            (SELECT a.username FROM users a WHERE a.id = t.assignee_id))",
+            (SELECT a.username FROM users a WHERE a.id = t.assignee_id), t.priority)",
         b.json_array()
     )
 }

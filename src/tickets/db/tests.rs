@@ -768,7 +768,7 @@ fn full_scans(plan: &str) -> Vec<&str> {
 }
 
 /// `sqlite_stat1` of a seeded database of a million tickets (bench/run's).
-const MILLION_STATS: [(&str, &str, &str); 22] = [
+const MILLION_STATS: [(&str, &str, &str); 23] = [
     ("departments", "sqlite_autoindex_departments_1", "12 1"),
     ("request_types", "sqlite_autoindex_request_types_1", "8 1"),
     ("ticket_comments", "ticket_comments_thread", "4999234 5 1 1"),
@@ -781,6 +781,7 @@ const MILLION_STATS: [(&str, &str, &str); 22] = [
     // An estimate until the seeder assigns: 1 in 50 tickets open and assigned, to 50 staff.
     ("tickets", "tickets_assignee_started", "1000000 20001 1 1"),
     ("tickets", "tickets_department_started", "1000000 2001 1 1"),
+    ("tickets", "tickets_priority_started", "1000000 250001 1 1"),
     ("tickets", "tickets_finished", "899431 1 1"),
     ("tickets", "tickets_requester_started", "1000000 2001 1 1"),
     (
@@ -878,6 +879,10 @@ async fn every_list_count_and_search_query_uses_an_index() {
         },
         TicketFilter {
             assigned: Some(Assigned::Nobody),
+            ..base.clone()
+        },
+        TicketFilter {
+            priorities: vec![Priority::Urgent],
             ..base.clone()
         },
         TicketFilter {

@@ -24,7 +24,8 @@ pub async fn detail(pool: &Pool, ticket_id: i64) -> Result<TicketDetail, AppErro
                 t.department_id, d.name AS department, t.requested_by,
                 u.username AS requester, u.avatar_url AS requester_avatar, t.status,
                 t.date_started, t.date_finished,
-                (SELECT a.username FROM users a WHERE a.id = t.assignee_id) AS assignee
+                (SELECT a.username FROM users a WHERE a.id = t.assignee_id) AS assignee,
+                t.priority
            FROM tickets t
            JOIN request_types rt ON rt.id = t.request_type_id
            JOIN departments d ON d.id = t.department_id

@@ -5,7 +5,7 @@ use super::fulltext::add_terms;
 use crate::auth::db::STAFF_ROLES;
 use crate::base::db::{Backend, Conn, Pool, begin_write};
 use crate::tickets::model::{
-    Comment, CommentText, DeviceNo, EventKind, Subject, TicketStatus, service_request_no,
+    Comment, CommentText, DeviceNo, EventKind, Priority, Subject, TicketStatus, service_request_no,
 };
 use crate::{auth::model::CurrentUser, error::AppError, time::utc_year};
 
@@ -455,6 +455,42 @@ pub async fn set_assignee(
         kind: EventKind::Assignee,
         from: from.as_deref(),
         to: to.as_deref(),
+        comment_id: None,
+        at: now_ms,
+    };
+    record(&mut tx, &change).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Sets a ticket's priority and records the change; the one it has already changes and
+/// records nothing. The answer says whether it changed.
+pub async fn set_priority(
+    pool: &Pool,
+    ticket_id: i64,
+    priority: Priority,
+    by: i64,
+    now_ms: i64,
+) -> Result<bool, AppError> {
+    let mut tx = begin_write(pool).await?;
+    let current: String = sqlx::query_scalar("SELECT priority FROM tickets WHERE id = $1")
+        .bind(ticket_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if current == priority.as_str() {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE tickets SET priority = $1 WHERE id = $2")
+        .bind(priority.as_str())
+        .bind(ticket_id)
+        .execute(&mut *tx)
+        .await?;
+    let change = Event {
+        ticket_id,
+        by,
+        kind: EventKind::Priority,
+        from: Some(&current),
+        to: Some(priority.as_str()),
         comment_id: None,
         at: now_ms,
     };

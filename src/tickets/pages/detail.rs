@@ -4,14 +4,15 @@
 use super::{
     super::{
         api::{
-            AddComment, SetTicketAssignee, SetTicketDepartment, SetTicketStatus, get_ticket,
-            suggest_assignees, ticket_choices, ticket_history,
+            AddComment, SetTicketAssignee, SetTicketDepartment, SetTicketPriority, SetTicketStatus,
+            get_ticket, suggest_assignees, ticket_choices, ticket_history,
         },
         model::{
-            ASSIGNED_TO_ME, EventKind, HistoryEntry, TicketDetail, TicketOptions, TicketStatus,
+            ASSIGNED_TO_ME, EventKind, HistoryEntry, Priority, TicketDetail, TicketOptions,
+            TicketStatus,
         },
     },
-    StatusBadge,
+    PriorityBadge, StatusBadge,
 };
 use crate::auth::{Guard, use_auth};
 use crate::{
@@ -34,6 +35,7 @@ pub fn TicketPage() -> impl IntoView {
     let set_status = ServerAction::<SetTicketStatus>::new();
     let set_department = ServerAction::<SetTicketDepartment>::new();
     let set_assignee = ServerAction::<SetTicketAssignee>::new();
+    let set_priority = ServerAction::<SetTicketPriority>::new();
     // Someone else's change to this ticket arrives live and refetches it.
     let changed = use_live().ticket(number);
     let data = TicketData {
@@ -44,6 +46,7 @@ pub fn TicketPage() -> impl IntoView {
                     set_status.version().get(),
                     set_department.version().get(),
                     set_assignee.version().get(),
+                    set_priority.version().get(),
                     changed.get(),
                 )
             },
@@ -58,6 +61,7 @@ pub fn TicketPage() -> impl IntoView {
                     set_status.version().get(),
                     set_department.version().get(),
                     set_assignee.version().get(),
+                    set_priority.version().get(),
                     changed.get(),
                 )
             },
@@ -68,6 +72,7 @@ pub fn TicketPage() -> impl IntoView {
         set_status,
         set_department,
         set_assignee,
+        set_priority,
     };
     view! {
         <Guard>
@@ -87,6 +92,7 @@ struct TicketData {
     set_status: ServerAction<SetTicketStatus>,
     set_department: ServerAction<SetTicketDepartment>,
     set_assignee: ServerAction<SetTicketAssignee>,
+    set_priority: ServerAction<SetTicketPriority>,
 }
 
 #[component]
@@ -157,6 +163,8 @@ fn TicketBody(t: TicketDetail, staff: bool, data: TicketData) -> impl IntoView {
                             <dd>{t.department.clone()}</dd>
                             <dt>"Status"</dt>
                             <dd><StatusBadge status=t.status/></dd>
+                            <dt>"Priority"</dt>
+                            <dd><PriorityBadge priority=t.priority/></dd>
                             <dt>"Assigned to"</dt>
                             <dd>{t.assignee.clone().unwrap_or_else(|| "Nobody yet".into())}</dd>
                         </dl>
@@ -194,6 +202,11 @@ fn TicketBody(t: TicketDetail, staff: bool, data: TicketData) -> impl IntoView {
 /// Comments as cards and the other changes as one-line entries between them, in order.
 #[component]
 fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
+    let priority_label = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|s| Priority::parse(s).ok())
+            .map_or("?", Priority::label)
+    };
     let status_label = |v: &Option<String>| {
         v.as_deref()
             .and_then(|s| TicketStatus::parse(s).ok())
@@ -233,6 +246,11 @@ fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
                             "moved the ticket from {} to {}",
                             e.from_value.clone().unwrap_or_default(),
                             e.to_value.clone().unwrap_or_default()
+                        ),
+                        EventKind::Priority => format!(
+                            "changed the priority from {} to {}",
+                            priority_label(&e.from_value),
+                            priority_label(&e.to_value)
                         ),
                         EventKind::Assignee => match (&e.from_value, &e.to_value) {
                             (_, Some(to)) if *to == e.actor => "took the ticket".to_string(),
@@ -288,20 +306,24 @@ fn Triage(t: TicketDetail, data: TicketData) -> impl IntoView {
         set_status,
         set_department,
         set_assignee,
+        set_priority,
         ..
     } = data;
     let status_error = action_error(set_status);
     let department_error = action_error(set_department);
     let assignee_error = action_error(set_assignee);
+    let priority_error = action_error(set_priority);
     let note = Signal::derive(move || {
         match (
             set_status.value().get(),
             set_department.value().get(),
             set_assignee.value().get(),
+            set_priority.value().get(),
         ) {
             (Some(Ok(())), ..) => Some("Status updated.".to_string()),
-            (_, Some(Ok(())), _) => Some("Department updated.".to_string()),
-            (.., Some(Ok(()))) => Some("Assignee updated.".to_string()),
+            (_, Some(Ok(())), ..) => Some("Department updated.".to_string()),
+            (_, _, Some(Ok(())), _) => Some("Assignee updated.".to_string()),
+            (.., Some(Ok(()))) => Some("Priority updated.".to_string()),
             _ => None,
         }
     });
@@ -310,6 +332,7 @@ fn Triage(t: TicketDetail, data: TicketData) -> impl IntoView {
         .map(|s| (s.as_str().to_string(), s.label().to_string()))
         .collect();
     let number = t.service_request_no.clone();
+    let number_for_priority = number.clone();
     let department_id = t.department_id.to_string();
     view! {
         <section class="card triage" aria-labelledby="triage-heading">
@@ -322,6 +345,14 @@ fn Triage(t: TicketDetail, data: TicketData) -> impl IntoView {
                 <SelectField label="Status" name="status" id="triage-status" options=statuses
                     selected=Some(t.status.as_str().to_string()) error=status_error/>
                 <button type="submit" class="btn">"Update status"</button>
+            </ActionForm>
+            <ActionForm action=set_priority>
+                <FormAlert error=priority_error/>
+                <input type="hidden" name="service_request_no" value=number_for_priority/>
+                <SelectField label="Priority" name="priority" id="triage-priority"
+                    options=Priority::ALL.iter().map(|p| (p.as_str().to_string(), p.label().to_string())).collect()
+                    selected=Some(t.priority.as_str().to_string()) error=priority_error/>
+                <button type="submit" class="btn">"Set priority"</button>
             </ActionForm>
             <Transition fallback=|| ()>
                 {move || {

@@ -6,12 +6,12 @@ use super::{
     super::{
         api::{list_tickets, ticket_choices},
         model::{
-            ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, MARK_END, MARK_START, PageAt, SEARCH_LIMIT,
-            TicketFilter, TicketOptions, TicketPage, TicketQuery, TicketStatus, TicketSummary,
-            UNASSIGNED,
+            ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, MARK_END, MARK_START, PageAt, Priority,
+            SEARCH_LIMIT, TicketFilter, TicketOptions, TicketPage, TicketQuery, TicketStatus,
+            TicketSummary, UNASSIGNED,
         },
     },
-    StatusBadge,
+    PriorityBadge, StatusBadge,
 };
 use crate::auth::{Guard, use_auth};
 use crate::{
@@ -161,6 +161,7 @@ fn FilterBar(choices: TicketOptions, staff: bool) -> impl IntoView {
                 read=|f| f.request_type_id write=|f, v| f.request_type_id = v/>
             {staff.then(|| view! { <RequesterFilter initial=f.requester.clone()/> })}
             {staff.then(|| view! { <AssigneeFilter chosen=f.assignee.clone()/> })}
+            {staff.then(|| view! { <PriorityFilter chosen=f.priorities.first().copied()/> })}
             <SortFilter oldest_first=f.oldest_first/>
             <div class="filter-actions">
                 // Without JavaScript the filters apply on submit; with it they apply as they change.
@@ -352,6 +353,30 @@ fn AssigneeFilter(chosen: Option<String>) -> impl IntoView {
                 {options.into_iter().map(|(value, label)| {
                     let selected = chosen.as_deref().unwrap_or_default() == value;
                     view! { <option value=value selected=selected>{label}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// Staff's priority filter: any, or one priority (the URL may name several).
+#[component]
+fn PriorityFilter(chosen: Option<Priority>) -> impl IntoView {
+    let query = use_list_query();
+    view! {
+        <div class="field">
+            <label for="filter-priority">"Priority"</label>
+            <select id="filter-priority" name="priority"
+                prop:value=move || query.current.with(|q| {
+                    q.filter.priorities.first().map(|p| p.as_str().to_string()).unwrap_or_default()
+                })
+                on:change=move |ev| {
+                    let chosen = Priority::parse(&event_target_value(&ev)).ok();
+                    query.change(move |f| f.priorities = chosen.into_iter().collect(), false);
+                }>
+                <option value="" selected=chosen.is_none()>"Any priority"</option>
+                {Priority::ALL.iter().rev().map(|p| view! {
+                    <option value=p.as_str() selected=chosen == Some(*p)>{p.label()}</option>
                 }).collect_view()}
             </select>
         </div>
@@ -565,6 +590,7 @@ fn TicketTable(tickets: Vec<TicketSummary>, staff: bool) -> impl IntoView {
     .into_iter()
     .chain(staff.then(|| col("Requested by")))
     .chain(staff.then(|| col("Assignee")))
+    .chain(staff.then(|| col("Priority")))
     .chain([
         col("Status"),
         col("Started"),
@@ -597,6 +623,9 @@ fn TicketTable(tickets: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                                     }.into_any(),
                                     None => view! { <span class="muted">"Unassigned"</span> }.into_any(),
                                 }}</td>
+                            })}
+                            {staff.then(|| view! {
+                                <td data-label="Priority"><PriorityBadge priority=t.priority/></td>
                             })}
                             <td class="cell-status" data-label="Status"><StatusBadge status=t.status/></td>
                             <td class="nowrap" data-label="Started"><Time ms=t.date_started date_only=true/></td>
