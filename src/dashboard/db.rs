@@ -333,9 +333,11 @@ mod tests {
         // assignee; a completed one for nobody.
         assert_eq!(d.open_unassigned, 3);
         assert!(d.open_by_assignee.is_empty());
+        // An id of its own: the set-up gives ids by hand, which PostgreSQL's sequence
+        // does not see.
         let agent: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, email, password_hash, created_at, updated_at)
-             VALUES ('aga', 'aga@example.com', 'x', 0, 0) RETURNING id",
+            "INSERT INTO users (id, username, email, password_hash, created_at, updated_at)
+             VALUES (9000, 'aga', 'aga@example.com', 'x', 0, 0) RETURNING id",
         )
         .fetch_one(&pool)
         .await

@@ -487,31 +487,20 @@ mod tests {
     /// What a warning from sqlx's statement log and one from the app leave in a log with
     /// this filter.
     fn logged(rust_log: &str, quiet: bool) -> String {
-        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let out = super::super::test_log::Lines::default();
         let sink = out.clone();
         let subscriber = tracing_subscriber::registry()
             .with(super::log_filter(rust_log, quiet))
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_ansi(false)
-                    .with_writer(move || Sink(sink.clone())),
+                    .with_writer(move || sink.clone()),
             );
         tracing::subscriber::with_default(subscriber, || {
             tracing::warn!(target: "sqlx::query", "slow statement: execution time exceeded alert threshold");
             tracing::warn!(target: "helpdesk::server::seed", "a warning of the app's own");
         });
-        String::from_utf8(out.lock().unwrap().clone()).unwrap()
-    }
-
-    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-    impl std::io::Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+        out.text()
     }
 
     #[test]

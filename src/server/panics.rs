@@ -42,21 +42,7 @@ fn one_line(at: &str, message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
-    /// The log lines written through a subscriber of this thread's own.
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Lines {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use super::super::test_log::Lines;
 
     #[test]
     fn a_panic_in_a_request_is_one_error_line_naming_the_request() {
@@ -76,7 +62,7 @@ mod tests {
         })
         .join();
         assert!(panicked.is_err());
-        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        let text = lines.text();
         let logged: Vec<&str> = text.lines().collect();
         let no_backtrace = std::backtrace::Backtrace::capture().status()
             != std::backtrace::BacktraceStatus::Captured;
