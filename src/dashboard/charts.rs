@@ -91,7 +91,7 @@ fn Board(d: Dashboard) -> impl IntoView {
             <OpenBars id="by-type" title="Open tickets by request type" bars=d.open_by_type
                 empty="No request types yet." link=|b| list_link(|f| { f.statuses = OPEN.to_vec(); f.request_type_id = Some(b.id); })/>
         </div>
-        <OpenBars id="by-assignee" title="Open tickets by assignee" bars=d.open_by_assignee
+        <OpenBars id="by-assignee" title="Open tickets by assignee (the ten who hold most)" bars=d.open_by_assignee
             empty="Nobody holds an open ticket." link=|b| list_link(|f| { f.statuses = OPEN.to_vec(); f.assignee = Some(b.name.clone()); })/>
     }
 }

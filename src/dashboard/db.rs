@@ -108,7 +108,8 @@ async fn finish_times(pool: &Pool, from: i64, to: i64) -> Result<Option<FinishTi
 const OPEN_UNASSIGNED: &str = "SELECT COUNT(*) FROM tickets
   WHERE status IN ('pending', 'ongoing') AND assignee_id IS NULL";
 
-/// Open tickets per member of staff who holds any, most first: one lookup in the same
+/// Open tickets per member of staff who holds any, most first, the first
+/// `ASSIGNEE_BARS` of them: one lookup in the same
 /// index per member (staff are a few percent of users). Someone who holds tickets but is no
 /// longer staff is not a bar (the list still finds their tickets by name).
 fn open_by_assignee_sql() -> String {
@@ -119,7 +120,7 @@ fn open_by_assignee_sql() -> String {
                      WHERE t.assignee_id = u.id AND t.status IN ('pending', 'ongoing')) AS n
               FROM users u
              WHERE u.id IN (SELECT r.user_id FROM user_roles r WHERE r.role IN {})) s
-          WHERE n > 0 ORDER BY n DESC, username",
+          WHERE n > 0 ORDER BY n DESC, username LIMIT {ASSIGNEE_BARS}",
         crate::auth::db::STAFF_ROLES
     )
 }

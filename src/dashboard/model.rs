@@ -9,6 +9,11 @@ pub const WEEKS: usize = 12;
 /// The window of the time-to-finish tiles.
 pub const FINISH_WINDOW_DAYS: i64 = 30;
 
+/// How many assignees the dashboard draws (the list filtered by assignee shows anyone's):
+/// a bar for each of the some 60 staff who hold tickets at 1,000 users made the page
+/// 115 KB, and it rendered a third slower than before assignment (bench/RESULTS.md).
+pub const ASSIGNEE_BARS: i64 = 10;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     /// Tickets in each status, every status listed.
@@ -29,7 +34,7 @@ pub struct Dashboard {
     pub open_by_type: Vec<Bar>,
     /// Open tickets nobody has taken yet.
     pub open_unassigned: i64,
-    /// Open tickets per assignee (those who hold any), most first.
+    /// Open tickets per assignee (those who hold any), most first, at most `ASSIGNEE_BARS`.
     pub open_by_assignee: Vec<Bar>,
 }
 
