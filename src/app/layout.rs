@@ -2,7 +2,7 @@
 
 use crate::{
     auth::{Auth, api::Logout, model::CurrentUser, provide_auth, still_rendering},
-    components::Avatar,
+    components::{Avatar, past_dry_runs},
     live::{Live, LiveIndicator, provide_live},
 };
 use leptos::prelude::*;
@@ -33,6 +33,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         let user = user.await.ok().flatten();
+                        past_dry_runs().await;
                         user.filter(|_| still_rendering())
                             .map(|user| view! { <UserNav user logout path live/> })
                     })}

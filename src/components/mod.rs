@@ -3,6 +3,7 @@
 mod avatar;
 mod form;
 mod pages;
+mod render;
 mod table;
 mod time;
 
@@ -12,5 +13,6 @@ pub use form::{
     reset_on_success,
 };
 pub use pages::{MessagePage, NotFoundPage};
+pub use render::past_dry_runs;
 pub use table::{DataTable, col, num};
 pub use time::Time;

@@ -5,7 +5,10 @@
 
 use super::api::load_dashboard;
 use crate::auth::Guard;
-use crate::{components::LoadError, live::use_live};
+use crate::{
+    components::{LoadError, past_dry_runs},
+    live::use_live,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -21,7 +24,9 @@ pub fn DashboardPage() -> impl IntoView {
                 <h1>"Dashboard"</h1>
                 <Transition fallback=|| view! { <p>"Loading the dashboard…"</p> }>
                     {move || Suspend::new(async move {
-                        match board.await {
+                        let board = board.await;
+                        past_dry_runs().await;
+                        match board {
                             // Drawn by the server from our own components, text escaped.
                             Ok(html) => view! { <div class="board" inner_html=html></div> }.into_any(),
                             Err(error) => view! { <LoadError error/> }.into_any(),

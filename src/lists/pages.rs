@@ -8,7 +8,7 @@ use super::{
 use crate::auth::Guard;
 use crate::{
     components::{
-        DataTable, Field, FormAlert, LoadError, SuccessNote, action_error, col, num,
+        DataTable, Field, FormAlert, LoadError, SuccessNote, action_error, col, num, past_dry_runs,
         reset_on_success,
     },
     error::AppError,
@@ -110,7 +110,9 @@ fn ListAdmin(
                     {move || {
                         let list_heading = table_heading.clone();
                         Suspend::new(async move {
-                            match rows.await {
+                            let rows = rows.await;
+                            past_dry_runs().await;
+                            match rows {
                                 Ok(entries) if entries.is_empty() => view! {
                                     <p class="empty">{format!("No {many} yet. Add the first one above.")}</p>
                                 }.into_any(),

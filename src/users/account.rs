@@ -8,7 +8,8 @@ use crate::{
         use_auth,
     },
     components::{
-        Avatar, Field, FormAlert, LoadError, Submit, SuccessNote, action_error, reset_on_success,
+        Avatar, Field, FormAlert, LoadError, Submit, SuccessNote, action_error, past_dry_runs,
+        reset_on_success,
     },
 };
 use leptos::prelude::*;
@@ -62,7 +63,9 @@ fn AccountSections(
             <h1>"My account"</h1>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match account.await {
+                    let account = account.await;
+                    past_dry_runs().await;
+                    match account {
                         Ok(me) => view! {
                             <section class="card" aria-labelledby="profile-heading">
                                 <h2 id="profile-heading">"Profile"</h2>

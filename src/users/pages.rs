@@ -6,7 +6,7 @@ use crate::auth::Guard;
 use crate::{
     components::{
         Avatar, DataTable, Field, FormAlert, LoadError, SelectField, Submit, SuccessNote,
-        action_error, col, reset_on_success,
+        action_error, col, past_dry_runs, reset_on_success,
     },
     error::AppError,
     lists::{NamedList, api::list_entries, model::Entry},
@@ -66,7 +66,9 @@ fn UsersAdmin(
                 <SuccessNote message=status_note/>
                 <Transition fallback=|| view! { <p>"Loading users…"</p> }>
                     {move || Suspend::new(async move {
-                        match users.await {
+                        let users = users.await;
+                        past_dry_runs().await;
+                        match users {
                             Ok(list) => view! { <UserTable list set_status/> }.into_any(),
                             Err(error) => view! { <LoadError error/> }.into_any(),
                         }
@@ -78,6 +80,7 @@ fn UsersAdmin(
                 <Transition fallback=|| view! { <p>"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         let departments = departments.await.unwrap_or_default();
+                        past_dry_runs().await;
                         view! {
                             <ActionForm action=create node_ref=form>
                                 <FormAlert error=create_error/>
@@ -259,7 +262,9 @@ fn EditUser(
             <p class="crumbs"><a href="/admin/users">"← All users"</a></p>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match (user.await, departments.await) {
+                    let loaded = (user.await, departments.await);
+                    past_dry_runs().await;
+                    match loaded {
                         (Ok(u), Ok(departments)) => view! {
                             <h1>"Edit " {u.username.clone()}</h1>
                             <section class="card">

@@ -3,6 +3,7 @@
 
 use crate::{
     auth::{Guard, use_auth},
+    components::past_dry_runs,
     error::AppError,
     live::use_live,
     text::thousands,
@@ -31,7 +32,9 @@ fn Home(mine: Resource<Result<Vec<(TicketStatus, i64)>, AppError>>) -> impl Into
         <main id="main" tabindex="-1" class="page">
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    auth.user.await.ok().flatten().map(|user| view! {
+                    let user = auth.user.await.ok().flatten();
+                    past_dry_runs().await;
+                    user.map(|user| view! {
                         <h1>"Welcome, " {user.username.clone()}</h1>
                         <p class="lead">"Ask for help, then follow your request until it is done."</p>
                         <p class="actions-row">
@@ -84,7 +87,9 @@ fn MySummary(
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                mine.await.ok().map(|counts| view! {
+                let mine = mine.await.ok();
+                past_dry_runs().await;
+                mine.map(|counts| view! {
                     <ul class="stat-tiles" aria-label=label>
                         {counts.into_iter().map(|(status, n)| view! {
                             <li class="card stat-tile">

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::auth::{Guard, use_auth};
 use crate::{
-    components::{DataTable, LoadError, Time, col, num},
+    components::{DataTable, LoadError, Time, col, num, past_dry_runs},
     error::AppError,
     lists::Choice,
     live::use_live,
@@ -107,6 +107,7 @@ fn TicketList(
                 {move || Suspend::new(async move {
                     let staff = auth.user.await.ok().flatten().is_some_and(|u| u.is_staff);
                     let choices = choices.await.unwrap_or_default();
+                    past_dry_runs().await;
                     let heading = if staff { "Tickets" } else { "My tickets" };
                     view! {
                         <Title text=heading/>
@@ -123,7 +124,9 @@ fn TicketList(
                 <Transition fallback=|| view! { <p>"Loading tickets…"</p> }>
                     {move || Suspend::new(async move {
                         let staff = auth.user.await.ok().flatten().is_some_and(|u| u.is_staff);
-                        match page.await {
+                        let page = page.await;
+                        past_dry_runs().await;
+                        match page {
                             Ok(p) => view! { <Results page=p current=current.get_untracked() staff/> }.into_any(),
                             Err(error) => view! { <LoadError error/> }.into_any(),
                         }

@@ -1,6 +1,8 @@
 use super::super::{api::CreateTicket, api::ticket_choices, model::TicketOptions};
 use crate::auth::Guard;
-use crate::components::{Field, FormAlert, LoadError, SelectField, Submit, TextArea, action_error};
+use crate::components::{
+    Field, FormAlert, LoadError, SelectField, Submit, TextArea, action_error, past_dry_runs,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,7 +34,9 @@ fn NewTicket(
             <p class="lead">"Tell us what you need. You can follow the ticket and add details later."</p>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match choices.await {
+                    let choices = choices.await;
+                    past_dry_runs().await;
+                    match choices {
                         Ok(c) if c.departments.is_empty() || c.request_types.is_empty() => view! {
                             <p class="alert alert-info" role="note">
                                 "Tickets cannot be filed yet: an admin must first add at least one department and one request type."
