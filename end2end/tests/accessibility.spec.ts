@@ -85,6 +85,13 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await page.getByRole('button', { name: 'Update status' }).click();
       await expect(page.getByRole('status').filter({ hasText: 'Status updated.' })).toBeVisible();
       await expectAccessible(page, 'ticket after triage');
+      // An internal note in the thread, and the box while writing one (its own colours).
+      await page.getByLabel('Comment', { exact: true }).fill('Checked the contrast of notes');
+      await page.getByLabel('Internal note').check();
+      await expectAccessible(page, 'ticket writing an internal note');
+      await page.getByRole('button', { name: 'Add internal note' }).click();
+      await expect(page.locator('.comment-internal')).toContainText('Checked the contrast of notes');
+      await expectAccessible(page, 'ticket with an internal note');
       await page.goto('/tickets?status=pending&status=completed&sort=oldest');
       await expectAccessible(page, 'ticket list');
       await page.goto('/tickets?q=checked');

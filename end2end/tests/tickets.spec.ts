@@ -398,6 +398,54 @@ test('an agent takes a ticket and the requester sees it live; the list filters b
   await aga.context.close();
 });
 
+test('an internal note reaches staff, never the requester: not on the page, live or in search', async ({
+  browser,
+}) => {
+  const tina = await signedIn(browser, TINA.username, TINA.password);
+  const tinaErrors = watchErrors(tina.page);
+  await tina.page.goto('/tickets');
+  await row(tina.page, 'Desk drawer').getByRole('link').first().click();
+  await waitForHydration(tina.page);
+  // Requesters are not offered the choice.
+  await expect(tina.page.getByLabel('Internal note')).toHaveCount(0);
+
+  const aga = await signedIn(browser, 'aga', 'aga-password-1');
+  const errors = watchErrors(aga.page);
+  await aga.page.goto(new URL(tina.page.url()).pathname);
+  await waitForHydration(aga.page);
+  await aga.page.getByLabel('Comment', { exact: true }).fill('Locksmith code quokka-19, do not share');
+  await aga.page.getByLabel('Internal note').check();
+  await aga.page.getByRole('button', { name: 'Add internal note' }).click();
+  await expect(aga.page.getByRole('status').filter({ hasText: 'Internal note added.' })).toBeVisible();
+  const note = aga.page.locator('.comment-internal');
+  await expect(note).toContainText('Locksmith code quokka-19');
+  await expect(note).toContainText('Internal note');
+  // The box is a comment box again, and a public answer follows.
+  await expect(aga.page.getByRole('button', { name: 'Add comment' })).toBeVisible();
+  await aga.page.getByLabel('Comment', { exact: true }).fill('The locksmith comes on Monday.');
+  await aga.page.getByRole('button', { name: 'Add comment' }).click();
+  await expect(aga.page.getByRole('status').filter({ hasText: 'Comment added.' })).toBeVisible();
+
+  // Tina's open page receives the answer live, and never the note.
+  const thread = tina.page.locator('.thread');
+  await expect(thread).toContainText('The locksmith comes on Monday.');
+  await expect(thread).not.toContainText('quokka');
+  await tina.page.reload();
+  await waitForHydration(tina.page);
+  await expect(thread).toContainText('The locksmith comes on Monday.');
+  await expect(thread).not.toContainText('quokka');
+  // Searching the note's words finds nothing for her; staff find the ticket by them.
+  await tina.page.goto('/tickets?q=quokka');
+  await expect(tina.page.getByText('No tickets match these filters.')).toBeVisible();
+  await aga.page.goto('/tickets?q=quokka');
+  await expect(row(aga.page, 'Desk drawer')).toBeVisible();
+  await expect(row(aga.page, 'Desk drawer').locator('mark')).toHaveText('quokka');
+  expect(errors).toEqual([]);
+  expect(tinaErrors).toEqual([]);
+  await tina.context.close();
+  await aga.context.close();
+});
+
 test('staff set a priority; the list shows it and filters by it', async ({ browser }) => {
   const { context, page } = await signedIn(browser, 'aga', 'aga-password-1');
   const errors = watchErrors(page);

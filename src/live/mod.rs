@@ -22,15 +22,19 @@ pub struct TicketChange {
     /// The requester: only they and staff hear about the ticket.
     pub requested_by: i64,
     pub kind: ChangeKind,
+    /// Staff alone hear of it (an internal note).
+    #[serde(default)]
+    pub staff_only: bool,
 }
 
 /// What changed: the same kinds as a ticket's history entries.
 pub use crate::tickets::model::EventKind as ChangeKind;
 
 impl TicketChange {
-    /// The one rule of the fan-out: staff see every ticket, anyone else only their own.
+    /// The one rule of the fan-out: staff see every change, anyone else only their own
+    /// tickets' changes that are not staff-only.
     pub fn visible_to(&self, user_id: i64, is_staff: bool) -> bool {
-        is_staff || self.requested_by == user_id
+        is_staff || (self.requested_by == user_id && !self.staff_only)
     }
 }
 
@@ -44,9 +48,16 @@ mod tests {
             service_request_no: "SR-2026-000001".into(),
             requested_by: 7,
             kind: ChangeKind::Comment,
+            staff_only: false,
         };
         assert!(change.visible_to(7, false));
         assert!(!change.visible_to(8, false));
         assert!(change.visible_to(8, true));
+        let note = TicketChange {
+            staff_only: true,
+            ..change
+        };
+        assert!(!note.visible_to(7, false));
+        assert!(note.visible_to(8, true));
     }
 }

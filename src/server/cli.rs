@@ -434,8 +434,9 @@ async fn seed_command(
     let done = super::seed::seed(&pool, plan, crate::base::db::now_ms()).await?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "Seeded {} users, {} tickets, {} comments and {} history entries in {seconds:.1} s.",
-        done.users, done.tickets, done.comments, done.events
+        "Seeded {} users, {} tickets, {} comments ({} of them internal notes) and {} history \
+         entries in {seconds:.1} s.",
+        done.users, done.tickets, done.comments, done.notes, done.events
     );
     println!("Admins: {}", done.admins.join(", "));
     if let Some(user) = &done.sample_user {

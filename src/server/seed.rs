@@ -35,6 +35,8 @@ pub struct SeedSummary {
     pub sample_user: Option<String>,
     pub tickets: u64,
     pub comments: u64,
+    /// Of `comments`, the internal notes.
+    pub notes: u64,
     pub events: u64,
 }
 
@@ -256,6 +258,7 @@ struct Batch(Vec<serde_json::Value>);
 enum Col {
     Int,
     Text,
+    Bool,
 }
 
 /// A table's columns as a batch fills them, in the rows' order.
@@ -280,6 +283,7 @@ impl Batch {
             .map(|(i, col)| match col {
                 Col::Int => format!("CAST(j.value ->> {i} AS BIGINT)"),
                 Col::Text => format!("j.value ->> {i}"),
+                Col::Bool => format!("CAST(j.value ->> {i} AS BOOLEAN)"),
             })
             .collect();
         let sql = format!(
@@ -293,15 +297,15 @@ impl Batch {
     }
 }
 
-use Col::{Int, Text};
+use Col::{Bool, Int, Text};
 const TICKETS: Target = (
     "tickets (id, service_request_no, requested_by, request_type_id, department_id, subject,
               status, date_started, date_finished, assignee_id, priority)",
     &[Int, Text, Int, Int, Int, Text, Text, Int, Int, Int, Text],
 );
 const COMMENTS: Target = (
-    "ticket_comments (id, ticket_id, user_id, comment_text, device_no, created_at)",
-    &[Int, Int, Int, Text, Text, Int],
+    "ticket_comments (id, ticket_id, user_id, comment_text, device_no, created_at, internal)",
+    &[Int, Int, Int, Text, Text, Int, Bool],
 );
 const EVENTS: Target = (
     "ticket_events (ticket_id, user_id, kind, from_value, to_value, comment_id, created_at)",
@@ -576,7 +580,8 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
                 requester,
                 description,
                 device,
-                start
+                start,
+                false
             ]));
             texts.push(description);
             events.push(serde_json::json!([
@@ -611,10 +616,13 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
             for at in times {
                 comment_id += 1;
                 let by = if rng.bool() { requester } else { admin };
+                // About one staff comment in five is an internal note.
+                let internal = by != requester && rng.u32(..5) == 0;
                 let text = comment(&mut rng, thing);
                 comments.push(serde_json::json!([
-                    comment_id, ticket_id, by, text, null, at
+                    comment_id, ticket_id, by, text, null, at, internal
                 ]));
+                summary.notes += u64::from(internal);
                 texts.push(text);
                 events.push(serde_json::json!([
                     ticket_id, by, "comment", null, null, comment_id, at
@@ -744,6 +752,14 @@ mod tests {
         // About the average asked for, the description included.
         let per_ticket = done.comments as f64 / 12_000.0;
         assert!((3.8..4.2).contains(&per_ticket), "{per_ticket}");
+        // About one staff comment in five (half the comments after the description) is
+        // an internal note.
+        let notes: i64 = scalar(&pool, "SELECT COUNT(*) FROM ticket_comments WHERE internal").await;
+        let share = notes as f64 / (done.comments - 12_000) as f64;
+        assert!(
+            notes as u64 == done.notes && (0.08..0.12).contains(&share),
+            "{share}"
+        );
 
         // Referential integrity and the schema's own invariants.
         // (PostgreSQL checks foreign keys on every insert; SQLite can be asked.)
@@ -796,7 +812,11 @@ mod tests {
             "SELECT COUNT(*) FROM (SELECT department_id, request_type_id, status, COUNT(*)
                FROM tickets GROUP BY 1, 2, 3 EXCEPT SELECT * FROM ticket_counts WHERE n > 0) k",
             "SELECT COUNT(*) FROM tickets t WHERE t.comment_count <>
-               (SELECT COUNT(*) FROM ticket_comments c WHERE c.ticket_id = t.id)",
+               (SELECT COUNT(*) FROM ticket_comments c WHERE c.ticket_id = t.id
+                   AND NOT c.internal)",
+            // Internal notes are staff's, and no requester's search reads them.
+            "SELECT COUNT(*) FROM ticket_comments c JOIN tickets t ON t.id = c.ticket_id
+              WHERE c.internal AND c.user_id = t.requested_by",
         ];
         for sql in bad {
             let sql = sql.replace("{sid}", sid);

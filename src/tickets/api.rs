@@ -34,11 +34,18 @@ struct Visible {
 impl Visible {
     /// Tells every open live stream allowed to see this ticket that it changed.
     async fn announce(self, kind: ChangeKind) -> Result<(), AppError> {
+        self.announce_to(kind, false).await
+    }
+
+    /// The same; with `staff_only`, to staff alone (an internal note: the requester's
+    /// stream must not even hear that something happened).
+    async fn announce_to(self, kind: ChangeKind, staff_only: bool) -> Result<(), AppError> {
         crate::live::hub::current()?
             .publish(TicketChange {
                 service_request_no: self.number,
                 requested_by: self.requested_by,
                 kind,
+                staff_only,
             })
             .await;
         Ok(())
@@ -137,6 +144,7 @@ pub(crate) async fn scoped(
     user: &CurrentUser,
     mut filter: TicketFilter,
 ) -> Result<TicketFilter, AppError> {
+    filter.staff = user.is_staff;
     filter.requested_by = if !user.is_staff {
         Some(user.id)
     } else if let Some(name) = &filter.requester {
@@ -191,7 +199,7 @@ pub async fn get_ticket(service_request_no: String) -> Result<TicketDetail, AppE
 pub async fn ticket_history(service_request_no: String) -> Result<Vec<HistoryEntry>, AppError> {
     let user = require_user().await?;
     let ticket = visible(&user, &service_request_no).await?;
-    db::history(&pool()?, ticket.id).await
+    db::history(&pool()?, ticket.id, user.is_staff).await
 }
 
 #[server(endpoint = "add_comment")]
@@ -201,10 +209,15 @@ pub async fn add_comment(
 ) -> Result<Comment, AppError> {
     let user = require_user().await?;
     let ticket = visible(&user, &service_request_no).await?;
-    let (text, device) = comment.parse()?;
+    let input = comment.parse()?;
+    if input.internal && !user.is_staff {
+        return Err(AppError::Forbidden);
+    }
     let pool = pool()?;
-    let comment = db::add_comment(&pool, ticket.id, &user, &text, &device, now_ms()).await?;
-    ticket.announce(ChangeKind::Comment).await?;
+    let comment = db::add_comment(&pool, ticket.id, &user, &input, now_ms()).await?;
+    ticket
+        .announce_to(ChangeKind::Comment, input.internal)
+        .await?;
     Ok(comment)
 }
 

@@ -141,7 +141,7 @@ impl Batches {
             rows
         };
         let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
-        let extra = db::export_details(&self.pool, &ids).await?;
+        let extra = db::export_details(&self.pool, &ids, self.filter.staff).await?;
         for t in tickets {
             let (email, comments, devices) = extra.get(&t.id).cloned().unwrap_or_default();
             let time = |ms: i64| UtcTime::from_ms(ms).iso();

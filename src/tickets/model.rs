@@ -54,6 +54,10 @@ pub struct TicketFilter {
     /// non-admins), never taken from a request.
     #[serde(skip)]
     pub requested_by: Option<i64>,
+    /// The caller is staff, so internal notes count (their search rows, their snippets):
+    /// worked out on the server, never taken from a request.
+    #[serde(skip)]
+    pub staff: bool,
     /// An admin's requester filter: a username, as typed (or chosen from suggestions).
     pub requester: Option<String>,
     /// Staff's assignee filter as the URL has it: `me`, `none`, `inactive` or a username.
@@ -221,6 +225,7 @@ impl TicketQuery {
         TicketQuery {
             filter: TicketFilter {
                 requested_by: None,
+                staff: false,
                 requester: params
                     .get_str("requester")
                     .map(|name| name.trim().to_lowercase())
@@ -360,6 +365,9 @@ pub struct Comment {
     pub comment_text: String,
     pub device_no: Option<String>,
     pub created_at: i64,
+    /// An internal note: staff only, never shown to the requester.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
+    pub internal: bool,
 }
 
 word_enum! {
@@ -391,6 +399,9 @@ pub struct HistoryEntry {
     pub comment_text: Option<String>,
     pub device_no: Option<String>,
     pub created_at: i64,
+    /// The comment is an internal note (only staff are ever sent these entries).
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
+    pub internal: bool,
 }
 
 /// The options of the ticket form's selects.
@@ -443,15 +454,31 @@ impl NewTicketForm {
 pub struct CommentForm {
     pub comment_text: String,
     pub device_no: String,
+    /// Staff's "Internal note" checkbox: present (any value) when ticked.
+    #[serde(default)]
+    pub internal: Option<String>,
+}
+
+/// A comment as posted, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCommentInput {
+    pub text: CommentText,
+    pub device_no: DeviceNo,
+    pub internal: bool,
 }
 
 impl CommentForm {
-    pub fn parse(&self) -> Result<(CommentText, DeviceNo), AppError> {
-        (
+    pub fn parse(&self) -> Result<NewCommentInput, AppError> {
+        let (text, device_no) = (
             ("comment_text", CommentText::parse(&self.comment_text)),
             ("device_no", DeviceNo::parse(&self.device_no)),
         )
-            .all()
+            .all()?;
+        Ok(NewCommentInput {
+            text,
+            device_no,
+            internal: self.internal.is_some(),
+        })
     }
 }
 
@@ -575,6 +602,7 @@ mod tests {
         let view = TicketQuery {
             filter: TicketFilter {
                 requested_by: None,
+                staff: false,
                 requester: Some("ann.o-neil".into()),
                 assignee: Some("me".into()),
                 assigned: None,

@@ -11,13 +11,13 @@ use reqwest::{Client, StatusCode};
 use std::time::Duration;
 
 /// One browser's event stream, read as the server writes it.
-struct Stream {
+pub(crate) struct Stream {
     res: reqwest::Response,
     buffer: String,
 }
 
 impl Stream {
-    async fn open(app: &TestApp, client: &Client) -> Stream {
+    pub(crate) async fn open(app: &TestApp, client: &Client) -> Stream {
         let res = client
             .get(format!("{}/api/events", app.base))
             .send()
@@ -65,7 +65,7 @@ impl Stream {
     }
 
     /// Ticket events up to and including the first one about `number`.
-    async fn until(&mut self, number: &str) -> Vec<String> {
+    pub(crate) async fn until(&mut self, number: &str) -> Vec<String> {
         let mut seen = Vec::new();
         while let Some((event, data)) = self.next().await {
             if event == "ticket" {

@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod hostile;
 mod live;
+mod notes;
 mod ops;
 mod pages;
 mod postgres;

@@ -916,6 +916,7 @@ async fn the_list_exports_as_csv_that_round_trips_and_is_safe_to_open() {
                 comment: CommentForm {
                     comment_text: text.into(),
                     device_no: "PC-9".into(),
+                    internal: None,
                 },
             },
         )

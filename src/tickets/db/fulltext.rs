@@ -40,7 +40,14 @@ pub(super) async fn search_query(
             },
         );
     }
-    Ok(search::fts_query(&words, &expanded, f.requested_by).map(|q| (words, q)))
+    Ok(search::fts_query(&words, &expanded, own_rows(f)).map(|q| (words, q)))
+}
+
+/// Whose search rows alone a search reads: a requester's own (so never an internal note's,
+/// which belong to staff), or every row for staff, whom the list's requester filter then
+/// narrows instead (so a note on that requester's ticket is found too).
+fn own_rows(f: &TicketFilter) -> Option<i64> {
+    f.requested_by.filter(|_| !f.staff)
 }
 
 /// Adds the words of `texts` to the vocabulary long prefixes are expanded from, inside the
@@ -223,7 +230,7 @@ pub(super) fn round_query<'a>(
         Backend::Postgres => {
             let mut q = Sql::new(start);
             let (query, before) = (q.bind(query), q.bind(before));
-            let mine = match f.requested_by {
+            let mine = match own_rows(f) {
                 Some(user) => format!(" AND owner = {}", q.bind(user)),
                 None => String::new(),
             };

@@ -15,6 +15,15 @@ use std::collections::HashSet;
 
 const JAN_2026: i64 = 1_767_225_600_000;
 
+/// A public comment (not an internal note) as the form would post it.
+fn public(text: &CommentText, device_no: &DeviceNo) -> NewCommentInput {
+    NewCommentInput {
+        text: text.clone(),
+        device_no: device_no.clone(),
+        internal: false,
+    }
+}
+
 /// The user `id` as a comment's author, read as the guards read it.
 async fn author(pool: &Pool, id: i64) -> CurrentUser {
     crate::auth::db::active_user(pool, id)
@@ -423,8 +432,7 @@ async fn text_search_ranks_matches_in_numbers_subjects_and_comments() {
         &pool,
         toner,
         &author(&pool, ann).await,
-        &note,
-        &DeviceNo::parse("").unwrap(),
+        &public(&note, &DeviceNo::parse("").unwrap()),
         JAN_2026 + 1,
     )
     .await
@@ -484,8 +492,7 @@ async fn text_search_ranks_matches_in_numbers_subjects_and_comments() {
         &pool,
         toner,
         &author(&pool, 1).await,
-        &text,
-        &none,
+        &public(&text, &none),
         JAN_2026 + 50,
     )
     .await
@@ -621,9 +628,15 @@ async fn concurrent_comments_are_batched_each_where_it_belongs() {
             let ticket_id = if i % 2 == 0 { a } else { b };
             let text = CommentText::parse(&format!("Reply {i} about the zeppelin")).unwrap();
             let by = author(&pool, 1).await;
-            let added = add_comment(&pool, ticket_id, &by, &text, &none, JAN_2026 + 10 + i)
-                .await
-                .unwrap();
+            let added = add_comment(
+                &pool,
+                ticket_id,
+                &by,
+                &public(&text, &none),
+                JAN_2026 + 10 + i,
+            )
+            .await
+            .unwrap();
             (i, ticket_id, added)
         })
     });
@@ -686,8 +699,7 @@ async fn comments_and_department_changes() {
         &pool,
         id,
         &author(&pool, ticket.requested_by).await,
-        &text,
-        &DeviceNo::parse("").unwrap(),
+        &public(&text, &DeviceNo::parse("").unwrap()),
         JAN_2026 + 5,
     )
     .await
@@ -713,7 +725,7 @@ async fn comments_and_department_changes() {
         .await
         .unwrap();
 
-    let history = history(&pool, id).await.unwrap();
+    let history = history(&pool, id, true).await.unwrap();
     let lines: Vec<_> = history
         .iter()
         .map(|e| {
@@ -986,7 +998,7 @@ async fn history_is_written_with_its_change_or_neither_is() {
             .map(|e| format!("{}:{:?}>{:?}", e.kind.as_str(), e.from_value, e.to_value))
             .collect()
     };
-    let before = steps(history(&pool, id).await.unwrap());
+    let before = steps(history(&pool, id, true).await.unwrap());
     assert_eq!(
         before,
         [
@@ -1030,8 +1042,7 @@ async fn history_is_written_with_its_change_or_neither_is() {
             &pool,
             id,
             &author(&pool, by).await,
-            &text,
-            &none,
+            &public(&text, &none),
             JAN_2026 + 3
         )
         .await
@@ -1062,7 +1073,7 @@ async fn history_is_written_with_its_change_or_neither_is() {
     .execute(&pool)
     .await
     .unwrap();
-    assert_eq!(steps(history(&pool, id).await.unwrap()), before);
+    assert_eq!(steps(history(&pool, id, true).await.unwrap()), before);
 
     // And history is append-only in the database itself.
     let edit = sqlx::query("UPDATE ticket_events SET to_value = 'pending'")

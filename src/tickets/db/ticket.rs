@@ -37,18 +37,29 @@ pub async fn detail(pool: &Pool, ticket_id: i64) -> Result<TicketDetail, AppErro
     .await?)
 }
 
-/// The ticket's history, oldest first, each entry with the comment it added.
-pub async fn history(pool: &Pool, ticket_id: i64) -> Result<Vec<HistoryEntry>, AppError> {
+/// The ticket's history, oldest first, each entry with the comment it added; internal
+/// notes only for `staff`.
+pub async fn history(
+    pool: &Pool,
+    ticket_id: i64,
+    staff: bool,
+) -> Result<Vec<HistoryEntry>, AppError> {
+    let notes = if staff {
+        ""
+    } else {
+        " AND (c.id IS NULL OR NOT c.internal)"
+    };
     Ok(sqlx::query_as(&format!(
         "SELECT e.id, e.kind, u.username AS actor, u.avatar_url AS actor_avatar,
                 EXISTS (SELECT 1 FROM user_roles r
                          WHERE r.user_id = u.id AND r.role IN {STAFF_ROLES})
                     AS actor_is_staff,
-                e.from_value, e.to_value, c.comment_text, c.device_no, e.created_at
+                e.from_value, e.to_value, c.comment_text, c.device_no, e.created_at,
+                CASE WHEN c.internal THEN 1 ELSE 0 END AS internal
            FROM ticket_events e
            JOIN users u ON u.id = e.user_id
            LEFT JOIN ticket_comments c ON c.id = e.comment_id
-          WHERE e.ticket_id = $1
+          WHERE e.ticket_id = $1{notes}
           ORDER BY e.created_at, e.id"
     ))
     .bind(ticket_id)

@@ -5,7 +5,8 @@ use super::fulltext::add_terms;
 use crate::auth::db::STAFF_ROLES;
 use crate::base::db::{Backend, Conn, Pool, begin_write};
 use crate::tickets::model::{
-    Comment, CommentText, DeviceNo, EventKind, Priority, Subject, TicketStatus, service_request_no,
+    Comment, CommentText, DeviceNo, EventKind, NewCommentInput, Priority, Subject, TicketStatus,
+    service_request_no,
 };
 use crate::{auth::model::CurrentUser, error::AppError, time::utc_year};
 
@@ -198,16 +199,21 @@ pub async fn add_comment(
     pool: &Pool,
     ticket_id: i64,
     author: &CurrentUser,
-    text: &CommentText,
-    device_no: &DeviceNo,
+    input: &NewCommentInput,
     now_ms: i64,
 ) -> Result<Comment, AppError> {
+    let NewCommentInput {
+        text,
+        device_no,
+        internal,
+    } = input;
     let row = NewComment(
         ticket_id,
         author.id,
         text.as_str().to_owned(),
         device_no.as_deref().map(str::to_owned),
         now_ms,
+        *internal,
     );
     let id = comment_writer::write(pool, row).await?;
     Ok(Comment {
@@ -218,12 +224,14 @@ pub async fn add_comment(
         comment_text: text.as_str().to_owned(),
         device_no: device_no.as_deref().map(str::to_owned),
         created_at: now_ms,
+        internal: *internal,
     })
 }
 
-/// A comment to store: ticket, author, text, device number, time (a JSON array as written).
+/// A comment to store: ticket, author, text, device number, time, internal (a JSON array
+/// as written).
 #[derive(serde::Serialize)]
-struct NewComment(i64, i64, String, Option<String>, i64);
+struct NewComment(i64, i64, String, Option<String>, i64, bool);
 
 /// Stores `rows` in one transaction, a statement per table however many rows, and returns
 /// their ids in order.
@@ -234,9 +242,10 @@ async fn insert_comments(pool: &Pool, rows: &[NewComment]) -> Result<Vec<i64>, A
     // Inserted in the list's order while this transaction holds the write lock, so the new
     // ids ascend in that order.
     let mut ids: Vec<i64> = sqlx::query_scalar(&format!(
-        "INSERT INTO ticket_comments (ticket_id, user_id, comment_text, device_no, created_at)
+        "INSERT INTO ticket_comments
+             (ticket_id, user_id, comment_text, device_no, created_at, internal)
          SELECT CAST(j.value ->> 0 AS BIGINT), CAST(j.value ->> 1 AS BIGINT), j.value ->> 2,
-                j.value ->> 3, CAST(j.value ->> 4 AS BIGINT)
+                j.value ->> 3, CAST(j.value ->> 4 AS BIGINT), CAST(j.value ->> 5 AS BOOLEAN)
            FROM {} ORDER BY j.key
          RETURNING id",
         b.json_rows("$1")

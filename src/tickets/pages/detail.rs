@@ -17,8 +17,8 @@ use super::{
 use crate::auth::{Guard, use_auth};
 use crate::{
     components::{
-        Avatar, Field, FormAlert, LoadError, NotFoundPage, SelectField, Submit, SuccessNote,
-        TextArea, Time, action_error, reset_on_success,
+        Avatar, Field, FormAlert, LoadError, NotFoundPage, SelectField, SuccessNote, TextArea,
+        Time, action_error, past_dry_runs, reset_on_success,
     },
     error::AppError,
     live::use_live,
@@ -102,7 +102,9 @@ fn TicketView(data: TicketData) -> impl IntoView {
         <Transition fallback=|| view! { <main id="main" tabindex="-1" class="page"><p>"Loading…"</p></main> }>
             {move || Suspend::new(async move {
                 let staff = auth.user.await.ok().flatten().is_some_and(|u| u.is_staff);
-                match data.ticket.await {
+                let ticket = data.ticket.await;
+                past_dry_runs().await;
+                match ticket {
                     Ok(t) => view! {
                         <TicketBody t staff data/>
                     }.into_any(),
@@ -137,14 +139,16 @@ fn TicketBody(t: TicketDetail, staff: bool, data: TicketData) -> impl IntoView {
                         <h2 id="thread-heading">"Conversation"</h2>
                         <Transition fallback=|| view! { <p>"Loading the conversation…"</p> }>
                             {move || Suspend::new(async move {
-                                match data.history.await {
+                                let history = data.history.await;
+                                past_dry_runs().await;
+                                match history {
                                     Ok(list) => view! { <Thread list/> }.into_any(),
                                     Err(error) => view! { <LoadError error/> }.into_any(),
                                 }
                             })}
                         </Transition>
                     </section>
-                    <CommentForm number=number.clone() action=data.comment/>
+                    <CommentForm number=number.clone() action=data.comment staff/>
                 </div>
                 <div class="ticket-side">
                     <section class="card" aria-labelledby="details-heading">
@@ -216,12 +220,14 @@ fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
         <ol class="thread">
             {list.into_iter().map(|e| match (e.kind, e.comment_text.clone()) {
                 (EventKind::Created | EventKind::Comment, Some(text)) => view! {
-                    <li class="comment" id=format!("event-{}", e.id)>
+                    <li class=if e.internal { "comment comment-internal" } else { "comment" }
+                        id=format!("event-{}", e.id)>
                         <Avatar name=e.actor.clone() url=e.actor_avatar.clone()/>
                         <article class="comment-body">
                             <header class="comment-meta">
                                 <strong>{e.actor.clone()}</strong>
                                 {e.actor_is_staff.then(|| view! { <span class="tag">"Staff"</span> })}
+                                {e.internal.then(|| view! { <span class="tag tag-internal">"Internal note"</span> })}
                                 {(e.kind == EventKind::Created).then(|| view! {
                                     <span class="muted">"opened the ticket"</span>
                                 })}
@@ -274,15 +280,27 @@ fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
 }
 
 #[component]
-fn CommentForm(number: String, action: ServerAction<AddComment>) -> impl IntoView {
+fn CommentForm(number: String, action: ServerAction<AddComment>, staff: bool) -> impl IntoView {
     let error = action_error(action);
     let form = NodeRef::<html::Form>::new();
     reset_on_success(action, form);
-    let added = Signal::derive(move || {
-        matches!(action.value().get(), Some(Ok(_))).then(|| "Comment added.".to_string())
+    let added = Signal::derive(move || match action.value().get() {
+        Some(Ok(c)) if c.internal => Some("Internal note added.".to_string()),
+        Some(Ok(_)) => Some("Comment added.".to_string()),
+        _ => None,
+    });
+    // Staff may write an internal note instead: the box takes the note's colour (CSS, so
+    // without JavaScript too) and the button says what it will add.
+    let internal = RwSignal::new(false);
+    let label = Signal::derive(move || {
+        if internal.get() {
+            "Add internal note"
+        } else {
+            "Add comment"
+        }
     });
     view! {
-        <section class="card" aria-labelledby="comment-heading">
+        <section class="card composer" aria-labelledby="comment-heading">
             <h2 id="comment-heading">"Add a comment"</h2>
             <ActionForm action node_ref=form>
                 <FormAlert error/>
@@ -290,9 +308,19 @@ fn CommentForm(number: String, action: ServerAction<AddComment>) -> impl IntoVie
                 <input type="hidden" name="service_request_no" value=number/>
                 <TextArea label="Comment" name="comment_text" id="comment-text" required=true
                     maxlength=10000 rows=4 error/>
+                {staff.then(|| view! {
+                    <label class="check note-toggle">
+                        <input type="checkbox" name="internal" id="comment-internal"
+                            on:change=move |ev| internal.set(event_target_checked(&ev))/>
+                        "Internal note"
+                        <span class="hint">" — only staff see it, never the requester"</span>
+                    </label>
+                })}
                 <Field label="Device number" name="device_no" id="comment-device" maxlength=64
                     hint="Optional." error/>
-                <Submit label="Add comment" pending=action.pending()/>
+                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
+                    {move || label.get()}
+                </button>
             </ActionForm>
         </section>
     }
@@ -359,6 +387,7 @@ fn Triage(t: TicketDetail, data: TicketData) -> impl IntoView {
                     let (number, department_id) = (number.clone(), department_id.clone());
                     Suspend::new(async move {
                         let departments = choices.await.map(|c| c.departments).unwrap_or_default();
+                        past_dry_runs().await;
                         let options = departments
                             .into_iter()
                             .map(|d| (d.id.to_string(), d.name))
