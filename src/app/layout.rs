@@ -2,7 +2,7 @@
 
 use crate::{
     auth::{Auth, api::Logout, model::CurrentUser, provide_auth, still_rendering},
-    components::{Avatar, past_dry_runs},
+    components::{Avatar, past_dry_runs, provide_clock},
     live::{Live, LiveIndicator, provide_live},
 };
 use leptos::prelude::*;
@@ -12,6 +12,7 @@ use leptos_router::hooks::use_location;
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let Auth { logout, user } = provide_auth();
+    provide_clock();
     // Taken now, while the router is surely there: the menu is built after an await, when
     // a dropped request may already have taken the router's context away (router hooks
     // then panic: "use_resolved_path outside a <Router>").
@@ -61,6 +62,32 @@ fn NavLink(
     view! { <a href=href aria-current=move || current().then_some("page")>{children()}</a> }
 }
 
+/// The administration pages, under one "Admin" entry so the header stays one line (it
+/// wrapped at 1280 px with seven links). A `<details>` disclosure: it opens and closes by
+/// keyboard and without JavaScript; it closes again when a page is chosen.
+#[component]
+fn AdminMenu(path: Memo<String>) -> impl IntoView {
+    let menu = NodeRef::<leptos::html::Details>::new();
+    Effect::new(move || {
+        path.track();
+        if let Some(menu) = menu.get_untracked() {
+            menu.set_open(false);
+        }
+    });
+    let inside = move || path.try_get().is_some_and(|at| at.starts_with("/admin/"));
+    view! {
+        <details class="navmenu" node_ref=menu>
+            <summary class:current=inside>"Admin"</summary>
+            <ul>
+                <li><NavLink path href="/admin/users">"Users"</NavLink></li>
+                <li><NavLink path href="/admin/departments">"Departments"</NavLink></li>
+                <li><NavLink path href="/admin/request-types">"Request types"</NavLink></li>
+                <li><NavLink path href="/admin/service-levels">"Service levels"</NavLink></li>
+            </ul>
+        </details>
+    }
+}
+
 #[component]
 fn UserNav(
     user: CurrentUser,
@@ -77,9 +104,7 @@ fn UserNav(
             <NavLink path href="/tickets/new">"New ticket"</NavLink>
             {user.is_admin.then(|| view! {
                 <NavLink path href="/dashboard">"Dashboard"</NavLink>
-                <NavLink path href="/admin/users">"Users"</NavLink>
-                <NavLink path href="/admin/departments">"Departments"</NavLink>
-                <NavLink path href="/admin/request-types">"Request types"</NavLink>
+                <AdminMenu path/>
             })}
         </nav>
         <div class="me">

@@ -8,7 +8,10 @@ use crate::{
     components::NotFoundPage,
     dashboard::pages::DashboardPage,
     lists::{NamedList, pages::NamedListPage},
-    tickets::pages::{HomePage, NewTicketPage, TicketPage, TicketsPage},
+    tickets::{
+        pages::{HomePage, NewTicketPage, TicketPage, TicketsPage},
+        sla::pages::ServiceLevelsPage,
+    },
     users::{
         account::AccountPage,
         pages::{EditUserPage, UsersPage},
@@ -80,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tickets/:no") view=TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/request-types") view=|| view! { <NamedListPage list=NamedList::RequestTypes/> } ssr=SsrMode::Async/>
                     <Route path=path!("/admin/departments") view=|| view! { <NamedListPage list=NamedList::Departments/> } ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/service-levels") view=ServiceLevelsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users/:id") view=EditUserPage ssr=SsrMode::Async/>
                 </Routes>

@@ -496,6 +496,15 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+        + CLOCK_AHEAD.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// How far the clock was moved forward (`--test-clock` only): zero in production.
+static CLOCK_AHEAD: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Moves `now_ms` forward by `ms`, for browser tests of due times (`--test-clock`).
+pub fn advance_clock(ms: i64) {
+    CLOCK_AHEAD.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The variable that runs the tests on PostgreSQL: a server's URL (`make test` starts a

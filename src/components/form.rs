@@ -105,12 +105,15 @@ pub fn TextArea(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] maxlength: Option<u32>,
     #[prop(default = 5)] rows: u32,
+    /// What it holds at first (an edit form's stored text).
+    #[prop(optional)]
+    value: Option<String>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     field_frame(label, name, &id.clone(), hint, error, move |aria| {
         view! {
             <textarea id=id name=name rows=rows required=required maxlength=maxlength
-                aria-invalid=aria.invalid aria-describedby=aria.described_by></textarea>
+                aria-invalid=aria.invalid aria-describedby=aria.described_by>{value}</textarea>
         }
         .into_any()
     })

@@ -1,6 +1,7 @@
 //! UI pieces shared by every feature.
 
 mod avatar;
+mod clock;
 mod form;
 mod pages;
 mod render;
@@ -8,6 +9,7 @@ mod table;
 mod time;
 
 pub use avatar::Avatar;
+pub use clock::{Clock, provide_clock, use_clock};
 pub use form::{
     Field, FormAlert, LoadError, SelectField, Submit, SuccessNote, TextArea, action_error,
     reset_on_success,

@@ -5,7 +5,7 @@
 use super::model::{Bar, Dashboard, FINISH_WINDOW_DAYS, FinishTimes, Week, duration_text};
 use crate::{
     text::thousands,
-    tickets::model::{DayRange, TicketFilter, TicketQuery, TicketStatus, UNASSIGNED},
+    tickets::model::{DayRange, DueFilter, TicketFilter, TicketQuery, TicketStatus, UNASSIGNED},
     time::Day,
 };
 use leptos::{prelude::*, tachys::view::RenderHtml};
@@ -61,6 +61,19 @@ fn Board(d: Dashboard) -> impl IntoView {
                 f.statuses = OPEN.to_vec();
                 f.assignee = Some(UNASSIGNED.into());
             }),
+        },
+        Tile {
+            label: "Overdue".into(),
+            value: thousands(d.overdue),
+            href: list_link(|f| f.due = Some(DueFilter::Overdue)),
+        },
+        Tile {
+            label: format!("Met their targets ({FINISH_WINDOW_DAYS} days)"),
+            value: match d.targets_met {
+                (_, 0) => "—".into(),
+                (met, all) => format!("{} %", met * 100 / all),
+            },
+            href: completed_in(window),
         },
         Tile {
             label: "New this week".into(),

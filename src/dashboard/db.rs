@@ -34,7 +34,27 @@ pub async fn dashboard(pool: &Pool, now_ms: i64) -> Result<Dashboard, AppError> 
         open_by_type: open_by(pool, "request_types", "request_type_id").await?,
         open_unassigned: open_unassigned(pool).await?,
         open_by_assignee: open_by_assignee(pool).await?,
+        overdue: sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE next_due < $1")
+            .bind(now_ms)
+            .fetch_one(pool)
+            .await?,
+        targets_met: targets_met(pool, finish_from.start_ms()).await?,
     })
+}
+
+/// Of the tickets completed since `from`: those that met both targets, and all of them
+/// (read from one index: `tickets_finished_sla`).
+async fn targets_met(pool: &Pool, from: i64) -> Result<(i64, i64), AppError> {
+    let (met, all): (Option<i64>, i64) = sqlx::query_as(
+        "SELECT CAST(SUM(CASE WHEN resolution_met AND first_response_at <= first_response_due
+                              THEN 1 ELSE 0 END) AS BIGINT),
+                COUNT(*)
+           FROM tickets WHERE date_finished >= $1",
+    )
+    .bind(from)
+    .fetch_one(pool)
+    .await?;
+    Ok((met.unwrap_or(0), all))
 }
 
 async fn by_status(pool: &Pool) -> Result<Vec<(TicketStatus, i64)>, AppError> {

@@ -36,6 +36,11 @@ pub struct Dashboard {
     pub open_unassigned: i64,
     /// Open tickets per assignee (those who hold any), most first, at most `ASSIGNEE_BARS`.
     pub open_by_assignee: Vec<Bar>,
+    /// Open tickets past a service-level target now.
+    pub overdue: i64,
+    /// Of the tickets completed in the last `FINISH_WINDOW_DAYS` days, how many met both
+    /// their first-response and resolution targets, and how many there were.
+    pub targets_met: (i64, i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

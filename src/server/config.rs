@@ -292,6 +292,9 @@ settings! {
     /// Log lines for people (human) or one JSON object per line (json).
     log_format: LogFormat = LogFormat::Human, shown "`human`",
         flag "--log-format", env "HELPDESK_LOG_FORMAT", value "FORMAT", for Server;
+    /// For browser tests only: POST /api/test/clock?advance_minutes=N moves the server's clock forward (due times turn overdue). Never in production.
+    test_clock: bool = false, shown "`false`",
+        flag "--test-clock", env "HELPDESK_TEST_CLOCK", value "BOOL", for Server;
 }
 
 impl Config {

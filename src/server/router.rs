@@ -98,10 +98,29 @@ async fn listen_to_other_servers(pool: &Pool, hub: &Hub) -> Result<(), BootError
     listening.map_err(|e| format!("cannot listen for other servers' changes: {e}").into())
 }
 
+/// `--test-clock` only: moves the server's clock forward by `advance_minutes` (at most a
+/// year at a time) and answers the new time (unix ms).
+async fn advance_clock(
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<String, StatusCode> {
+    let minutes: i64 = q
+        .get("advance_minutes")
+        .and_then(|m| m.parse().ok())
+        .filter(|m| (0..=525_600).contains(m))
+        .ok_or(StatusCode::BAD_REQUEST)?;
+    crate::base::db::advance_clock(minutes * 60_000);
+    Ok(crate::base::db::now_ms().to_string())
+}
+
 pub async fn router(state: AppState) -> Result<Router, BootError> {
     tokio::spawn(purge_sessions(state.pool.clone()));
     let routes = routes();
-    let router = Router::new()
+    let mut router = Router::new();
+    if state.config.test_clock {
+        tracing::warn!("test clock on: POST /api/test/clock moves the server's clock");
+        router = router.route("/api/test/clock", axum::routing::post(advance_clock));
+    }
+    let router = router
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         // Live updates (SSE); more specific than the server functions' wildcard below.

@@ -8,7 +8,11 @@
 
 use super::router::BootError;
 use crate::base::db::{Backend, Pool, begin_write};
-use crate::{auth::password, tickets::model::service_request_no, time::utc_year};
+use crate::tickets::{
+    model::{Priority, service_request_no},
+    sla::targets::Targets,
+};
+use crate::{auth::password, time::utc_year};
 use fastrand::Rng;
 use std::{collections::HashSet, time::Instant};
 
@@ -300,8 +304,11 @@ impl Batch {
 use Col::{Bool, Int, Text};
 const TICKETS: Target = (
     "tickets (id, service_request_no, requested_by, request_type_id, department_id, subject,
-              status, date_started, date_finished, assignee_id, priority)",
-    &[Int, Text, Int, Int, Int, Text, Text, Int, Int, Int, Text],
+              status, date_started, date_finished, assignee_id, priority, first_response_due,
+              first_response_at, resolution_due, resolution_left_ms, resolution_met)",
+    &[
+        Int, Text, Int, Int, Int, Text, Text, Int, Int, Int, Text, Int, Int, Int, Int, Bool,
+    ],
 );
 const COMMENTS: Target = (
     "ticket_comments (id, ticket_id, user_id, comment_text, device_no, created_at, internal)",
@@ -316,6 +323,32 @@ const USERS: Target = (
     &[Int, Text, Text, Text, Int, Text, Int, Int],
 );
 const ROLES: Target = ("user_roles (user_id, role)", &[Int, Text]);
+
+/// Office hours in Berlin (Monday to Friday, 09:00-17:00) for normal and low tickets, as a
+/// team would set them, unless an admin has set hours already; the targets to seed with.
+async fn service_levels(pool: &Pool) -> Result<Targets, BootError> {
+    let week = r#"[[[540,1020]],[[540,1020]],[[540,1020]],[[540,1020]],[[540,1020]],[],[]]"#;
+    let mut tx = begin_write(pool).await?;
+    let fresh = sqlx::query(
+        "UPDATE business_hours SET zone = 'Europe/Berlin', week = $1 WHERE id = 1 AND zone = 'UTC'",
+    )
+    .bind(week)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if fresh {
+        sqlx::query(
+            "UPDATE sla_policies SET business_hours = $1 WHERE priority IN ('normal', 'low')",
+        )
+        .bind(true)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let targets = Targets::load(&mut tx).await?;
+    tx.commit().await?;
+    Ok(targets)
+}
 
 /// Departments and request types, created if missing; returns (id, name) of each.
 async fn lists(pool: &Pool, now: i64) -> Result<(Vec<(i64, String)>, Vec<i64>), BootError> {
@@ -496,6 +529,7 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
         sample_user,
         ..Default::default()
     };
+    let targets = service_levels(pool).await?;
     let extra = plan.comments_per_ticket - 1;
     for chunk in starts.chunks(CHUNK) {
         let mut tx = begin_write(pool).await?;
@@ -554,10 +588,10 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
             let end = finished.unwrap_or(now);
             // One in twenty urgent, three in twenty high, a fifth low, the rest normal.
             let priority = match rng.u32(..20) {
-                0 => "urgent",
-                1..=3 => "high",
-                4..=7 => "low",
-                _ => "normal",
+                0 => Priority::Urgent,
+                1..=3 => Priority::High,
+                4..=7 => Priority::Low,
+                _ => Priority::Normal,
             };
             // Whoever works a ticket took it when they started on it; two in three pending
             // ones are taken already too.
@@ -613,11 +647,15 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
                     department = to;
                 }
             }
+            let mut first_response = None;
             for at in times {
                 comment_id += 1;
                 let by = if rng.bool() { requester } else { admin };
                 // About one staff comment in five is an internal note.
                 let internal = by != requester && rng.u32(..5) == 0;
+                if by != requester && !internal {
+                    first_response = first_response.or(Some(at));
+                }
                 let text = comment(&mut rng, thing);
                 comments.push(serde_json::json!([
                     comment_id, ticket_id, by, text, null, at, internal
@@ -641,6 +679,14 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
             }
             summary.comments += comment_count;
             let subject = subject(&mut rng, thing);
+            // As the app keeps them: completing answers the requester too, and keeps the
+            // resolution time that was left.
+            let dues = targets.dues(priority, start);
+            let first_response = match (first_response, finished) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let left = finished.map(|at| targets.left(priority, at, dues.resolution));
             tickets.push(serde_json::json!([
                 ticket_id,
                 service_request_no(year, sequence),
@@ -652,7 +698,12 @@ pub async fn seed(pool: &Pool, plan: &SeedPlan, now: i64) -> Result<SeedSummary,
                 start,
                 finished,
                 assigned_at.map(|_| admin),
-                priority
+                priority.as_str(),
+                dues.first_response,
+                first_response,
+                dues.resolution,
+                left,
+                left.map(|l| l >= 0)
             ]));
             texts.push(subject);
         }

@@ -132,7 +132,25 @@ pub async fn list_tickets(filter: TicketFilter, page: PageAt) -> Result<TicketPa
     let user = require_user().await?;
     let pool = pool()?;
     let filter = scoped(&pool, &user, filter).await?;
-    db::page(&pool, &filter, page, PAGE_SIZE).await
+    let mut page = db::page(&pool, &filter, page, PAGE_SIZE).await?;
+    page.now = now_ms();
+    // Due times are staff's business.
+    if !user.is_staff {
+        for t in &mut page.tickets {
+            (t.next_due, t.first_response_at) = (None, None);
+        }
+    }
+    Ok(page)
+}
+
+/// Now, and the end of today in the business hours' time zone (where "today" ends for the
+/// team), for the due filters.
+#[cfg(feature = "ssr")]
+async fn due_window(pool: &crate::base::db::Pool, now: i64) -> Result<(i64, i64), AppError> {
+    let zone: String = sqlx::query_scalar("SELECT zone FROM business_hours WHERE id = 1")
+        .fetch_one(pool)
+        .await?;
+    Ok((now, super::sla::targets::end_of_day(&zone, now)))
 }
 
 /// `filter` as `user` may run it: staff's requester name resolved to its id, anyone
@@ -145,6 +163,11 @@ pub(crate) async fn scoped(
     mut filter: TicketFilter,
 ) -> Result<TicketFilter, AppError> {
     filter.staff = user.is_staff;
+    // Due times are staff's: a requester's list ignores the filter.
+    filter.due_window = match filter.due {
+        Some(_) if user.is_staff => Some(due_window(pool, now_ms()).await?),
+        _ => None,
+    };
     filter.requested_by = if !user.is_staff {
         Some(user.id)
     } else if let Some(name) = &filter.requester {
@@ -191,7 +214,12 @@ pub(crate) async fn scoped(
 pub async fn get_ticket(service_request_no: String) -> Result<TicketDetail, AppError> {
     let user = require_user().await?;
     let ticket = visible(&user, &service_request_no).await?;
-    db::detail(&pool()?, ticket.id).await
+    let pool = pool()?;
+    let mut detail = db::detail(&pool, ticket.id).await?;
+    if user.is_staff {
+        detail.sla = Some(db::sla(&pool, ticket.id, now_ms()).await?);
+    }
+    Ok(detail)
 }
 
 /// The ticket's history merged with its comments, oldest first.

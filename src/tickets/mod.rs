@@ -3,9 +3,8 @@
 pub mod api;
 pub mod model;
 pub mod pages;
+pub mod sla;
 
-#[cfg(feature = "ssr")]
-pub mod business_hours;
 #[cfg(feature = "ssr")]
 pub mod csv;
 #[cfg(feature = "ssr")]

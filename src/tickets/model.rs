@@ -25,6 +25,14 @@ word_enum! {
     }
 }
 
+word_enum! {
+    /// Staff's due-time filter: tickets past a target, or due by the end of today.
+    pub enum DueFilter ("The due filter") {
+        Overdue = "overdue", "Overdue";
+        Today = "today", "Due today";
+    }
+}
+
 /// One line of a ticket list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -45,6 +53,11 @@ pub struct TicketSummary {
     /// Who is handling it (a username), if anyone.
     pub assignee: Option<String>,
     pub priority: Priority,
+    /// Staff only: when the target the open ticket is racing falls due (the first
+    /// response until it came, then the resolution).
+    pub next_due: Option<i64>,
+    /// Staff only: when staff first answered the requester in public.
+    pub first_response_at: Option<i64>,
 }
 
 /// What a ticket list shows. The server forces `requested_by` for non-admins.
@@ -72,6 +85,13 @@ pub struct TicketFilter {
     /// Empty: every priority.
     #[serde(default)]
     pub priorities: Vec<Priority>,
+    /// Staff's: overdue, or due today.
+    #[serde(default)]
+    pub due: Option<DueFilter>,
+    /// For `due`, as the server resolved it: now and the end of today in the business
+    /// hours' zone (unix ms); never taken from a request.
+    #[serde(skip)]
+    pub due_window: Option<(i64, i64)>,
     pub department_id: Option<i64>,
     pub request_type_id: Option<i64>,
     /// Words to find in the number, the subject or the comments (full-text, prefixes).
@@ -150,6 +170,9 @@ pub struct TicketPage {
     /// A text search that stopped reading before the oldest matches (it reads a bounded
     /// number of the newest): the counts are of the matches read.
     pub more_matches: bool,
+    /// The server's clock when it read the page (unix ms): due times count from here.
+    #[serde(default)]
+    pub now: i64,
 }
 
 /// Tickets per page.
@@ -237,6 +260,8 @@ impl TicketQuery {
                 assigned: None,
                 statuses,
                 priorities,
+                due: params.get_str("due").and_then(|d| DueFilter::parse(d).ok()),
+                due_window: None,
                 department_id: id("department"),
                 request_type_id: id("type"),
                 text: params
@@ -271,6 +296,9 @@ impl TicketQuery {
         }
         for p in &f.priorities {
             pairs.push(("priority", p.as_str().into()));
+        }
+        if let Some(due) = f.due {
+            pairs.push(("due", due.as_str().into()));
         }
         let ids = [("department", f.department_id), ("type", f.request_type_id)];
         pairs.extend(
@@ -321,6 +349,7 @@ impl TicketQuery {
         let f = &self.filter;
         !f.statuses.is_empty()
             || !f.priorities.is_empty()
+            || f.due.is_some()
             || f.department_id.is_some()
             || f.request_type_id.is_some()
             || f.requester.is_some()
@@ -350,6 +379,22 @@ pub struct TicketDetail {
     /// Who is handling it (a username), if anyone; the requester sees it too.
     pub assignee: Option<String>,
     pub priority: Priority,
+    /// The service-level targets: staff only (None for the requester).
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub sla: Option<TicketSla>,
+}
+
+/// A ticket's targets and how it is doing against them (unix ms), for staff.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketSla {
+    pub first_response_due: Option<i64>,
+    pub first_response_at: Option<i64>,
+    pub resolution_due: Option<i64>,
+    /// Set at completion: whether it was resolved in time.
+    pub resolution_met: Option<bool>,
+    /// The server's clock when it read them.
+    pub now: i64,
 }
 
 /// One comment of a ticket's thread.
@@ -608,6 +653,8 @@ mod tests {
                 assigned: None,
                 statuses: vec![TicketStatus::Pending, TicketStatus::Ongoing],
                 priorities: vec![Priority::Urgent],
+                due: Some(DueFilter::Overdue),
+                due_window: None,
                 department_id: Some(3),
                 request_type_id: Some(1),
                 text: Some("100% a&b".into()),
@@ -629,7 +676,7 @@ mod tests {
         let query = view.to_query_string();
         assert_eq!(
             query,
-            "?q=100%25%20a%26b&status=pending&status=ongoing&priority=urgent&department=3&type=1&requester=ann.o-neil\
+            "?q=100%25%20a%26b&status=pending&status=ongoing&priority=urgent&due=overdue&department=3&type=1&requester=ann.o-neil\
              &assignee=me&started_from=2026-11-23&started_to=2026-11-29&finished_to=2026-11-30\
              &sort=oldest&after=1767225600000.42"
         );

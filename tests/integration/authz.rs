@@ -15,6 +15,7 @@ use helpdesk::{
         SetTicketDepartment, SetTicketPriority, SetTicketStatus, SuggestAssignees, TicketChoices,
         TicketHistory,
     },
+    tickets::sla::api::{GetServiceLevels, SaveBusinessHours, SaveSlaPolicies},
     users::{
         api::{
             ChangePassword, CreateUser, GetUser, ListUsers, SetMyAvatar, SetUserStatus,
@@ -184,6 +185,38 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
         ),
         (ListUsers::PATH, Rule::AdminOnly, vec![]),
         (LoadDashboard::PATH, Rule::AdminOnly, vec![]),
+        (GetServiceLevels::PATH, Rule::AdminOnly, vec![]),
+        (
+            SaveSlaPolicies::PATH,
+            Rule::AdminOnly,
+            ["urgent", "high", "normal", "low"]
+                .iter()
+                .flat_map(|p| {
+                    [
+                        (format!("{p}_first"), s("2")),
+                        (format!("{p}_first_unit"), s("hours")),
+                        (format!("{p}_resolution"), s("2")),
+                        (format!("{p}_resolution_unit"), s("days")),
+                    ]
+                })
+                .map(|(k, v)| (&*k.leak(), v))
+                .collect(),
+        ),
+        (
+            SaveBusinessHours::PATH,
+            Rule::AdminOnly,
+            vec![
+                ("zone", s("Europe/Berlin")),
+                ("mon", s("09:00-17:00")),
+                ("tue", s("")),
+                ("wed", s("")),
+                ("thu", s("")),
+                ("fri", s("")),
+                ("sat", s("")),
+                ("sun", s("")),
+                ("holidays", s("")),
+            ],
+        ),
         (MyTicketCounts::PATH, Rule::SignedIn, vec![]),
         (
             SuggestUsers::PATH,

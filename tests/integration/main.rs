@@ -15,4 +15,5 @@ mod ops;
 mod pages;
 mod postgres;
 mod release;
+mod sla;
 mod tickets;

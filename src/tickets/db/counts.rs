@@ -1,7 +1,7 @@
 //! How many tickets a filter picks in each status.
 
 use super::fulltext::{search, search_query};
-use super::sql::{push_assigned, push_days, push_priorities};
+use super::sql::{push_assigned, push_days, push_due, push_priorities};
 use crate::base::db::{Pool, Sql};
 use crate::error::AppError;
 use crate::tickets::model::{TicketFilter, TicketStatus};
@@ -50,6 +50,7 @@ pub(super) fn push_counts<'a>(q: &mut Sql<'a>, f: &'a TicketFilter) {
     let a = if f.requested_by.is_some()
         || f.assigned.is_some()
         || !f.priorities.is_empty()
+        || (f.due.is_some() && f.due_window.is_some())
         || f.started.is_set()
         || f.finished.is_set()
     {
@@ -59,6 +60,7 @@ pub(super) fn push_counts<'a>(q: &mut Sql<'a>, f: &'a TicketFilter) {
         }
         push_assigned(q, "t", f.assigned);
         push_priorities(q, f);
+        push_due(q, f, false);
         push_days(q, "t.date_started", f.started);
         push_days(q, "t.date_finished", f.finished);
         "t"

@@ -26,6 +26,7 @@ pub async fn page(
         // Ranked results have no stable keyset: the best ones, on one page.
         let found = search(pool, f, &query, SEARCH_LIMIT).await?;
         return Ok(TicketPage {
+            now: 0,
             tickets: found.tickets,
             prev: None,
             next: None,
@@ -66,6 +67,7 @@ pub async fn page(
         }
     };
     Ok(TicketPage {
+        now: 0,
         tickets,
         prev,
         next,

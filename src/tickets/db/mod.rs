@@ -19,7 +19,7 @@ pub use counts::status_counts;
 pub use export::export_details;
 pub use fulltext::add_terms;
 pub use list::{list, page};
-pub use ticket::{detail, history, owner};
+pub use ticket::{detail, history, owner, sla};
 pub use write::{
     NewTicket, add_comment, create, set_assignee, set_department, set_priority, set_status,
 };

@@ -1,9 +1,9 @@
 //! One ticket as its page reads it: who may see it, its head, its history.
 
 use crate::auth::db::STAFF_ROLES;
-use crate::base::db::Pool;
+use crate::base::db::{Flag, Pool};
 use crate::error::AppError;
-use crate::tickets::model::{HistoryEntry, TicketDetail};
+use crate::tickets::model::{HistoryEntry, TicketDetail, TicketSla};
 
 /// The ticket's id and requester, for the visibility check every ticket action starts with.
 pub async fn owner(pool: &Pool, number: &str) -> Result<(i64, i64), AppError> {
@@ -35,6 +35,29 @@ pub async fn detail(pool: &Pool, ticket_id: i64) -> Result<TicketDetail, AppErro
     .bind(ticket_id)
     .fetch_one(pool)
     .await?)
+}
+
+/// The ticket's service-level targets and progress, read at `now`.
+pub async fn sla(pool: &Pool, ticket_id: i64, now: i64) -> Result<TicketSla, AppError> {
+    let (first_response_due, first_response_at, resolution_due, met): (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<Flag>,
+    ) = sqlx::query_as(
+        "SELECT first_response_due, first_response_at, resolution_due, resolution_met
+           FROM tickets WHERE id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(TicketSla {
+        first_response_due,
+        first_response_at,
+        resolution_due,
+        resolution_met: met.map(bool::from),
+        now,
+    })
 }
 
 /// The ticket's history, oldest first, each entry with the comment it added; internal

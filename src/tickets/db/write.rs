@@ -8,6 +8,7 @@ use crate::tickets::model::{
     Comment, CommentText, DeviceNo, EventKind, NewCommentInput, Priority, Subject, TicketStatus,
     service_request_no,
 };
+use crate::tickets::sla::targets::Targets;
 use crate::{auth::model::CurrentUser, error::AppError, time::utc_year};
 
 pub struct NewTicket {
@@ -62,10 +63,12 @@ pub async fn create(pool: &Pool, t: &NewTicket, now_ms: i64) -> Result<(i64, Str
     .fetch_one(&mut *tx)
     .await?;
     let number = service_request_no(year, sequence);
+    let dues = Targets::load(&mut tx).await?.dues(Priority::Normal, now_ms);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO tickets (service_request_no, requested_by, request_type_id, department_id,
-                              subject, status, date_started)
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
+                              subject, status, date_started, first_response_due,
+                              resolution_due)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) RETURNING id",
     )
     .bind(&number)
     .bind(t.requested_by)
@@ -73,6 +76,8 @@ pub async fn create(pool: &Pool, t: &NewTicket, now_ms: i64) -> Result<(i64, Str
     .bind(t.department_id)
     .bind(t.subject.as_str())
     .bind(now_ms)
+    .bind(dues.first_response)
+    .bind(dues.resolution)
     .fetch_one(&mut *tx)
     .await?;
     add_terms(&mut tx, &[t.subject.as_str(), t.description.as_str()]).await?;
@@ -99,8 +104,10 @@ pub async fn create(pool: &Pool, t: &NewTicket, now_ms: i64) -> Result<(i64, Str
     Ok((id, number))
 }
 
-/// Moves a ticket to `status` and records the change. Completing sets `date_finished`; any
-/// other status clears it. Choosing the status it already has changes and records nothing.
+/// Moves a ticket to `status` and records the change. Completing sets `date_finished`,
+/// counts as the first response if none came, and keeps how much of the resolution target
+/// was left; reopening clears the date and restarts the resolution clock from what was
+/// left. Choosing the status it already has changes and records nothing.
 pub async fn set_status(
     pool: &Pool,
     ticket_id: i64,
@@ -109,20 +116,47 @@ pub async fn set_status(
     now_ms: i64,
 ) -> Result<(), AppError> {
     let mut tx = begin_write(pool).await?;
-    let current: String = sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1")
+    let (current, priority, due, left): (String, Priority, Option<i64>, Option<i64>) =
+        sqlx::query_as(
+            "SELECT status, priority, resolution_due, resolution_left_ms
+               FROM tickets WHERE id = $1",
+        )
         .bind(ticket_id)
         .fetch_one(&mut *tx)
         .await?;
     if current == status.as_str() {
         return Ok(());
     }
+    let targets = Targets::load(&mut tx).await?;
+    let completing = status == TicketStatus::Completed;
+    let (due, left, met) = match (completing, due) {
+        (true, Some(due)) => {
+            let left = targets.left(priority, now_ms, due);
+            (Some(due), Some(left), Some(left >= 0))
+        }
+        (true, None) => (None, None, None),
+        (false, _) if current == TicketStatus::Completed.as_str() => (
+            left.map(|left| targets.resume(priority, now_ms, left))
+                .or(due),
+            None,
+            None,
+        ),
+        (false, _) => (due, left, None),
+    };
     sqlx::query(
         "UPDATE tickets
-            SET status = $1, date_finished = CASE WHEN $1 = 'completed' THEN $2 END
-          WHERE id = $3",
+            SET status = $1, date_finished = CASE WHEN $1 = 'completed' THEN $2 END,
+                first_response_at = CASE WHEN $1 = 'completed'
+                                         THEN COALESCE(first_response_at, $2)
+                                         ELSE first_response_at END,
+                resolution_due = $3, resolution_left_ms = $4, resolution_met = $5
+          WHERE id = $6",
     )
     .bind(status.as_str())
     .bind(now_ms)
+    .bind(due)
+    .bind(left)
+    .bind(met)
     .bind(ticket_id)
     .execute(&mut *tx)
     .await?;
@@ -214,6 +248,7 @@ pub async fn add_comment(
         device_no.as_deref().map(str::to_owned),
         now_ms,
         *internal,
+        author.is_staff,
     );
     let id = comment_writer::write(pool, row).await?;
     Ok(Comment {
@@ -228,10 +263,10 @@ pub async fn add_comment(
     })
 }
 
-/// A comment to store: ticket, author, text, device number, time, internal (a JSON array
-/// as written).
+/// A comment to store: ticket, author, text, device number, time, internal, and whether
+/// the author is staff (a JSON array as written).
 #[derive(serde::Serialize)]
-struct NewComment(i64, i64, String, Option<String>, i64, bool);
+struct NewComment(i64, i64, String, Option<String>, i64, bool, bool);
 
 /// Stores `rows` in one transaction, a statement per table however many rows, and returns
 /// their ids in order.
@@ -268,6 +303,26 @@ async fn insert_comments(pool: &Pool, rows: &[NewComment]) -> Result<Vec<i64>, A
     .bind(&id_list)
     .execute(&mut *tx)
     .await?;
+    // A public comment by staff (not the requester) is the first response, if none came.
+    let responses: Vec<(i64, i64, i64)> = rows
+        .iter()
+        .filter(|r| r.6 && !r.5)
+        .map(|r| (r.0, r.1, r.4))
+        .collect();
+    if !responses.is_empty() {
+        let list = serde_json::to_string(&responses).map_err(|_| AppError::Internal)?;
+        sqlx::query(&format!(
+            "UPDATE tickets SET first_response_at = CAST(j.value ->> 2 AS BIGINT)
+               FROM {}
+              WHERE tickets.id = CAST(j.value ->> 0 AS BIGINT)
+                AND tickets.first_response_at IS NULL
+                AND tickets.requested_by <> CAST(j.value ->> 1 AS BIGINT)",
+            b.json_rows("$1")
+        ))
+        .bind(list)
+        .execute(&mut *tx)
+        .await?;
+    }
     let texts: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
     add_terms(&mut tx, &texts).await?;
     tx.commit().await?;
@@ -482,18 +537,33 @@ pub async fn set_priority(
     now_ms: i64,
 ) -> Result<bool, AppError> {
     let mut tx = begin_write(pool).await?;
-    let current: String = sqlx::query_scalar("SELECT priority FROM tickets WHERE id = $1")
-        .bind(ticket_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let (current, started, status): (String, i64, TicketStatus) =
+        sqlx::query_as("SELECT priority, date_started, status FROM tickets WHERE id = $1")
+            .bind(ticket_id)
+            .fetch_one(&mut *tx)
+            .await?;
     if current == priority.as_str() {
         return Ok(false);
     }
-    sqlx::query("UPDATE tickets SET priority = $1 WHERE id = $2")
-        .bind(priority.as_str())
-        .bind(ticket_id)
-        .execute(&mut *tx)
-        .await?;
+    // The new priority's targets, as if it had had it from the start; a completed ticket
+    // keeps the targets it was measured against.
+    let dues = if status == TicketStatus::Completed {
+        None
+    } else {
+        Some(Targets::load(&mut tx).await?.dues(priority, started))
+    };
+    sqlx::query(
+        "UPDATE tickets SET priority = $1,
+                first_response_due = COALESCE($2, first_response_due),
+                resolution_due = COALESCE($3, resolution_due)
+          WHERE id = $4",
+    )
+    .bind(priority.as_str())
+    .bind(dues.map(|d| d.first_response))
+    .bind(dues.map(|d| d.resolution))
+    .bind(ticket_id)
+    .execute(&mut *tx)
+    .await?;
     let change = Event {
         ticket_id,
         by,

@@ -9,10 +9,10 @@ use super::{
         },
         model::{
             ASSIGNED_TO_ME, EventKind, HistoryEntry, Priority, TicketDetail, TicketOptions,
-            TicketStatus,
+            TicketSla, TicketStatus,
         },
     },
-    PriorityBadge, StatusBadge,
+    DueLabel, PriorityBadge, StatusBadge,
 };
 use crate::auth::{Guard, use_auth};
 use crate::{
@@ -171,6 +171,7 @@ fn TicketBody(t: TicketDetail, staff: bool, data: TicketData) -> impl IntoView {
                             <dd><PriorityBadge priority=t.priority/></dd>
                             <dt>"Assigned to"</dt>
                             <dd>{t.assignee.clone().unwrap_or_else(|| "Nobody yet".into())}</dd>
+                            {t.sla.map(|sla| view! { <SlaRows sla/> })}
                         </dl>
                     </section>
                     <section class="card" aria-labelledby="timeline-heading">
@@ -200,6 +201,46 @@ fn TicketBody(t: TicketDetail, staff: bool, data: TicketData) -> impl IntoView {
                 </div>
             </div>
         </main>
+    }
+}
+
+/// Staff's view of the targets: each one due (moving with the clock), met or missed.
+#[component]
+fn SlaRows(sla: TicketSla) -> impl IntoView {
+    let done = |at: i64, due: Option<i64>| {
+        let late = due.is_some_and(|due| at > due);
+        view! {
+            <span class=if late { "sla-missed" } else { "sla-met" }>
+                {if late { "Late · " } else { "Met · " }}<Time ms=at/>
+            </span>
+        }
+    };
+    let first = match (sla.first_response_at, sla.first_response_due) {
+        (Some(at), due) => done(at, due).into_any(),
+        (None, Some(due)) => view! {
+            <DueLabel due server_now=sla.now what="First response"/>
+        }
+        .into_any(),
+        (None, None) => view! { <span class="muted">"—"</span> }.into_any(),
+    };
+    let resolution = match (sla.resolution_met, sla.resolution_due) {
+        (Some(met), _) => view! {
+            <span class=if met { "sla-met" } else { "sla-missed" }>
+                {if met { "Met" } else { "Missed" }}
+            </span>
+        }
+        .into_any(),
+        (None, Some(due)) => view! {
+            <DueLabel due server_now=sla.now what="Resolution"/>
+        }
+        .into_any(),
+        (None, None) => view! { <span class="muted">"—"</span> }.into_any(),
+    };
+    view! {
+        <dt>"First response"</dt>
+        <dd>{first}</dd>
+        <dt>"Resolution"</dt>
+        <dd>{resolution}</dd>
     }
 }
 

@@ -6,12 +6,12 @@ use super::{
     super::{
         api::{list_tickets, ticket_choices},
         model::{
-            ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, MARK_END, MARK_START, PageAt, Priority,
-            SEARCH_LIMIT, TicketFilter, TicketOptions, TicketPage, TicketQuery, TicketStatus,
-            TicketSummary, UNASSIGNED,
+            ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, DueFilter, MARK_END, MARK_START, PageAt,
+            Priority, SEARCH_LIMIT, TicketFilter, TicketOptions, TicketPage, TicketQuery,
+            TicketStatus, TicketSummary, UNASSIGNED,
         },
     },
-    PriorityBadge, StatusBadge,
+    DueLabel, PriorityBadge, StatusBadge,
 };
 use crate::auth::{Guard, use_auth};
 use crate::{
@@ -165,6 +165,7 @@ fn FilterBar(choices: TicketOptions, staff: bool) -> impl IntoView {
             {staff.then(|| view! { <RequesterFilter initial=f.requester.clone()/> })}
             {staff.then(|| view! { <AssigneeFilter chosen=f.assignee.clone()/> })}
             {staff.then(|| view! { <PriorityFilter chosen=f.priorities.first().copied()/> })}
+            {staff.then(|| view! { <DueFilterSelect chosen=f.due/> })}
             <SortFilter oldest_first=f.oldest_first/>
             <div class="filter-actions">
                 // Without JavaScript the filters apply on submit; with it they apply as they change.
@@ -386,6 +387,28 @@ fn PriorityFilter(chosen: Option<Priority>) -> impl IntoView {
     }
 }
 
+/// Staff's due filter: any, overdue, or due by the end of today.
+#[component]
+fn DueFilterSelect(chosen: Option<DueFilter>) -> impl IntoView {
+    let query = use_list_query();
+    view! {
+        <div class="field">
+            <label for="filter-due">"Due"</label>
+            <select id="filter-due" name="due"
+                prop:value=move || query.current.with(|q| q.filter.due.map(|d| d.as_str()).unwrap_or_default())
+                on:change=move |ev| {
+                    let chosen = DueFilter::parse(&event_target_value(&ev)).ok();
+                    query.change(move |f| f.due = chosen, false);
+                }>
+                <option value="" selected=chosen.is_none()>"Any time"</option>
+                {DueFilter::ALL.iter().map(|d| view! {
+                    <option value=d.as_str() selected=chosen == Some(*d)>{d.label()}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
 #[component]
 fn SortFilter(oldest_first: bool) -> impl IntoView {
     let query = use_list_query();
@@ -515,7 +538,7 @@ fn Results(page: TicketPage, current: TicketQuery, staff: bool) -> impl IntoView
     view! {
         {counts}
         {ranked}
-        <TicketTable tickets=page.tickets staff/>
+        <TicketTable tickets=page.tickets staff now=page.now/>
         <Pager prev next/>
     }
     .into_any()
@@ -583,7 +606,7 @@ fn RankedHint(more: bool, full: bool) -> impl IntoView {
 }
 
 #[component]
-fn TicketTable(tickets: Vec<TicketSummary>, staff: bool) -> impl IntoView {
+fn TicketTable(tickets: Vec<TicketSummary>, staff: bool, now: i64) -> impl IntoView {
     let columns = [
         col("Number"),
         col("Subject"),
@@ -594,6 +617,7 @@ fn TicketTable(tickets: Vec<TicketSummary>, staff: bool) -> impl IntoView {
     .chain(staff.then(|| col("Requested by")))
     .chain(staff.then(|| col("Assignee")))
     .chain(staff.then(|| col("Priority")))
+    .chain(staff.then(|| col("Due")))
     .chain([
         col("Status"),
         col("Started"),
@@ -629,6 +653,12 @@ fn TicketTable(tickets: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                             })}
                             {staff.then(|| view! {
                                 <td data-label="Priority"><PriorityBadge priority=t.priority/></td>
+                            })}
+                            {staff.then(|| view! {
+                                <td class="nowrap" data-label="Due">{t.next_due.map(|due| {
+                                    let what = if t.first_response_at.is_none() { "First response" } else { "Resolution" };
+                                    view! { <DueLabel due server_now=now what/> }
+                                })}</td>
                             })}
                             <td class="cell-status" data-label="Status"><StatusBadge status=t.status/></td>
                             <td class="nowrap" data-label="Started"><Time ms=t.date_started date_only=true/></td>

@@ -22,3 +22,22 @@ fn StatusBadge(status: TicketStatus) -> impl IntoView {
 fn PriorityBadge(priority: Priority) -> impl IntoView {
     view! { <span class=format!("badge priority-{}", priority.as_str())>{priority.label()}</span> }
 }
+
+/// How long until `due` (or how late), moving with the page's clock; red once overdue, the
+/// exact time in its tooltip. `what` names the target ("First response").
+#[component]
+fn DueLabel(due: i64, server_now: i64, what: &'static str) -> impl IntoView {
+    use super::sla::model::due_text;
+    let clock = crate::components::use_clock();
+    let left = move || due - clock.map_or(server_now, |c| c.now(server_now));
+    let class = move || match left() {
+        l if l < 0 => "due due-overdue",
+        l if l < 3_600_000 => "due due-soon",
+        _ => "due",
+    };
+    let exact = format!(
+        "{what} due {}",
+        crate::time::UtcTime::from_ms(due).display()
+    );
+    view! { <span class=class title=exact>{move || due_text(left())}</span> }
+}

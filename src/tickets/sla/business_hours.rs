@@ -17,15 +17,11 @@ use jiff::{
 };
 use std::collections::BTreeSet;
 
-/// The most holidays a schedule may list (ten years of public holidays is a few hundred).
-pub const MAX_HOLIDAYS: usize = 1_000;
+pub use super::model::{MAX_HOLIDAYS, Window};
 
 /// How far ahead a due time is looked for before giving up: a target that needs more
 /// than this of the schedule's calendar is refused rather than walked day by day forever.
 const HORIZON_DAYS: i64 = 3_660;
-
-/// Opening hours on one weekday: `[start, end)` in minutes after local midnight.
-pub type Window = (u16, u16);
 
 /// A weekly schedule of opening hours in a time zone, less holidays.
 #[derive(Debug, Clone)]
