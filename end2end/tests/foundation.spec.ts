@@ -1,5 +1,5 @@
 import { test, expect } from './fixtures';
-import { ADMIN, adminPage, signIn, waitForHydration, watchErrors } from './helpers';
+import { ADMIN, adminMenu, adminPage, signIn, waitForHydration, watchErrors } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -24,7 +24,7 @@ test('admin sets up a department and a user; the user has no admin access; deact
   const adminErrors = watchErrors(admin);
 
   // Department
-  await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Departments' }).click();
+  await adminMenu(admin, 'Departments');
   await expect(admin.getByRole('heading', { name: 'Departments', level: 1 })).toBeVisible();
   await waitForHydration(admin);
   await admin.getByLabel('Department name').fill('Human Resources');
@@ -41,7 +41,7 @@ test('admin sets up a department and a user; the user has no admin access; deact
   await expect(admin.getByRole('rowheader', { name: /human resources/i })).toHaveCount(1);
 
   // User in that department
-  await admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+  await adminMenu(admin, 'Users');
   await expect(admin.getByRole('heading', { name: 'Users', level: 1 })).toBeVisible();
   await waitForHydration(admin);
   const form = admin.locator('form').filter({ has: admin.getByRole('button', { name: 'Create user' }) });

@@ -46,6 +46,13 @@ export async function adminPage(browser: Browser) {
   return signedIn(browser, ADMIN.username, ADMIN.password);
 }
 
+/** Opens an admin page from the header's Admin menu, as a person does. */
+export async function adminMenu(page: Page, name: string) {
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByText('Admin', { exact: true }).click();
+  await nav.getByRole('link', { name }).click();
+}
+
 /** Calls a server function with the page's session, as its forms do; returns the JSON. */
 export async function api(page: Page, name: string, form: Record<string, string>) {
   const res = await page.request.post(`/api/${name}`, {

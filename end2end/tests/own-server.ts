@@ -28,7 +28,7 @@ export class OwnServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  static async start(options: { bin?: string; alone?: boolean } = {}): Promise<OwnServer> {
+  static async start(options: { bin?: string; alone?: boolean; args?: string[] } = {}): Promise<OwnServer> {
     const port = await new Promise<number>((resolve) => {
       const probe = net.createServer().listen(0, '127.0.0.1', () => {
         const { port } = probe.address() as net.AddressInfo;
@@ -56,6 +56,7 @@ export class OwnServer {
       env,
       input: 'admin-password-1\n',
     });
+    args.push(...(options.args ?? []));
     const server = new OwnServer(port, bin, args, cwd, env, dir);
     await server.restart();
     return server;

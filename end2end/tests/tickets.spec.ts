@@ -2,6 +2,7 @@ import { Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 import {
   addDepartment,
+  adminMenu,
   addUser,
   adminPage,
   downloadCsv,
@@ -30,7 +31,7 @@ test('set-up: departments, a request type and two users', async ({ browser }) =>
   await addUser(page, UMA.username, UMA.password);
 
   // Request types are managed like departments.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Request types' }).click();
+  await adminMenu(page, 'Request types');
   await expect(page.getByRole('heading', { name: 'Request types', level: 1 })).toBeVisible();
   await waitForHydration(page);
   await page.getByLabel('Request type name').fill('Furniture');
@@ -336,6 +337,7 @@ test("an agent, made on the user form, works anyone's ticket and sees no admin p
   const nav = page.getByRole('navigation', { name: 'Main' });
   await expect(nav.getByRole('link', { name: 'Tickets', exact: true })).toBeVisible();
   await expect(nav.getByRole('link', { name: 'Users' })).toHaveCount(0);
+  await expect(nav.getByText('Admin', { exact: true })).toHaveCount(0);
   await nav.getByRole('link', { name: 'Tickets', exact: true }).click();
   await waitForHydration(page);
   // Every ticket, Tina's included, with the requester column staff see.
