@@ -188,6 +188,11 @@ impl Feed {
                     }
                     // Checked again: the user may have lost the staff role meanwhile.
                     if change.visible_to(self.user_id, self.is_staff) {
+                        // Many tickets at once: the page refetches what it shows (the
+                        // batch's requesters are nobody's business here).
+                        if change.service_request_no.is_empty() {
+                            return Some(Event::default().event("resync").data("1"));
+                        }
                         return Event::default().event("ticket").json_data(&change).ok();
                     }
                 }

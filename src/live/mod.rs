@@ -25,6 +25,10 @@ pub struct TicketChange {
     /// Staff alone hear of it (an internal note).
     #[serde(default)]
     pub staff_only: bool,
+    /// A change of many tickets at once (bulk triage; `service_request_no` is empty): their
+    /// requesters, who hear of it too. Browsers are told only "refetch" (`hub`), never this.
+    #[serde(default)]
+    pub batch: Vec<i64>,
 }
 
 /// What changed: the same kinds as a ticket's history entries.
@@ -34,7 +38,21 @@ impl TicketChange {
     /// The one rule of the fan-out: staff see every change, anyone else only their own
     /// tickets' changes that are not staff-only.
     pub fn visible_to(&self, user_id: i64, is_staff: bool) -> bool {
-        is_staff || (self.requested_by == user_id && !self.staff_only)
+        is_staff
+            || (!self.staff_only && (self.requested_by == user_id || self.batch.contains(&user_id)))
+    }
+
+    /// One change for many tickets (one live update for a bulk action).
+    pub fn batch(kind: ChangeKind, mut requesters: Vec<i64>) -> TicketChange {
+        requesters.sort_unstable();
+        requesters.dedup();
+        TicketChange {
+            service_request_no: String::new(),
+            requested_by: 0,
+            kind,
+            staff_only: false,
+            batch: requesters,
+        }
     }
 }
 
@@ -49,6 +67,7 @@ mod tests {
             requested_by: 7,
             kind: ChangeKind::Comment,
             staff_only: false,
+            batch: Vec::new(),
         };
         assert!(change.visible_to(7, false));
         assert!(!change.visible_to(8, false));
@@ -59,5 +78,8 @@ mod tests {
         };
         assert!(!note.visible_to(7, false));
         assert!(note.visible_to(8, true));
+        let many = TicketChange::batch(ChangeKind::Status, vec![9, 7, 9]);
+        assert!(many.visible_to(7, false) && many.visible_to(9, false));
+        assert!(!many.visible_to(8, false) && many.visible_to(8, true));
     }
 }

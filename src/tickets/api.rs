@@ -3,8 +3,8 @@
 //! exactly like a missing one.
 
 use super::model::{
-    Comment, CommentForm, HistoryEntry, NewTicketForm, PageAt, TicketDetail, TicketFilter,
-    TicketOptions, TicketPage, TicketStatus,
+    BulkForm, Comment, CommentForm, HistoryEntry, NewTicketForm, PageAt, TicketDetail,
+    TicketFilter, TicketOptions, TicketPage, TicketStatus,
 };
 use crate::error::AppError;
 use leptos::{prelude::*, server_fn::codec::Json};
@@ -46,6 +46,7 @@ impl Visible {
                 requested_by: self.requested_by,
                 kind,
                 staff_only,
+                batch: Vec::new(),
             })
             .await;
         Ok(())
@@ -128,11 +129,15 @@ pub async fn create_ticket(#[server(flatten)] ticket: NewTicketForm) -> Result<S
 
 /// A page of tickets: all of them for an admin, the caller's own for anyone else.
 #[server(endpoint = "list_tickets", input = Json)]
-pub async fn list_tickets(filter: TicketFilter, page: PageAt) -> Result<TicketPage, AppError> {
+pub async fn list_tickets(
+    filter: TicketFilter,
+    page: PageAt,
+    per_page: Option<i64>,
+) -> Result<TicketPage, AppError> {
     let user = require_user().await?;
     let pool = pool()?;
     let filter = scoped(&pool, &user, filter).await?;
-    let mut page = db::page(&pool, &filter, page, PAGE_SIZE).await?;
+    let mut page = db::page(&pool, &filter, page, page_size(per_page)).await?;
     page.now = now_ms();
     // Due times are staff's business.
     if !user.is_staff {
@@ -296,6 +301,104 @@ pub async fn set_ticket_assignee(
         ticket.announce(ChangeKind::Assignee).await?;
     }
     Ok(())
+}
+
+/// Staff only: sets the status, priority, department and/or assignee of up to `MAX_BULK`
+/// tickets at once: one transaction (one ticket that does not exist, or a value that is
+/// not allowed, and nothing changes), a history row per ticket changed, one live update.
+/// Answers a sentence per change ("42 tickets set to Ongoing; 3 were Ongoing already.").
+#[server(endpoint = "bulk_triage")]
+pub async fn bulk_triage(#[server(flatten)] form: BulkForm) -> Result<Vec<String>, AppError> {
+    let staff = require_staff().await?;
+    let input = form.parse()?;
+    let pool = pool()?;
+    let found = db::by_numbers(&pool, &input.tickets).await?;
+    if found.len() < input.tickets.len() {
+        let missing: Vec<&str> = input
+            .tickets
+            .iter()
+            .filter(|n| !found.iter().any(|f| &f.1 == *n))
+            .map(String::as_str)
+            .take(5)
+            .collect();
+        return Err(AppError::invalid(
+            "ticket",
+            format!(
+                "{} of the chosen tickets do not exist ({}); nothing was changed.",
+                input.tickets.len() - found.len(),
+                missing.join(", ")
+            ),
+        ));
+    }
+    let assignee = match &input.assignee {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(name)) if name == ASSIGNED_TO_ME => Some(Some(staff.id)),
+        Some(Some(name)) => Some(Some(
+            crate::users::db::id_of(&pool, name)
+                .await?
+                .ok_or_else(|| AppError::invalid("assignee", "Choose an active agent or admin."))?,
+        )),
+    };
+    let changes: Vec<db::Change> = [
+        input.status.map(db::Change::Status),
+        input.priority.map(db::Change::Priority),
+        input.department_id.map(db::Change::Department),
+        assignee.map(db::Change::Assignee),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let ids: Vec<i64> = found.iter().map(|f| f.0).collect();
+    let now = now_ms();
+    let mut tx = crate::base::db::begin_write(&pool).await?;
+    let mut said = Vec::new();
+    for change in &changes {
+        let done = db::apply_triage(&mut tx, &ids, *change, staff.id, now).await?;
+        said.push(bulk_sentence(change, &done));
+    }
+    tx.commit().await?;
+    let kind = match changes.first() {
+        Some(db::Change::Status(_)) => ChangeKind::Status,
+        Some(db::Change::Priority(_)) => ChangeKind::Priority,
+        Some(db::Change::Department(_)) => ChangeKind::Department,
+        _ => ChangeKind::Assignee,
+    };
+    crate::live::hub::current()?
+        .publish(TicketChange::batch(
+            kind,
+            found.iter().map(|f| f.2).collect(),
+        ))
+        .await;
+    Ok(said)
+}
+
+/// "42 tickets set to Ongoing; 3 were Ongoing already."
+#[cfg(feature = "ssr")]
+fn bulk_sentence(change: &db::Change, done: &db::Triaged) -> String {
+    let tickets = |n: usize| format!("{n} {}", if n == 1 { "ticket" } else { "tickets" });
+    let (did, had) = match change {
+        db::Change::Status(_) | db::Change::Priority(_) => (
+            format!("set to {}", done.to),
+            format!("{} already", done.to),
+        ),
+        db::Change::Department(_) => (
+            format!("moved to {}", done.to),
+            format!("in {} already", done.to),
+        ),
+        db::Change::Assignee(None) => ("unassigned".into(), "unassigned already".into()),
+        db::Change::Assignee(Some(_)) => (
+            format!("assigned to {}", done.to),
+            format!("with {} already", done.to),
+        ),
+    };
+    let mut s = format!("{} {did}", tickets(done.changed));
+    if done.unchanged > 0 {
+        let were = if done.unchanged == 1 { "was" } else { "were" };
+        s.push_str(&format!("; {} {were} {had}", done.unchanged));
+    }
+    s.push('.');
+    s
 }
 
 /// Staff only: active agents and admins whose usernames start with `prefix`, for the

@@ -207,6 +207,18 @@ impl Cursor {
 pub struct TicketQuery {
     pub filter: TicketFilter,
     pub page: PageAt,
+    /// Tickets per page, one of `PAGE_SIZES` (None: `PAGE_SIZE`).
+    pub per_page: Option<i64>,
+}
+
+/// The page sizes a list offers (more at once for bulk triage).
+pub const PAGE_SIZES: [i64; 3] = [25, 50, 100];
+
+/// `asked` if it is one of `PAGE_SIZES`, else the default.
+pub fn page_size(asked: Option<i64>) -> i64 {
+    asked
+        .filter(|n| PAGE_SIZES.contains(n))
+        .unwrap_or(PAGE_SIZE)
 }
 
 impl TicketQuery {
@@ -280,6 +292,10 @@ impl TicketQuery {
                 oldest_first: params.get_str("sort") == Some("oldest"),
             },
             page,
+            per_page: params
+                .get_str("per")
+                .and_then(|n| n.parse().ok())
+                .filter(|n| PAGE_SIZES.contains(n) && *n != PAGE_SIZE),
         }
     }
 
@@ -331,6 +347,9 @@ impl TicketQuery {
         pairs.extend(days.iter().filter_map(|(k, d)| d.map(|d| (*k, d.iso()))));
         if f.oldest_first {
             pairs.push(("sort", "oldest".into()));
+        }
+        if let Some(n) = self.per_page {
+            pairs.push(("per", n.to_string()));
         }
         match self.page {
             PageAt::First => {}
@@ -527,6 +546,98 @@ impl CommentForm {
     }
 }
 
+/// The most tickets one bulk action changes (said next to the bulk form).
+pub const MAX_BULK: usize = 500;
+
+/// The list's bulk form: the chosen tickets (checkboxes named `ticket[]`) and what to set;
+/// an empty field leaves that alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkForm {
+    #[serde(default, rename = "ticket")]
+    pub tickets: Vec<String>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub priority: String,
+    #[serde(default)]
+    pub department_id: String,
+    /// A username, `me`, or `none` to unassign.
+    #[serde(default)]
+    pub assignee: String,
+}
+
+/// A bulk action as posted, parsed: the tickets (distinct, in order) and each change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkInput {
+    pub tickets: Vec<String>,
+    pub status: Option<TicketStatus>,
+    pub priority: Option<Priority>,
+    pub department_id: Option<i64>,
+    /// Some(None): unassign.
+    pub assignee: Option<Option<String>>,
+}
+
+impl BulkForm {
+    pub fn parse(&self) -> Result<BulkInput, AppError> {
+        let mut tickets: Vec<String> = Vec::new();
+        for t in self
+            .tickets
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+        {
+            if !tickets.iter().any(|seen| seen == t) {
+                tickets.push(t.to_string());
+            }
+        }
+        fn optional(text: &str) -> Option<&str> {
+            Some(text.trim()).filter(|t| !t.is_empty())
+        }
+        let count = match tickets.len() {
+            0 => Err("Choose at least one ticket.".to_string()),
+            n if n > MAX_BULK => Err(format!(
+                "Choose at most {MAX_BULK} tickets at once ({n} were chosen)."
+            )),
+            _ => Ok(()),
+        };
+        let ((), status, priority, department_id) = (
+            ("ticket", count),
+            (
+                "status",
+                optional(&self.status).map(TicketStatus::parse).transpose(),
+            ),
+            (
+                "priority",
+                optional(&self.priority).map(Priority::parse).transpose(),
+            ),
+            (
+                "department_id",
+                optional(&self.department_id)
+                    .map(|d| parse_choice(d, "a department"))
+                    .transpose(),
+            ),
+        )
+            .all()?;
+        let assignee = optional(&self.assignee).map(|a| match a.to_lowercase().as_str() {
+            UNASSIGNED => None,
+            name => Some(name.to_string()),
+        });
+        if status.is_none() && priority.is_none() && department_id.is_none() && assignee.is_none() {
+            return Err(AppError::invalid(
+                "",
+                "Choose what to change: a status, priority, department or assignee.",
+            ));
+        }
+        Ok(BulkInput {
+            tickets,
+            status,
+            priority,
+            department_id,
+            assignee,
+        })
+    }
+}
+
 /// A select's value as an id; `what` names the thing in the message ("a department").
 pub fn parse_choice(input: &str, what: &str) -> Result<i64, String> {
     input
@@ -672,13 +783,14 @@ mod tests {
                 date_started: 1_767_225_600_000,
                 id: 42,
             }),
+            per_page: Some(50),
         };
         let query = view.to_query_string();
         assert_eq!(
             query,
             "?q=100%25%20a%26b&status=pending&status=ongoing&priority=urgent&due=overdue&department=3&type=1&requester=ann.o-neil\
              &assignee=me&started_from=2026-11-23&started_to=2026-11-29&finished_to=2026-11-30\
-             &sort=oldest&after=1767225600000.42"
+             &sort=oldest&per=50&after=1767225600000.42"
         );
         let mut params = ParamsMap::new();
         for pair in query.trim_start_matches('?').split('&') {

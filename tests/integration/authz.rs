@@ -11,9 +11,9 @@ use helpdesk::{
     dashboard::api::LoadDashboard,
     lists::api::{CreateListEntry, DeleteListEntry, ListEntries, RenameListEntry},
     tickets::api::{
-        AddComment, CreateTicket, GetTicket, ListTickets, MyTicketCounts, SetTicketAssignee,
-        SetTicketDepartment, SetTicketPriority, SetTicketStatus, SuggestAssignees, TicketChoices,
-        TicketHistory,
+        AddComment, BulkTriage, CreateTicket, GetTicket, ListTickets, MyTicketCounts,
+        SetTicketAssignee, SetTicketDepartment, SetTicketPriority, SetTicketStatus,
+        SuggestAssignees, TicketChoices, TicketHistory,
     },
     tickets::sla::api::{GetServiceLevels, SaveBusinessHours, SaveSlaPolicies},
     users::{
@@ -159,6 +159,11 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
             vec![("service_request_no", no.clone()), ("priority", s("high"))],
         ),
         (
+            BulkTriage::PATH,
+            Rule::Staff,
+            vec![("ticket[]", no.clone()), ("priority", s("low"))],
+        ),
+        (
             SuggestAssignees::PATH,
             Rule::Staff,
             vec![("prefix", s("a"))],
@@ -281,6 +286,7 @@ async fn send(app: &TestApp, client: &Client, name: &str, args: &Args) -> common
         let everything = ListTickets {
             filter: Default::default(),
             page: Default::default(),
+            per_page: None,
         };
         return app.call_json(client, everything).await;
     }

@@ -40,7 +40,7 @@ impl Stream {
 
     /// The next event as (name, data); None when the server closed the stream. A guard,
     /// not a wait: every event a test expects is already on its way.
-    async fn next(&mut self) -> Option<(String, String)> {
+    pub(crate) async fn next(&mut self) -> Option<(String, String)> {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();

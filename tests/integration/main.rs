@@ -6,6 +6,7 @@
 mod admin;
 mod auth;
 mod authz;
+mod bulk;
 mod cli;
 mod common;
 mod hostile;

@@ -10,6 +10,7 @@ mod fulltext;
 mod list;
 mod sql;
 mod ticket;
+mod triage;
 mod write;
 
 #[cfg(test)]
@@ -19,7 +20,8 @@ pub use counts::status_counts;
 pub use export::export_details;
 pub use fulltext::add_terms;
 pub use list::{list, page};
-pub use ticket::{detail, history, owner, sla};
+pub use ticket::{by_numbers, detail, history, owner, sla};
+pub use triage::{Change, Triaged, apply as apply_triage, triage};
 pub use write::{
     NewTicket, add_comment, create, set_assignee, set_department, set_priority, set_status,
 };

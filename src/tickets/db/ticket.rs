@@ -37,6 +37,24 @@ pub async fn detail(pool: &Pool, ticket_id: i64) -> Result<TicketDetail, AppErro
     .await?)
 }
 
+/// The tickets of `numbers` that exist: (id, number, requester), in no particular order.
+pub async fn by_numbers(
+    pool: &Pool,
+    numbers: &[String],
+) -> Result<Vec<(i64, String, i64)>, AppError> {
+    // Each as a one-item array: `->> 0` reads it alike on both backends.
+    let rows: Vec<[&str; 1]> = numbers.iter().map(|n| [n.as_str()]).collect();
+    let list = serde_json::to_string(&rows).map_err(|_| AppError::Internal)?;
+    Ok(sqlx::query_as(&format!(
+        "SELECT id, service_request_no, requested_by FROM tickets
+          WHERE service_request_no IN (SELECT j.value ->> 0 FROM {})",
+        crate::base::db::Backend::of(pool).json_rows("$1")
+    ))
+    .bind(list)
+    .fetch_all(pool)
+    .await?)
+}
+
 /// The ticket's service-level targets and progress, read at `now`.
 pub async fn sla(pool: &Pool, ticket_id: i64, now: i64) -> Result<TicketSla, AppError> {
     let (first_response_due, first_response_at, resolution_due, met): (

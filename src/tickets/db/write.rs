@@ -2,7 +2,7 @@
 //! in the same transaction.
 
 use super::fulltext::add_terms;
-use crate::auth::db::STAFF_ROLES;
+use super::triage::{Change, triage};
 use crate::base::db::{Backend, Conn, Pool, begin_write};
 use crate::tickets::model::{
     Comment, CommentText, DeviceNo, EventKind, NewCommentInput, Priority, Subject, TicketStatus,
@@ -104,10 +104,10 @@ pub async fn create(pool: &Pool, t: &NewTicket, now_ms: i64) -> Result<(i64, Str
     Ok((id, number))
 }
 
-/// Moves a ticket to `status` and records the change. Completing sets `date_finished`,
-/// counts as the first response if none came, and keeps how much of the resolution target
-/// was left; reopening clears the date and restarts the resolution clock from what was
-/// left. Choosing the status it already has changes and records nothing.
+/// Moves a ticket to `status` and records the change (`triage`): completing sets
+/// `date_finished`, counts as the first response if none came, and keeps how much of the
+/// resolution target was left; reopening clears the date and restarts the resolution clock
+/// from what was left. The status it already has changes and records nothing.
 pub async fn set_status(
     pool: &Pool,
     ticket_id: i64,
@@ -115,62 +115,7 @@ pub async fn set_status(
     by: i64,
     now_ms: i64,
 ) -> Result<(), AppError> {
-    let mut tx = begin_write(pool).await?;
-    let (current, priority, due, left): (String, Priority, Option<i64>, Option<i64>) =
-        sqlx::query_as(
-            "SELECT status, priority, resolution_due, resolution_left_ms
-               FROM tickets WHERE id = $1",
-        )
-        .bind(ticket_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if current == status.as_str() {
-        return Ok(());
-    }
-    let targets = Targets::load(&mut tx).await?;
-    let completing = status == TicketStatus::Completed;
-    let (due, left, met) = match (completing, due) {
-        (true, Some(due)) => {
-            let left = targets.left(priority, now_ms, due);
-            (Some(due), Some(left), Some(left >= 0))
-        }
-        (true, None) => (None, None, None),
-        (false, _) if current == TicketStatus::Completed.as_str() => (
-            left.map(|left| targets.resume(priority, now_ms, left))
-                .or(due),
-            None,
-            None,
-        ),
-        (false, _) => (due, left, None),
-    };
-    sqlx::query(
-        "UPDATE tickets
-            SET status = $1, date_finished = CASE WHEN $1 = 'completed' THEN $2 END,
-                first_response_at = CASE WHEN $1 = 'completed'
-                                         THEN COALESCE(first_response_at, $2)
-                                         ELSE first_response_at END,
-                resolution_due = $3, resolution_left_ms = $4, resolution_met = $5
-          WHERE id = $6",
-    )
-    .bind(status.as_str())
-    .bind(now_ms)
-    .bind(due)
-    .bind(left)
-    .bind(met)
-    .bind(ticket_id)
-    .execute(&mut *tx)
-    .await?;
-    let change = Event {
-        ticket_id,
-        by,
-        kind: EventKind::Status,
-        from: Some(&current),
-        to: Some(status.as_str()),
-        comment_id: None,
-        at: now_ms,
-    };
-    record(&mut tx, &change).await?;
-    tx.commit().await?;
+    triage(pool, &[ticket_id], Change::Status(status), by, now_ms).await?;
     Ok(())
 }
 
@@ -413,8 +358,8 @@ mod comment_writer {
     }
 }
 
-/// Moves a ticket to another department and records the change (with both names as they
-/// are now); an unknown department is a field error and changes nothing.
+/// Moves a ticket to another department (`triage`); a department that does not exist is
+/// a field error and nothing changes.
 pub async fn set_department(
     pool: &Pool,
     ticket_id: i64,
@@ -422,51 +367,21 @@ pub async fn set_department(
     by: i64,
     now_ms: i64,
 ) -> Result<(), AppError> {
-    let mut tx = begin_write(pool).await?;
-    let Some(to): Option<String> = sqlx::query_scalar("SELECT name FROM departments WHERE id = $1")
-        .bind(department_id)
-        .fetch_optional(&mut *tx)
-        .await?
-    else {
-        return Err(AppError::invalid(
-            "department_id",
-            "Choose a department from the list.",
-        ));
-    };
-    let (from_id, from): (i64, String) = sqlx::query_as(
-        "SELECT d.id, d.name FROM tickets t JOIN departments d ON d.id = t.department_id
-          WHERE t.id = $1",
-    )
-    .bind(ticket_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if from_id == department_id {
-        return Ok(());
-    }
-    sqlx::query("UPDATE tickets SET department_id = $1 WHERE id = $2")
-        .bind(department_id)
-        .bind(ticket_id)
-        .execute(&mut *tx)
-        .await?;
-    let change = Event {
-        ticket_id,
+    triage(
+        pool,
+        &[ticket_id],
+        Change::Department(department_id),
         by,
-        kind: EventKind::Department,
-        from: Some(&from),
-        to: Some(&to),
-        comment_id: None,
-        at: now_ms,
-    };
-    record(&mut tx, &change).await?;
-    tx.commit().await?;
+        now_ms,
+    )
+    .await?;
     Ok(())
 }
 
-/// Hands a ticket to `assignee` (None: to nobody) and records the change with both
-/// usernames. The new assignee must be an active agent or admin, checked in the same
-/// transaction as the change (a field error otherwise, and nothing changes). Giving it to
-/// whoever has it already (even one since deactivated) changes and records nothing; the
-/// answer says whether it changed.
+/// Hands a ticket to `assignee` (None: to nobody), recording both usernames (`triage`). The
+/// new assignee must be an active agent or admin, checked in the same transaction (a field
+/// error otherwise, and nothing changes); giving it to whoever has it already (even one
+/// since deactivated) changes and records nothing. The answer says whether it changed.
 pub async fn set_assignee(
     pool: &Pool,
     ticket_id: i64,
@@ -474,61 +389,12 @@ pub async fn set_assignee(
     by: i64,
     now_ms: i64,
 ) -> Result<bool, AppError> {
-    let mut tx = begin_write(pool).await?;
-    let (from_id, from): (Option<i64>, Option<String>) = sqlx::query_as(
-        "SELECT t.assignee_id, (SELECT a.username FROM users a WHERE a.id = t.assignee_id)
-           FROM tickets t WHERE t.id = $1",
-    )
-    .bind(ticket_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if from_id == assignee {
-        return Ok(false);
-    }
-    let to: Option<String> = match assignee {
-        None => None,
-        Some(id) => {
-            let staff: Option<String> = sqlx::query_scalar(&format!(
-                "SELECT u.username FROM users u
-                  WHERE u.id = $1 AND u.status = 'active'
-                    AND EXISTS (SELECT 1 FROM user_roles r
-                                 WHERE r.user_id = u.id AND r.role IN {STAFF_ROLES})"
-            ))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match staff {
-                Some(name) => Some(name),
-                None => {
-                    return Err(AppError::invalid(
-                        "assignee",
-                        "Choose an active agent or admin.",
-                    ));
-                }
-            }
-        }
-    };
-    sqlx::query("UPDATE tickets SET assignee_id = $1 WHERE id = $2")
-        .bind(assignee)
-        .bind(ticket_id)
-        .execute(&mut *tx)
-        .await?;
-    let change = Event {
-        ticket_id,
-        by,
-        kind: EventKind::Assignee,
-        from: from.as_deref(),
-        to: to.as_deref(),
-        comment_id: None,
-        at: now_ms,
-    };
-    record(&mut tx, &change).await?;
-    tx.commit().await?;
-    Ok(true)
+    let done = triage(pool, &[ticket_id], Change::Assignee(assignee), by, now_ms).await?;
+    Ok(done.changed > 0)
 }
 
-/// Sets a ticket's priority and records the change; the one it has already changes and
-/// records nothing. The answer says whether it changed.
+/// Sets a ticket's priority and its targets as if it had had it from the start (`triage`);
+/// the one it has already changes and records nothing. The answer says whether it changed.
 pub async fn set_priority(
     pool: &Pool,
     ticket_id: i64,
@@ -536,44 +402,6 @@ pub async fn set_priority(
     by: i64,
     now_ms: i64,
 ) -> Result<bool, AppError> {
-    let mut tx = begin_write(pool).await?;
-    let (current, started, status): (String, i64, TicketStatus) =
-        sqlx::query_as("SELECT priority, date_started, status FROM tickets WHERE id = $1")
-            .bind(ticket_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    if current == priority.as_str() {
-        return Ok(false);
-    }
-    // The new priority's targets, as if it had had it from the start; a completed ticket
-    // keeps the targets it was measured against.
-    let dues = if status == TicketStatus::Completed {
-        None
-    } else {
-        Some(Targets::load(&mut tx).await?.dues(priority, started))
-    };
-    sqlx::query(
-        "UPDATE tickets SET priority = $1,
-                first_response_due = COALESCE($2, first_response_due),
-                resolution_due = COALESCE($3, resolution_due)
-          WHERE id = $4",
-    )
-    .bind(priority.as_str())
-    .bind(dues.map(|d| d.first_response))
-    .bind(dues.map(|d| d.resolution))
-    .bind(ticket_id)
-    .execute(&mut *tx)
-    .await?;
-    let change = Event {
-        ticket_id,
-        by,
-        kind: EventKind::Priority,
-        from: Some(&current),
-        to: Some(priority.as_str()),
-        comment_id: None,
-        at: now_ms,
-    };
-    record(&mut tx, &change).await?;
-    tx.commit().await?;
-    Ok(true)
+    let done = triage(pool, &[ticket_id], Change::Priority(priority), by, now_ms).await?;
+    Ok(done.changed > 0)
 }

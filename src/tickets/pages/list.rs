@@ -4,18 +4,21 @@
 
 use super::{
     super::{
-        api::{list_tickets, ticket_choices},
+        api::{BulkTriage, list_tickets, ticket_choices},
         model::{
-            ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, DueFilter, MARK_END, MARK_START, PageAt,
-            Priority, SEARCH_LIMIT, TicketFilter, TicketOptions, TicketPage, TicketQuery,
-            TicketStatus, TicketSummary, UNASSIGNED,
+            ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, DueFilter, MARK_END, MARK_START, MAX_BULK,
+            PAGE_SIZE, PAGE_SIZES, PageAt, Priority, SEARCH_LIMIT, TicketFilter, TicketOptions,
+            TicketPage, TicketQuery, TicketStatus, TicketSummary, UNASSIGNED, page_size,
         },
     },
     DueLabel, PriorityBadge, StatusBadge,
 };
 use crate::auth::{Guard, use_auth};
 use crate::{
-    components::{DataTable, LoadError, Time, col, num, past_dry_runs},
+    components::{
+        DataTable, Field, FormAlert, LoadError, SelectField, SuccessNote, Time, action_error, col,
+        num, past_dry_runs,
+    },
     error::AppError,
     lists::Choice,
     live::use_live,
@@ -63,8 +66,13 @@ impl ListQuery {
     /// Edits the filter and goes back to the first page; `replace` keeps typing out of the
     /// history.
     fn change(self, edit: impl FnOnce(&mut TicketFilter), replace: bool) {
+        self.change_view(|q| edit(&mut q.filter), replace);
+    }
+
+    /// `change` for what is not a filter (the page size); back to the first page.
+    fn change_view(self, edit: impl FnOnce(&mut TicketQuery), replace: bool) {
         let mut q = self.current.get_untracked();
-        edit(&mut q.filter);
+        edit(&mut q);
         q.page = PageAt::First;
         self.navigate
             .run((format!("/tickets{}", q.to_query_string()), replace));
@@ -82,14 +90,15 @@ pub fn TicketsPage() -> impl IntoView {
     // Refetched when the URL changes and when a visible ticket changes anywhere (live).
     // Made outside the Guard: see `Guard` for why.
     let live = use_live();
+    let bulk = ServerAction::<BulkTriage>::new();
     let page = Resource::new(
-        move || (current.get(), live.any()),
-        |(q, _)| list_tickets(q.filter, q.page),
+        move || (current.get(), live.any(), bulk.version().get()),
+        |(q, ..)| list_tickets(q.filter, q.page, q.per_page),
     );
     let choices = Resource::new(|| (), |_| ticket_choices());
     view! {
         <Guard>
-            <TicketList page choices/>
+            <TicketList page choices bulk/>
         </Guard>
     }
 }
@@ -98,6 +107,7 @@ pub fn TicketsPage() -> impl IntoView {
 fn TicketList(
     page: Resource<Result<TicketPage, AppError>>,
     choices: Resource<Result<TicketOptions, AppError>>,
+    bulk: ServerAction<BulkTriage>,
 ) -> impl IntoView {
     let auth = use_auth();
     let current = use_list_query().current;
@@ -125,9 +135,13 @@ fn TicketList(
                     {move || Suspend::new(async move {
                         let staff = auth.user.await.ok().flatten().is_some_and(|u| u.is_staff);
                         let page = page.await;
+                        let departments = choices.await.map(|c| c.departments).unwrap_or_default();
                         past_dry_runs().await;
                         match page {
-                            Ok(p) => view! { <Results page=p current=current.get_untracked() staff/> }.into_any(),
+                            Ok(p) => {
+                                let bulk = staff.then_some((bulk, departments));
+                                view! { <Results page=p current=current.get_untracked() bulk/> }.into_any()
+                            }
                             Err(error) => view! { <LoadError error/> }.into_any(),
                         }
                     })}
@@ -167,6 +181,7 @@ fn FilterBar(choices: TicketOptions, staff: bool) -> impl IntoView {
             {staff.then(|| view! { <PriorityFilter chosen=f.priorities.first().copied()/> })}
             {staff.then(|| view! { <DueFilterSelect chosen=f.due/> })}
             <SortFilter oldest_first=f.oldest_first/>
+            <PerPage chosen=query.current.get_untracked().per_page/>
             <div class="filter-actions">
                 // Without JavaScript the filters apply on submit; with it they apply as they change.
                 <button type="submit" class="btn" hidden=move || hydrated.get()>"Apply filters"</button>
@@ -177,7 +192,7 @@ fn FilterBar(choices: TicketOptions, staff: bool) -> impl IntoView {
                 <a class="btn btn-quiet" download="tickets.csv"
                     href=move || {
                         let filter = query.current.with(|q| q.filter.clone());
-                        let all = TicketQuery { filter, page: PageAt::First };
+                        let all = TicketQuery { filter, page: PageAt::First, per_page: None };
                         format!("/tickets.csv{}", all.to_query_string())
                     }>"Download CSV"</a>
             </div>
@@ -409,6 +424,28 @@ fn DueFilterSelect(chosen: Option<DueFilter>) -> impl IntoView {
     }
 }
 
+/// How many tickets a page shows (more at once for bulk triage).
+#[component]
+fn PerPage(chosen: Option<i64>) -> impl IntoView {
+    let query = use_list_query();
+    let chosen = page_size(chosen);
+    view! {
+        <div class="field">
+            <label for="filter-per">"Per page"</label>
+            <select id="filter-per" name="per"
+                prop:value=move || query.current.with(|q| page_size(q.per_page).to_string())
+                on:change=move |ev| {
+                    let n = event_target_value(&ev).parse().ok().filter(|n| *n != PAGE_SIZE);
+                    query.change_view(move |q| q.per_page = n, false);
+                }>
+                {PAGE_SIZES.iter().map(|n| view! {
+                    <option value=n.to_string() selected=*n == chosen>{n.to_string()}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
 #[component]
 fn SortFilter(oldest_first: bool) -> impl IntoView {
     let query = use_list_query();
@@ -507,7 +544,13 @@ fn Marked(text: String) -> impl IntoView {
 
 /// Counts, the table and the pager for one page of results.
 #[component]
-fn Results(page: TicketPage, current: TicketQuery, staff: bool) -> impl IntoView {
+fn Results(
+    page: TicketPage,
+    current: TicketQuery,
+    /// Staff's: the bulk action and the departments it may move tickets to.
+    bulk: Option<(ServerAction<BulkTriage>, Vec<Choice>)>,
+) -> impl IntoView {
+    let staff = bulk.is_some();
     let shown = |s: &TicketStatus| {
         current.filter.statuses.is_empty() || current.filter.statuses.contains(s)
     };
@@ -535,13 +578,152 @@ fn Results(page: TicketPage, current: TicketQuery, staff: bool) -> impl IntoView
     });
     let prev = page.prev.map(|c| link(PageAt::Before(c)));
     let next = page.next.map(|c| link(PageAt::After(c)));
+    let numbers: Vec<String> = page
+        .tickets
+        .iter()
+        .map(|t| t.service_request_no.clone())
+        .collect();
+    let selection = bulk.is_some().then(|| Selection::new(numbers));
     view! {
         {counts}
         {ranked}
-        <TicketTable tickets=page.tickets staff now=page.now/>
+        {bulk.map(|(action, departments)| view! {
+            <BulkBar action departments selection=selection.unwrap()/>
+        })}
+        <TicketTable tickets=page.tickets staff now=page.now selection/>
         <Pager prev next/>
     }
     .into_any()
+}
+
+/// The tickets ticked on this page, in the page's order, and the last one clicked (the
+/// start of a shift-click range).
+#[derive(Clone, Copy)]
+struct Selection {
+    numbers: StoredValue<Vec<String>>,
+    ticked: RwSignal<Vec<String>>,
+    last: StoredValue<Option<usize>>,
+}
+
+impl Selection {
+    fn new(numbers: Vec<String>) -> Selection {
+        Selection {
+            numbers: StoredValue::new(numbers),
+            ticked: RwSignal::new(Vec::new()),
+            last: StoredValue::new(None),
+        }
+    }
+
+    fn has(self, number: &str) -> bool {
+        self.ticked.with(|t| t.iter().any(|n| n == number))
+    }
+
+    /// A click on row `i`'s box; with shift, every row from the last one clicked takes the
+    /// same state.
+    fn click(self, i: usize, on: bool, shift: bool) {
+        let numbers = self.numbers.get_value();
+        let range = match self.last.get_value() {
+            Some(last) if shift => last.min(i)..=last.max(i),
+            _ => i..=i,
+        };
+        self.ticked.update(|ticked| {
+            for n in &numbers[range] {
+                ticked.retain(|t| t != n);
+                if on {
+                    ticked.push(n.clone());
+                }
+            }
+        });
+        self.last.set_value(Some(i));
+    }
+
+    fn all(self, on: bool) {
+        self.ticked.set(if on {
+            self.numbers.get_value()
+        } else {
+            Vec::new()
+        });
+    }
+}
+
+/// Staff's bulk triage: set the status, priority, department or assignee of the ticked
+/// tickets at once. A plain form too (the boxes belong to it by `form="bulk"`), so it
+/// works without JavaScript.
+#[component]
+fn BulkBar(
+    action: ServerAction<BulkTriage>,
+    departments: Vec<Choice>,
+    selection: Selection,
+) -> impl IntoView {
+    let error = action_error(action);
+    let done = Signal::derive(move || match action.value().get() {
+        Some(Ok(lines)) => Some(lines.join(" ")),
+        _ => None,
+    });
+    Effect::new(move || {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            selection.all(false);
+        }
+    });
+    let hydrated = RwSignal::new(false);
+    Effect::new(move || hydrated.set(true));
+    let count = move || match selection.ticked.with(Vec::len) {
+        0 => "No tickets ticked".to_string(),
+        1 => "1 ticket ticked".to_string(),
+        n => format!("{n} tickets ticked"),
+    };
+    let statuses: Vec<(String, String)> = TicketStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), s.label().to_string()))
+        .collect();
+    let priorities: Vec<(String, String)> = Priority::ALL
+        .iter()
+        .rev()
+        .map(|p| (p.as_str().to_string(), p.label().to_string()))
+        .collect();
+    let departments: Vec<(String, String)> = departments
+        .into_iter()
+        .map(|d| (d.id.to_string(), d.name))
+        .collect();
+    view! {
+        <section class="bulk card" aria-labelledby="bulk-heading">
+            <h2 id="bulk-heading" class="bulk-title">"Change the ticked tickets"</h2>
+            <ActionForm action attr:id="bulk">
+                <FormAlert error/>
+                <SuccessNote message=done/>
+                <p class="field-error" id="bulk-ticket-error">
+                    {move || error.get().and_then(|e| e.for_field("ticket"))}
+                </p>
+                <div class="bulk-fields">
+                    <p class="bulk-count" aria-live="polite">{count}</p>
+                    // Needs JavaScript, so shown once the page is interactive.
+                    <button type="button" class="btn btn-quiet" hidden=move || !hydrated.get()
+                        on:click=move |_| {
+                            let all = selection.ticked.with(Vec::len) < selection.numbers.with_value(Vec::len);
+                            selection.all(all);
+                        }>
+                        {move || if selection.ticked.with(Vec::len) < selection.numbers.with_value(Vec::len) {
+                            "Tick all on this page"
+                        } else {
+                            "Untick all"
+                        }}
+                    </button>
+                    <SelectField label="Status" name="status" id="bulk-status" options=statuses
+                        placeholder="Unchanged" error/>
+                    <SelectField label="Priority" name="priority" id="bulk-priority" options=priorities
+                        placeholder="Unchanged" error/>
+                    <SelectField label="Department" name="department_id" id="bulk-department"
+                        options=departments placeholder="Unchanged" error/>
+                    <Field label="Assignee" name="assignee" id="bulk-assignee" maxlength=64
+                        hint="A username, “me”, or “none”; empty: unchanged." error/>
+                    <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
+                        "Apply"
+                    </button>
+                </div>
+                <p class="hint">{format!("At most {MAX_BULK} tickets at a time. Shift-click a box to tick a range.")}</p>
+            </ActionForm>
+        </section>
+    }
 }
 
 /// How many tickets match, and how many of them are in each status.
@@ -606,30 +788,51 @@ fn RankedHint(more: bool, full: bool) -> impl IntoView {
 }
 
 #[component]
-fn TicketTable(tickets: Vec<TicketSummary>, staff: bool, now: i64) -> impl IntoView {
-    let columns = [
-        col("Number"),
-        col("Subject"),
-        col("Type"),
-        col("Department"),
-    ]
-    .into_iter()
-    .chain(staff.then(|| col("Requested by")))
-    .chain(staff.then(|| col("Assignee")))
-    .chain(staff.then(|| col("Priority")))
-    .chain(staff.then(|| col("Due")))
-    .chain([
-        col("Status"),
-        col("Started"),
-        col("Finished"),
-        num("Comments"),
-    ])
-    .collect();
+fn TicketTable(
+    tickets: Vec<TicketSummary>,
+    staff: bool,
+    now: i64,
+    selection: Option<Selection>,
+) -> impl IntoView {
+    let columns = selection
+        .map(|_| col("Tick"))
+        .into_iter()
+        .chain([
+            col("Number"),
+            col("Subject"),
+            col("Type"),
+            col("Department"),
+        ])
+        .chain(staff.then(|| col("Requested by")))
+        .chain(staff.then(|| col("Assignee")))
+        .chain(staff.then(|| col("Priority")))
+        .chain(staff.then(|| col("Due")))
+        .chain([
+            col("Status"),
+            col("Started"),
+            col("Finished"),
+            num("Comments"),
+        ])
+        .collect();
     view! {
         <DataTable label="Ticket list" class="tickets" columns>
-                    {tickets.into_iter().map(|t| view! {
+                    {tickets.into_iter().enumerate().map(|(i, t)| view! {
                         // data-label names each cell where narrow screens stack them as a card.
                         <tr>
+                            {selection.map(|sel| {
+                                let no = t.service_request_no.clone();
+                                let label = format!("Tick {no}");
+                                view! {
+                                    <td class="cell-tick">
+                                        <input type="checkbox" name="ticket[]" value=no.clone() form="bulk"
+                                            aria-label=label
+                                            prop:checked=move || sel.has(&no)
+                                            on:click=move |ev: leptos::ev::MouseEvent| {
+                                                sel.click(i, event_target_checked(&ev), ev.shift_key());
+                                            }/>
+                                    </td>
+                                }
+                            })}
                             <td class="nowrap cell-no" data-label="Number">
                                 <a href=format!("/tickets/{}", t.service_request_no)>{t.service_request_no.clone()}</a>
                             </td>

@@ -1,0 +1,62 @@
+import AxeBuilder from '@axe-core/playwright';
+import { test, expect } from './fixtures';
+import { addDepartment, api, signIn, waitForHydration, watchErrors } from './helpers';
+import { OwnServer } from './own-server';
+
+test('staff set 50 tickets to ongoing in one action; a shift-click ticks a range', async ({ browser }) => {
+  // A server of its own: a known set of tickets, whatever the other tests file.
+  const server = await OwnServer.start();
+  try {
+    const context = await browser.newContext({ baseURL: server.url });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, 'admin', 'admin-password-1');
+    await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+    const dept = await addDepartment(page, 'Bulk Desk');
+    for (let i = 1; i <= 52; i++) {
+      await api(page, 'create_ticket', {
+        request_type_id: '1',
+        department_id: dept,
+        subject: `Batch ticket ${i}`,
+        description: 'One of many.',
+        device_no: '',
+      });
+    }
+
+    await page.goto('/tickets');
+    await waitForHydration(page);
+    await page.getByLabel('Per page').selectOption('50');
+    await expect(page).toHaveURL(/per=50/);
+    const ticks = page.locator('td.cell-tick input');
+    await expect(ticks).toHaveCount(50);
+    const count = page.locator('.bulk-count');
+
+    // A shift-click ticks the rows between the last box clicked and this one.
+    await ticks.nth(2).click();
+    await ticks.nth(6).click({ modifiers: ['Shift'] });
+    await expect(count).toHaveText('5 tickets ticked');
+    await expect(ticks.nth(4)).toBeChecked();
+    await expect(ticks.nth(7)).not.toBeChecked();
+
+    await page.getByRole('button', { name: 'Tick all on this page' }).click();
+    await expect(count).toHaveText('50 tickets ticked');
+    await page.getByLabel('Status', { exact: true }).last().selectOption({ label: 'Ongoing' });
+    const axe = await new AxeBuilder({ page })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    expect(axe.violations.map((v) => `${v.id} at ${v.nodes.map((n) => n.target.join(' '))}`)).toEqual([]);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.getByRole('status').filter({ hasText: '50 tickets set to Ongoing.' })).toBeVisible();
+    await expect(count).toHaveText('No tickets ticked');
+    // The list follows: every row on the page is ongoing now, and the counts say so.
+    await expect(page.locator('td.cell-status .badge-ongoing')).toHaveCount(50);
+    await expect(page.locator('.status-counts li').filter({ hasText: 'Ongoing' })).toHaveText('Ongoing 50');
+    // The two oldest were not ticked: still pending, on the next page.
+    await page.getByRole('link', { name: 'Next page →' }).click();
+    await expect(page.locator('td.cell-status .badge-pending')).toHaveCount(2);
+    expect(errors).toEqual([]);
+    await context.close();
+  } finally {
+    await server.close();
+  }
+});
