@@ -14,6 +14,7 @@ pub mod error;
 pub mod input;
 pub mod lists;
 pub mod live;
+pub mod replies;
 pub mod text;
 pub mod tickets;
 pub mod time;

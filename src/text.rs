@@ -47,6 +47,23 @@ pub fn optional<T>(
 }
 
 /// `100000` -> `100,000`: counts for people.
+/// Trimmed text with a length range in characters and only characters people type (`check`);
+/// the message names the field as `what` ("a subject").
+pub fn bounded(input: &str, what: &str, max: usize, multi_line: bool) -> Result<String, String> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(format!("Enter {what}."));
+    }
+    if text.chars().count() > max {
+        return Err(format!(
+            "{} has at most {max} characters.",
+            capitalised(what)
+        ));
+    }
+    check(text, multi_line, what)?;
+    Ok(text.to_string())
+}
+
 pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);

@@ -63,6 +63,15 @@ for (const colorScheme of ['light', 'dark'] as const) {
 
       await page.goto('/admin/request-types');
       await expectAccessible(page, 'request types');
+      await page.goto('/admin/service-levels');
+      await expectAccessible(page, 'service levels');
+      await page.goto('/replies');
+      await expectAccessible(page, 'saved replies');
+      await page.getByLabel('Name').fill('   ');
+      await page.getByLabel('Text').fill('Checked');
+      await page.getByRole('button', { name: 'Save reply' }).click();
+      await expect(page.locator('#new-reply-name-error')).toBeVisible();
+      await expectAccessible(page, 'saved replies with an error');
 
       // Ticket pages, with a ticket to show (the department may exist from the other theme).
       await page.request.post('/api/create_list_entry', {

@@ -48,7 +48,7 @@ test('admin sets up a department and a user; the user has no admin access; deact
   await form.getByLabel('Username').fill('Jane.Doe');
   await form.getByLabel('Email').fill('jane@example.com');
   await form.getByLabel('Password', { exact: true }).fill('short');
-  await form.getByLabel('Department').selectOption({ label: 'Human Resources' });
+  await form.getByLabel('Department', { exact: true }).selectOption({ label: 'Human Resources' });
   await form.getByRole('button', { name: 'Create user' }).click();
   await expect(form.locator('#new-user-password-error')).toHaveText('A password has at least 8 characters.');
   await expect(form.getByRole('alert')).toContainText('Nothing was saved');

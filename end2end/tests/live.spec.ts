@@ -53,7 +53,7 @@ test('changes appear in other open browsers without reload, and only where allow
   await lena.page.goto('/tickets/new');
   await waitForHydration(lena.page);
   await lena.page.getByLabel('Request type').selectOption({ label: 'Network' });
-  await lena.page.getByLabel('Department').selectOption({ label: 'Live Desk' });
+  await lena.page.getByLabel('Department', { exact: true }).selectOption({ label: 'Live Desk' });
   await lena.page.getByLabel('Subject').fill('Wi-Fi drops every hour');
   await lena.page.getByLabel('Description').fill('Since Monday.');
   await lena.page.getByRole('button', { name: 'Submit ticket' }).click();
@@ -74,7 +74,7 @@ test('changes appear in other open browsers without reload, and only where allow
   const commented = Date.now();
   await expect(lena.page.locator('.thread')).toContainText('Which floor are you on?');
   const threadLatency = Date.now() - commented;
-  await admin.page.getByLabel('Status').selectOption('ongoing');
+  await admin.page.getByLabel('Status', { exact: true }).selectOption('ongoing');
   await admin.page.getByRole('button', { name: 'Update status' }).click();
   await expect(lena.page.locator('.ticket-head')).toContainText('Ongoing');
   await expect(lena.page.locator('.thread')).toContainText('changed the status from Pending to Ongoing');

@@ -53,7 +53,7 @@ test('a user submits a ticket and sees it under My tickets as pending', async ({
 
   // A server-side refusal shows next to its field and files nothing.
   await page.getByLabel('Request type').selectOption({ label: 'Furniture' });
-  await page.getByLabel('Department').selectOption({ label: 'Maintenance' });
+  await page.getByLabel('Department', { exact: true }).selectOption({ label: 'Maintenance' });
   await page.getByLabel('Subject').fill('   ');
   await page.getByLabel('Description').fill('The chair in room 12 wobbles.\nOne leg is loose.');
   await page.getByRole('button', { name: 'Submit ticket' }).click();
@@ -103,11 +103,11 @@ test('the admin filters by department and status; the list follows without a pag
   // Survives only as long as no full page load happens.
   await page.evaluate(() => ((window as any).__sameDocument = true));
 
-  await page.getByLabel('Department').selectOption({ label: 'Finance Office' });
+  await page.getByLabel('Department', { exact: true }).selectOption({ label: 'Finance Office' });
   await expect(page.getByText('No tickets match these filters.')).toBeVisible();
   await expect(page).toHaveURL(/department=\d+/);
 
-  await page.getByLabel('Department').selectOption({ label: 'Maintenance' });
+  await page.getByLabel('Department', { exact: true }).selectOption({ label: 'Maintenance' });
   await expect(row(page, 'Broken chair in room 12')).toBeVisible();
   await page.getByRole('checkbox', { name: 'Ongoing' }).check();
   await expect(page.getByText('No tickets match these filters.')).toBeVisible();
@@ -150,8 +150,8 @@ test('the admin filters by department and status; the list follows without a pag
   await page.reload();
   await waitForHydration(page);
   await expect(page.getByRole('checkbox', { name: 'Pending' })).toBeChecked();
-  await expect(page.getByLabel('Department')).toHaveValue(/\d+/);
-  await expect(page.getByLabel('Department').locator('option:checked')).toHaveText('Maintenance');
+  await expect(page.getByLabel('Department', { exact: true })).toHaveValue(/\d+/);
+  await expect(page.getByLabel('Department', { exact: true }).locator('option:checked')).toHaveText('Maintenance');
   await expect(page.getByLabel('Requested by')).toHaveValue('tina');
   await expect(row(page, 'Broken chair in room 12')).toBeVisible();
   expect(errors).toEqual([]);
@@ -166,7 +166,7 @@ test('"Download CSV" in Chromium gives the rows the list shows: all, filtered, a
   await tina.page.goto('/tickets/new');
   await waitForHydration(tina.page);
   await tina.page.getByLabel('Request type').selectOption({ label: 'Furniture' });
-  await tina.page.getByLabel('Department').selectOption({ label: 'Finance Office' });
+  await tina.page.getByLabel('Department', { exact: true }).selectOption({ label: 'Finance Office' });
   await tina.page.getByLabel('Subject').fill('Desk drawer, "stuck" again');
   await tina.page.getByLabel('Description').fill('It will not open.');
   await tina.page.getByRole('button', { name: 'Submit ticket' }).click();
@@ -185,7 +185,7 @@ test('"Download CSV" in Chromium gives the rows the list shows: all, filtered, a
   expect(rows.find((r) => r[1] === 'Desk drawer, "stuck" again')).toBeTruthy();
 
   // Filtered: the file follows the filters on screen.
-  await page.getByLabel('Department').selectOption({ label: 'Finance Office' });
+  await page.getByLabel('Department', { exact: true }).selectOption({ label: 'Finance Office' });
   await expect(page).toHaveURL(/department=\d+/);
   await expect(row(page, 'Broken chair in room 12')).toHaveCount(0);
   await expect(row(page, 'Desk drawer')).toBeVisible();
@@ -212,7 +212,7 @@ test('the admin triages and comments; the requester sees it; completing sets the
   await page.goto(ticketUrl);
   await waitForHydration(page);
   await expect(page.getByRole('heading', { name: 'Triage' })).toBeVisible();
-  await page.getByLabel('Status').selectOption('ongoing');
+  await page.getByLabel('Status', { exact: true }).selectOption('ongoing');
   await page.getByRole('button', { name: 'Update status' }).click();
   await expect(page.locator('.ticket-head')).toContainText('Ongoing');
   await page.getByRole('textbox', { name: 'Comment' }).fill('A new chair is on its way.');
@@ -229,7 +229,7 @@ test('the admin triages and comments; the requester sees it; completing sets the
   await tina.context.close();
 
   await expect(page.locator('.timeline')).toContainText('Not finished yet');
-  await page.getByLabel('Status').selectOption('completed');
+  await page.getByLabel('Status', { exact: true }).selectOption('completed');
   await page.getByRole('button', { name: 'Update status' }).click();
   await expect(page.locator('.ticket-head')).toContainText('Completed');
   await expect(page.locator('.timeline li').filter({ hasText: 'Finished' }).locator('time')).toBeVisible();
@@ -289,7 +289,7 @@ test.describe('without JavaScript', () => {
     const page = tina.page;
     await page.goto('/tickets/new');
     await page.getByLabel('Request type').selectOption({ label: 'Software' });
-    await page.getByLabel('Department').selectOption({ label: 'Finance Office' });
+    await page.getByLabel('Department', { exact: true }).selectOption({ label: 'Finance Office' });
     await page.getByLabel('Subject').fill('Spreadsheet crashes on save');
     await page.getByLabel('Description').fill('Every time.');
     await page.getByRole('button', { name: 'Submit ticket' }).click();
@@ -309,7 +309,7 @@ test.describe('without JavaScript', () => {
 
     const admin = await signedIn(browser, 'admin', 'admin-password-1', { javaScriptEnabled: false });
     await admin.page.goto('/tickets');
-    await admin.page.getByLabel('Department').selectOption({ label: 'Finance Office' });
+    await admin.page.getByLabel('Department', { exact: true }).selectOption({ label: 'Finance Office' });
     await admin.page.getByRole('button', { name: 'Apply filters' }).click();
     await expect(admin.page).toHaveURL(/department=\d+/);
     await expect(row(admin.page, 'Spreadsheet crashes on save')).toBeVisible();
@@ -345,7 +345,7 @@ test("an agent, made on the user form, works anyone's ticket and sees no admin p
   await row(page, 'Desk drawer').getByRole('link').first().click();
   await expect(page.getByRole('heading', { name: 'Desk drawer, "stuck" again', level: 1 })).toBeVisible();
   await waitForHydration(page);
-  await page.getByLabel('Status').selectOption({ label: 'Ongoing' });
+  await page.getByLabel('Status', { exact: true }).selectOption({ label: 'Ongoing' });
   await page.getByRole('button', { name: 'Update status' }).click();
   await expect(page.locator('.ticket-head')).toContainText('Ongoing');
   // Their answers are marked as staff's in the thread.
@@ -446,6 +446,37 @@ test('an internal note reaches staff, never the requester: not on the page, live
   expect(tinaErrors).toEqual([]);
   await tina.context.close();
   await aga.context.close();
+});
+
+test('staff insert a saved reply with the requester, the ticket and their own name filled in', async ({
+  browser,
+}) => {
+  const { context, page } = await signedIn(browser, 'aga', 'aga-password-1');
+  const errors = watchErrors(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Saved replies' }).click();
+  await expect(page.getByRole('heading', { name: 'Saved replies', level: 1 })).toBeVisible();
+  await page.getByLabel('Name').fill('Greeting');
+  await page.getByLabel('Text').fill('Hello {requester}, {ticket} is with {agent}.');
+  await page.getByRole('button', { name: 'Save reply' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Reply “Greeting” saved.' })).toBeVisible();
+
+  await page.goto('/tickets');
+  await row(page, 'Desk drawer').getByRole('link').first().click();
+  await waitForHydration(page);
+  const number = (await page.locator('.ticket-no').innerText()).trim();
+  await page.getByLabel('Insert a saved reply').fill('Greeting');
+  await page.getByRole('button', { name: 'Insert', exact: true }).click();
+  const box = page.getByLabel('Comment', { exact: true });
+  await expect(box).toHaveValue(`Hello tina, ${number} is with aga.`);
+  await expect(box).toBeFocused();
+  // A name that is not a reply says so.
+  await page.getByLabel('Insert a saved reply').fill('Nothing like it');
+  await page.getByRole('button', { name: 'Insert', exact: true }).click();
+  await expect(page.locator('#reply-pick-error')).toHaveText('No saved reply is called “Nothing like it”.');
+  await page.getByRole('button', { name: 'Add comment' }).click();
+  await expect(page.locator('.thread')).toContainText(`Hello tina, ${number} is with aga.`);
+  expect(errors).toEqual([]);
+  await context.close();
 });
 
 test('staff set a priority; the list shows it and filters by it', async ({ browser }) => {

@@ -102,6 +102,7 @@ fn UserNav(
                 {if user.is_staff { "Tickets" } else { "My tickets" }}
             </NavLink>
             <NavLink path href="/tickets/new">"New ticket"</NavLink>
+            {user.is_staff.then(|| view! { <NavLink path href="/replies">"Saved replies"</NavLink> })}
             {user.is_admin.then(|| view! {
                 <NavLink path href="/dashboard">"Dashboard"</NavLink>
                 <AdminMenu path/>

@@ -8,6 +8,7 @@ use crate::{
     components::NotFoundPage,
     dashboard::pages::DashboardPage,
     lists::{NamedList, pages::NamedListPage},
+    replies::pages::RepliesPage,
     tickets::{
         pages::{HomePage, NewTicketPage, TicketPage, TicketsPage},
         sla::pages::ServiceLevelsPage,
@@ -84,6 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/request-types") view=|| view! { <NamedListPage list=NamedList::RequestTypes/> } ssr=SsrMode::Async/>
                     <Route path=path!("/admin/departments") view=|| view! { <NamedListPage list=NamedList::Departments/> } ssr=SsrMode::Async/>
                     <Route path=path!("/admin/service-levels") view=ServiceLevelsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/replies") view=RepliesPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users/:id") view=EditUserPage ssr=SsrMode::Async/>
                 </Routes>

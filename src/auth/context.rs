@@ -49,7 +49,13 @@ pub fn provide_auth() -> Auth {
 /// the page then failed to hydrate (about one load in 40), and the server ran every query
 /// up to three times.
 #[component]
-pub fn Guard(#[prop(optional)] admin: bool, children: ChildrenFn) -> impl IntoView {
+pub fn Guard(
+    #[prop(optional)] admin: bool,
+    /// For staff (agents and admins) only.
+    #[prop(optional)]
+    staff: bool,
+    children: ChildrenFn,
+) -> impl IntoView {
     let auth = use_auth();
     view! {
         <Transition fallback=|| view! { <main id="main" tabindex="-1" class="page"><p>"Loading…"</p></main> }>
@@ -63,10 +69,16 @@ pub fn Guard(#[prop(optional)] admin: bool, children: ChildrenFn) -> impl IntoVi
                             return Either::Right(().into_any());
                         }
                         match user {
-                            Ok(Some(user)) if user.is_admin || !admin => Either::Left(children()),
+                            Ok(Some(user)) if (user.is_admin || !admin) && (user.is_staff || !staff) => {
+                                Either::Left(children())
+                            }
                             Ok(Some(_)) => Either::Right(view! {
                                 <MessagePage status=403 title="Not allowed"
-                                    text="This page is for admins. If you need access, ask an admin of your helpdesk."
+                                    text=if admin {
+                                        "This page is for admins. If you need access, ask an admin of your helpdesk."
+                                    } else {
+                                        "This page is for staff. If you need access, ask an admin of your helpdesk."
+                                    }
                                     link=("/", "Back to the home page")/>
                             }.into_any()),
                             _ => Either::Right(view! {

@@ -108,11 +108,13 @@ pub fn TextArea(
     /// What it holds at first (an edit form's stored text).
     #[prop(optional)]
     value: Option<String>,
+    #[prop(optional)] node_ref: Option<NodeRef<html::Textarea>>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
+    let node_ref = node_ref.unwrap_or_default();
     field_frame(label, name, &id.clone(), hint, error, move |aria| {
         view! {
-            <textarea id=id name=name rows=rows required=required maxlength=maxlength
+            <textarea id=id name=name rows=rows required=required maxlength=maxlength node_ref=node_ref
                 aria-invalid=aria.invalid aria-describedby=aria.described_by>{value}</textarea>
         }
         .into_any()

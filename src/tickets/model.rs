@@ -646,23 +646,6 @@ pub fn parse_choice(input: &str, what: &str) -> Result<i64, String> {
         .map_err(|_| format!("Choose {what} from the list."))
 }
 
-/// Trimmed text with a length range in characters and only characters people type
-/// (`crate::text`); the message names the field.
-fn bounded(input: &str, what: &str, max: usize, multi_line: bool) -> Result<String, String> {
-    let text = input.trim();
-    if text.is_empty() {
-        return Err(format!("Enter {what}."));
-    }
-    if text.chars().count() > max {
-        return Err(format!(
-            "{} has at most {max} characters.",
-            text::capitalised(what)
-        ));
-    }
-    text::check(text, multi_line, what)?;
-    Ok(text.to_string())
-}
-
 /// A ticket subject: 1–200 characters, one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject(String);
@@ -672,7 +655,7 @@ impl Subject {
         if input.trim().contains(['\n', '\r']) {
             return Err("A subject is a single line.".into());
         }
-        bounded(input, "a subject", 200, false).map(Subject)
+        text::bounded(input, "a subject", 200, false).map(Subject)
     }
 
     pub fn as_str(&self) -> &str {
@@ -686,7 +669,7 @@ pub struct CommentText(String);
 
 impl CommentText {
     pub fn parse(input: &str) -> Result<CommentText, String> {
-        bounded(input, "a comment", 10_000, true).map(CommentText)
+        text::bounded(input, "a comment", 10_000, true).map(CommentText)
     }
 
     pub fn as_str(&self) -> &str {

@@ -16,5 +16,6 @@ mod ops;
 mod pages;
 mod postgres;
 mod release;
+mod replies;
 mod sla;
 mod tickets;

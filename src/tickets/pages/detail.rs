@@ -148,7 +148,7 @@ fn TicketBody(t: TicketDetail, staff: bool, data: TicketData) -> impl IntoView {
                             })}
                         </Transition>
                     </section>
-                    <CommentForm number=number.clone() action=data.comment staff/>
+                    <CommentForm number=number.clone() requester=t.requester.clone() action=data.comment staff/>
                 </div>
                 <div class="ticket-side">
                     <section class="card" aria-labelledby="details-heading">
@@ -321,7 +321,14 @@ fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
 }
 
 #[component]
-fn CommentForm(number: String, action: ServerAction<AddComment>, staff: bool) -> impl IntoView {
+fn CommentForm(
+    number: String,
+    requester: String,
+    action: ServerAction<AddComment>,
+    staff: bool,
+) -> impl IntoView {
+    let text = NodeRef::<html::Textarea>::new();
+    let picker = staff.then(|| view! { <ReplyPicker text number=number.clone() requester/> });
     let error = action_error(action);
     let form = NodeRef::<html::Form>::new();
     reset_on_success(action, form);
@@ -348,7 +355,8 @@ fn CommentForm(number: String, action: ServerAction<AddComment>, staff: bool) ->
                 <SuccessNote message=added/>
                 <input type="hidden" name="service_request_no" value=number/>
                 <TextArea label="Comment" name="comment_text" id="comment-text" required=true
-                    maxlength=10000 rows=4 error/>
+                    maxlength=10000 rows=4 node_ref=text error/>
+                {picker}
                 {staff.then(|| view! {
                     <label class="check note-toggle">
                         <input type="checkbox" name="internal" id="comment-internal"
@@ -364,6 +372,64 @@ fn CommentForm(number: String, action: ServerAction<AddComment>, staff: bool) ->
                 </button>
             </ActionForm>
         </section>
+    }
+}
+
+/// Staff's saved replies, to insert into the comment box with the placeholders filled in.
+/// Needs JavaScript (it writes into the box), so it shows once the page is interactive.
+#[component]
+fn ReplyPicker(text: NodeRef<html::Textarea>, number: String, requester: String) -> impl IntoView {
+    use crate::replies::{api::saved_replies, model::fill};
+    let auth = use_auth();
+    let replies = LocalResource::new(saved_replies);
+    let picked = NodeRef::<html::Input>::new();
+    let missing = RwSignal::new(None::<String>);
+    let insert = move |_| {
+        let Some(input) = picked.get() else { return };
+        let name = input.value();
+        let found = replies.get().and_then(Result::ok).and_then(|list| {
+            list.into_iter()
+                .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
+        });
+        let Some(reply) = found else {
+            missing.set(Some(format!("No saved reply is called “{}”.", name.trim())));
+            return;
+        };
+        missing.set(None);
+        let me = auth
+            .user
+            .get_untracked()
+            .and_then(Result::ok)
+            .flatten()
+            .map(|u| u.username)
+            .unwrap_or_default();
+        let filled = fill(&reply.body, &requester, &number, &me);
+        if let Some(area) = text.get() {
+            let before = area.value();
+            let joined = if before.trim().is_empty() {
+                filled
+            } else {
+                format!("{}\n\n{filled}", before.trim_end())
+            };
+            area.set_value(&joined);
+            let _ = area.focus();
+        }
+        input.set_value("");
+    };
+    view! {
+        <div class="reply-picker" hidden=move || replies.get().is_none()>
+            <label for="reply-pick">"Insert a saved reply"</label>
+            <div class="inline-form">
+                <input id="reply-pick" list="reply-names" node_ref=picked autocomplete="off"
+                    placeholder="Type to search" aria-describedby="reply-pick-error"/>
+                <datalist id="reply-names">
+                    {move || replies.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                        .map(|r| view! { <option value=r.name/> }).collect_view()}
+                </datalist>
+                <button type="button" class="btn" on:click=insert>"Insert"</button>
+            </div>
+            <p class="field-error" id="reply-pick-error">{move || missing.get()}</p>
+        </div>
     }
 }
 

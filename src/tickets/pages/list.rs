@@ -708,13 +708,13 @@ fn BulkBar(
                             "Untick all"
                         }}
                     </button>
-                    <SelectField label="Status" name="status" id="bulk-status" options=statuses
+                    <SelectField label="Set status" name="status" id="bulk-status" options=statuses
                         placeholder="Unchanged" error/>
-                    <SelectField label="Priority" name="priority" id="bulk-priority" options=priorities
+                    <SelectField label="Set priority" name="priority" id="bulk-priority" options=priorities
                         placeholder="Unchanged" error/>
-                    <SelectField label="Department" name="department_id" id="bulk-department"
+                    <SelectField label="Move to department" name="department_id" id="bulk-department"
                         options=departments placeholder="Unchanged" error/>
-                    <Field label="Assignee" name="assignee" id="bulk-assignee" maxlength=64
+                    <Field label="Assign to" name="assignee" id="bulk-assignee" maxlength=64
                         hint="A username, “me”, or “none”; empty: unchanged." error/>
                     <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
                         "Apply"
