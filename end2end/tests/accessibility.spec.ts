@@ -20,6 +20,8 @@ for (const colorScheme of ['light', 'dark'] as const) {
     test.use({ colorScheme });
 
     test('every page passes the WCAG 2.1 AA checks', async ({ page }) => {
+      // Some thirty pages and states, each checked in full: more than the default 30 s.
+      test.setTimeout(120_000);
       await page.goto('/login');
       await expectAccessible(page, 'login');
       // The sign-in error state too.
@@ -108,6 +110,27 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await expectAccessible(page, 'search results with highlights');
       await page.goto('/tickets?q=nothing-matches-this');
       await expectAccessible(page, 'empty ticket list');
+      // The keyboard shortcuts panel, the chosen row, the bulk form opened by a tick.
+      await page.goto('/tickets');
+      await waitForHydration(page);
+      await page.keyboard.press('?');
+      await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
+      await expectAccessible(page, 'keyboard shortcuts panel');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('j');
+      await page.keyboard.press('x');
+      await expect(page.locator('.bulk-count')).toHaveText('1 ticket ticked');
+      await expectAccessible(page, 'list with a chosen row and the bulk form open');
+      // On a phone: the filters folded behind their button, then opened.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto('/tickets?status=pending');
+      await waitForHydration(page);
+      await expect(page.getByRole('button', { name: 'Filters (1 on)' })).toBeVisible();
+      await expectAccessible(page, 'ticket list on a phone');
+      await page.getByRole('button', { name: 'Filters (1 on)' }).click();
+      await expect(page.getByLabel('Search')).toBeVisible();
+      await expectAccessible(page, 'ticket list on a phone, filters open');
+      await page.setViewportSize({ width: 1280, height: 860 });
       // With tickets, its charts have bars, labels and links.
       await page.goto('/dashboard');
       await expect(page.locator('svg.weekly rect.bar').first()).toBeVisible();

@@ -2,7 +2,7 @@
 
 use crate::{
     auth::{Auth, api::Logout, model::CurrentUser, provide_auth, still_rendering},
-    components::{Avatar, past_dry_runs, provide_clock},
+    components::{Avatar, ShortcutHelp, past_dry_runs, provide_clock},
     live::{Live, LiveIndicator, provide_live},
 };
 use leptos::prelude::*;
@@ -42,6 +42,9 @@ pub fn Layout(children: Children) -> impl IntoView {
             </div>
         </header>
         {children()}
+        <ShortcutHelp enabled=Signal::derive(move || {
+            user.get().and_then(Result::ok).flatten().is_some_and(|u| u.shortcuts)
+        })/>
     }
 }
 

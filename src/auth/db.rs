@@ -40,7 +40,7 @@ pub const CURRENT_USER: &str = "u.id, u.username, u.email, u.avatar_url,
     EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'admin') AS is_admin,
     EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role IN ('admin', 'agent'))
         AS is_staff,
-    u.department_id";
+    u.department_id, u.shortcuts, u.density = 'compact' AS compact";
 
 /// The user with this id if it exists and is active.
 pub async fn active_user(pool: &Pool, id: i64) -> Result<Option<CurrentUser>, AppError> {

@@ -80,6 +80,12 @@ pub struct CurrentUser {
     pub is_staff: bool,
     /// Preselected on the new-ticket form.
     pub department_id: Option<i64>,
+    /// Keyboard shortcuts on (they can be turned off on My account).
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
+    pub shortcuts: bool,
+    /// Lists drawn compact (more rows on a screen) rather than comfortable.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
+    pub compact: bool,
 }
 
 /// What My account shows of the signed-in user.

@@ -5,6 +5,7 @@ mod clock;
 mod form;
 mod pages;
 mod render;
+mod shortcuts;
 mod table;
 mod time;
 
@@ -16,5 +17,6 @@ pub use form::{
 };
 pub use pages::{MessagePage, NotFoundPage};
 pub use render::past_dry_runs;
+pub use shortcuts::{SHORTCUTS, ShortcutHelp, use_shortcuts};
 pub use table::{DataTable, col, num};
 pub use time::Time;

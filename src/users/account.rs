@@ -1,6 +1,6 @@
 //! My account: the signed-in user's avatar, password and sessions.
 
-use super::api::{ChangePassword, SetMyAvatar};
+use super::api::{ChangePassword, SetMyAvatar, SetMyPreferences};
 use crate::{
     auth::{
         Guard,
@@ -22,6 +22,7 @@ pub fn AccountPage() -> impl IntoView {
     let password = ServerAction::<ChangePassword>::new();
     let avatar = ServerAction::<SetMyAvatar>::new();
     let everywhere = ServerAction::<SignOutEverywhere>::new();
+    let preferences = ServerAction::<SetMyPreferences>::new();
     let account = Resource::new(
         move || (password.version().get(), avatar.version().get()),
         |_| my_account(),
@@ -29,7 +30,7 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text="My account"/>
         <Guard>
-            <AccountSections account password avatar everywhere/>
+            <AccountSections account password avatar everywhere preferences/>
         </Guard>
     }
 }
@@ -40,8 +41,10 @@ fn AccountSections(
     password: ServerAction<ChangePassword>,
     avatar: ServerAction<SetMyAvatar>,
     everywhere: ServerAction<SignOutEverywhere>,
+    preferences: ServerAction<SetMyPreferences>,
 ) -> impl IntoView {
     let auth = use_auth();
+    let preferences_error = action_error(preferences);
     let done = |action: Signal<Option<Result<String, crate::error::AppError>>>| {
         Signal::derive(move || action.get().and_then(Result::ok))
     };
@@ -52,10 +55,31 @@ fn AccountSections(
     let everywhere_error = action_error(everywhere);
     let password_form = NodeRef::<leptos::html::Form>::new();
     reset_on_success(password, password_form);
+    let preferences_done = done(preferences.value().into());
     // The header shows the avatar too.
     Effect::new(move || {
         if matches!(avatar.value().get(), Some(Ok(_))) {
             auth.user.refetch();
+        }
+    });
+    // Every page reads the preferences from the signed-in user: changed in place (a
+    // refetch re-rendered this page and lost its confirmation).
+    let sent = StoredValue::new(None::<SetMyPreferences>);
+    Effect::new(move || {
+        if let Some(input) = preferences.input().get() {
+            sent.set_value(Some(input));
+        }
+    });
+    Effect::new(move || {
+        if let Some(Ok(_)) = preferences.value().get()
+            && let Some(input) = sent.get_value()
+        {
+            auth.user.update(|user| {
+                if let Some(Ok(Some(u))) = user {
+                    u.shortcuts = input.shortcuts.is_some();
+                    u.compact = input.density.trim() == "compact";
+                }
+            });
         }
     });
     view! {
@@ -100,6 +124,7 @@ fn AccountSections(
                                     <Submit label="Change password" pending=password.pending()/>
                                 </ActionForm>
                             </section>
+                            <Preferences action=preferences done=preferences_done error=preferences_error/>
                             <section class="card" aria-labelledby="sessions-heading">
                                 <h2 id="sessions-heading">"Where you are signed in"</h2>
                                 <p>{match me.sessions {
@@ -118,5 +143,46 @@ fn AccountSections(
                 })}
             </Transition>
         </main>
+    }
+}
+
+/// Keyboard shortcuts (on unless turned off: WCAG 2.1.4) and list density.
+#[component]
+fn Preferences(
+    action: ServerAction<SetMyPreferences>,
+    done: Signal<Option<String>>,
+    error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    let me = use_auth()
+        .user
+        .get_untracked()
+        .and_then(Result::ok)
+        .flatten();
+    let (shortcuts, compact) = me.map_or((true, false), |u| (u.shortcuts, u.compact));
+    view! {
+        <section class="card" aria-labelledby="preferences-heading">
+            <h2 id="preferences-heading">"Preferences"</h2>
+            <ActionForm action>
+                <SuccessNote message=done/>
+                <FormAlert error/>
+                <label class="check">
+                    <input type="checkbox" name="shortcuts" checked=shortcuts/>
+                    "Keyboard shortcuts"
+                    <span class="hint">" — single keys such as j, k and r; press ? on a page to see them"</span>
+                </label>
+                <fieldset class="density">
+                    <legend>"Ticket lists"</legend>
+                    <label class="check">
+                        <input type="radio" name="density" value="comfortable" checked=!compact/>
+                        "Comfortable"
+                    </label>
+                    <label class="check">
+                        <input type="radio" name="density" value="compact" checked=compact/>
+                        "Compact (more tickets on a screen)"
+                    </label>
+                </fieldset>
+                <Submit label="Save preferences" pending=action.pending() class="btn"/>
+            </ActionForm>
+        </section>
     }
 }

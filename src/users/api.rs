@@ -163,6 +163,38 @@ pub async fn change_password(
     Ok("Password changed. Every other browser signed in as you is signed out.".into())
 }
 
+/// Sets the caller's own preferences: keyboard shortcuts on or off, and list density
+/// (`comfortable` or `compact`).
+#[server(endpoint = "set_my_preferences")]
+pub async fn set_my_preferences(
+    #[server(default)] shortcuts: Option<String>,
+    density: String,
+) -> Result<String, AppError> {
+    let user = guard::require_user().await?;
+    let density = match density.trim() {
+        d @ ("comfortable" | "compact") => d,
+        _ => {
+            return Err(AppError::invalid(
+                "density",
+                "Choose comfortable or compact.",
+            ));
+        }
+    };
+    let pool = pool()?;
+    let mut tx = crate::base::db::begin_write(&pool).await?;
+    sqlx::query("UPDATE users SET shortcuts = $1, density = $2 WHERE id = $3")
+        .bind(shortcuts.is_some())
+        .bind(density)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    // Who a session belongs to is remembered for a few seconds: forget it, so the next page
+    // reads the new preferences.
+    crate::auth::session::users_changed(&pool);
+    Ok("Preferences saved.".into())
+}
+
 /// Sets the caller's own avatar (an https address, or empty for initials).
 #[server(endpoint = "set_my_avatar")]
 pub async fn set_my_avatar(avatar_url: String) -> Result<String, AppError> {

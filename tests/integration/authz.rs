@@ -19,8 +19,8 @@ use helpdesk::{
     tickets::sla::api::{GetServiceLevels, SaveBusinessHours, SaveSlaPolicies},
     users::{
         api::{
-            ChangePassword, CreateUser, GetUser, ListUsers, SetMyAvatar, SetUserStatus,
-            SuggestUsers, UpdateUser,
+            ChangePassword, CreateUser, GetUser, ListUsers, SetMyAvatar, SetMyPreferences,
+            SetUserStatus, SuggestUsers, UpdateUser,
         },
         model::Role,
     },
@@ -240,6 +240,11 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
             ],
         ),
         (MyTicketCounts::PATH, Rule::SignedIn, vec![]),
+        (
+            SetMyPreferences::PATH,
+            Rule::SignedIn,
+            vec![("shortcuts", s("on")), ("density", s("compact"))],
+        ),
         (
             SuggestUsers::PATH,
             Rule::AdminOnly,

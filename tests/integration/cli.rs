@@ -443,7 +443,7 @@ fn version_and_migrate_say_what_they_did() {
     let out = helpdesk(dir.path(), &["migrate"], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("Database is up to date: 17 migrations, the latest “saved replies”"),
+        text(&out).contains("Database is up to date: 18 migrations, the latest “preferences”"),
         "{}",
         text(&out)
     );

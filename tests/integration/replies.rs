@@ -112,3 +112,42 @@ async fn staff_keep_their_own_replies_and_share_the_teams() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(names(&app, &aga).await, ["Welcome"]);
 }
+
+#[tokio::test]
+async fn each_person_keeps_their_own_preferences() {
+    use helpdesk::auth::api::WhoAmI;
+    use helpdesk::users::api::SetMyPreferences;
+    let app = spawn_app().await;
+    let aga = app.signed_in("aga", &[Role::Agent]).await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let me = |client: &Client| {
+        let (app, client) = (&app, client.clone());
+        async move {
+            let reply = app.call_form::<WhoAmI>(&client, &[]).await;
+            let user: Value = serde_json::from_str(&reply.body).unwrap();
+            (user["shortcuts"].as_bool(), user["compact"].as_bool())
+        }
+    };
+    assert_eq!(
+        me(&aga).await,
+        (Some(true), Some(false)),
+        "shortcuts on, comfortable"
+    );
+    let reply = app
+        .call_form::<SetMyPreferences>(&aga, &[("density", "tiny")])
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("\"density\""), "{}", reply.body);
+    assert_eq!(me(&aga).await, (Some(true), Some(false)), "nothing stored");
+    // The box left unticked turns shortcuts off; the next request already knows.
+    let reply = app
+        .call_form::<SetMyPreferences>(&aga, &[("density", "compact")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(me(&aga).await, (Some(false), Some(true)));
+    assert_eq!(
+        me(&ann).await,
+        (Some(true), Some(false)),
+        "someone else's are their own"
+    );
+}

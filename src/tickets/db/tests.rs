@@ -37,6 +37,8 @@ async fn author(pool: &Pool, id: i64) -> CurrentUser {
             is_admin: false,
             is_staff: false,
             department_id: None,
+            shortcuts: true,
+            compact: false,
         })
 }
 

@@ -328,18 +328,48 @@ fn CommentForm(
     staff: bool,
 ) -> impl IntoView {
     let text = NodeRef::<html::Textarea>::new();
+    // Staff may write an internal note instead: the box takes the note's colour (CSS, so
+    // without JavaScript too) and the button says what it will add.
+    let internal = RwSignal::new(false);
+    let note_box = NodeRef::<html::Input>::new();
+    let auth = use_auth();
+    // r: write a comment; i (staff): write an internal note.
+    crate::components::use_shortcuts(
+        move || {
+            auth.user
+                .get_untracked()
+                .and_then(Result::ok)
+                .flatten()
+                .is_some_and(|u| u.shortcuts)
+        },
+        move |key| {
+            let note = match key {
+                "r" => false,
+                "i" if staff => true,
+                _ => return false,
+            };
+            if let Some(checkbox) = note_box.get() {
+                checkbox.set_checked(note);
+            }
+            internal.set(note);
+            text.get().is_some_and(|area| area.focus().is_ok())
+        },
+    );
     let picker = staff.then(|| view! { <ReplyPicker text number=number.clone() requester/> });
     let error = action_error(action);
     let form = NodeRef::<html::Form>::new();
     reset_on_success(action, form);
+    // The form is emptied after each comment, the box unticked with it.
+    Effect::new(move || {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            internal.set(false);
+        }
+    });
     let added = Signal::derive(move || match action.value().get() {
         Some(Ok(c)) if c.internal => Some("Internal note added.".to_string()),
         Some(Ok(_)) => Some("Comment added.".to_string()),
         _ => None,
     });
-    // Staff may write an internal note instead: the box takes the note's colour (CSS, so
-    // without JavaScript too) and the button says what it will add.
-    let internal = RwSignal::new(false);
     let label = Signal::derive(move || {
         if internal.get() {
             "Add internal note"
@@ -359,7 +389,7 @@ fn CommentForm(
                 {picker}
                 {staff.then(|| view! {
                     <label class="check note-toggle">
-                        <input type="checkbox" name="internal" id="comment-internal"
+                        <input type="checkbox" name="internal" id="comment-internal" node_ref=note_box
                             on:change=move |ev| internal.set(event_target_checked(&ev))/>
                         "Internal note"
                         <span class="hint">" — only staff see it, never the requester"</span>

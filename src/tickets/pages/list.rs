@@ -4,7 +4,7 @@
 
 use super::{
     super::{
-        api::{BulkTriage, list_tickets, ticket_choices},
+        api::{BulkTriage, SetTicketAssignee, list_tickets, ticket_choices},
         model::{
             ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, DueFilter, MARK_END, MARK_START, MAX_BULK,
             PAGE_SIZE, PAGE_SIZES, PageAt, Priority, SEARCH_LIMIT, TicketFilter, TicketOptions,
@@ -111,8 +111,9 @@ fn TicketList(
 ) -> impl IntoView {
     let auth = use_auth();
     let current = use_list_query().current;
+    let cursor = RwSignal::new(None::<usize>);
     view! {
-        <main id="main" tabindex="-1" class="page">
+        <main id="main" tabindex="-1" class="page page-wide">
             <Transition fallback=|| view! { <h1>"Tickets"</h1> }>
                 {move || Suspend::new(async move {
                     let staff = auth.user.await.ok().flatten().is_some_and(|u| u.is_staff);
@@ -133,14 +134,15 @@ fn TicketList(
                 <h2 id="results-heading" class="visually-hidden">"Results"</h2>
                 <Transition fallback=|| view! { <p>"Loading tickets…"</p> }>
                     {move || Suspend::new(async move {
-                        let staff = auth.user.await.ok().flatten().is_some_and(|u| u.is_staff);
+                        let me = auth.user.await.ok().flatten();
+                        let (staff, compact) = me.map_or((false, false), |u| (u.is_staff, u.compact));
                         let page = page.await;
                         let departments = choices.await.map(|c| c.departments).unwrap_or_default();
                         past_dry_runs().await;
                         match page {
                             Ok(p) => {
                                 let bulk = staff.then_some((bulk, departments));
-                                view! { <Results page=p current=current.get_untracked() bulk/> }.into_any()
+                                view! { <Results page=p current=current.get_untracked() bulk compact cursor/> }.into_any()
                             }
                             Err(error) => view! { <LoadError error/> }.into_any(),
                         }
@@ -159,8 +161,21 @@ fn FilterBar(choices: TicketOptions, staff: bool) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move || hydrated.set(true));
     let f = query.current.get_untracked().filter;
+    // On a phone the filters fold behind a button saying how many are on (once the page is
+    // interactive: without JavaScript they stay open).
+    let unfolded = RwSignal::new(false);
+    let on = move || query.current.with(|q| active_filters(&q.filter));
     view! {
-        <form class="filters card" method="get" action="/tickets" role="search"
+        <button type="button" class="btn filters-toggle" hidden=move || !hydrated.get()
+            aria-expanded=move || unfolded.get().to_string() aria-controls="filters"
+            on:click=move |_| unfolded.update(|u| *u = !*u)>
+            {move || match on() {
+                0 => "Filters".to_string(),
+                n => format!("Filters ({n} on)"),
+            }}
+        </button>
+        <form class="filters card" id="filters" method="get" action="/tickets" role="search"
+            class:folded=move || hydrated.get() && !unfolded.get()
             aria-label="Filter tickets"
             on:submit=move |ev| {
                 // Everything already applies as it changes; Enter in the search box applies
@@ -200,6 +215,25 @@ fn FilterBar(choices: TicketOptions, staff: bool) -> impl IntoView {
     }
 }
 
+/// How many filters narrow the list (the search words count as one).
+fn active_filters(f: &TicketFilter) -> usize {
+    [
+        f.text.is_some(),
+        !f.statuses.is_empty(),
+        f.department_id.is_some(),
+        f.request_type_id.is_some(),
+        f.requester.is_some(),
+        f.assignee.is_some(),
+        !f.priorities.is_empty(),
+        f.due.is_some(),
+        f.started.is_set(),
+        f.finished.is_set(),
+    ]
+    .into_iter()
+    .filter(|on| *on)
+    .count()
+}
+
 /// The search box's text and the pause it waits for: typing applies after a pause, so the
 /// list does not refetch on every keystroke and the history gets one entry per search.
 #[derive(Clone, Copy)]
@@ -217,10 +251,18 @@ impl Search {
     }
 
     fn apply(self, query: ListQuery) {
-        if let Some(handle) = self.typing.get_value() {
+        // The pause may end after the page was left (Enter on a ticket, a link): the filter
+        // bar is gone then, and so is the search.
+        let Some(pending) = self.typing.try_get_value() else {
+            return;
+        };
+        if let Some(handle) = pending {
             handle.clear();
         }
-        let text = self.input.get().map(|i| i.value()).unwrap_or_default();
+        let Some(input) = self.input.try_get() else {
+            return;
+        };
+        let text = input.map(|i| i.value()).unwrap_or_default();
         query.change(
             move |f| f.text = Some(text.trim().to_string()).filter(|t| !t.is_empty()),
             true,
@@ -549,6 +591,10 @@ fn Results(
     current: TicketQuery,
     /// Staff's: the bulk action and the departments it may move tickets to.
     bulk: Option<(ServerAction<BulkTriage>, Vec<Choice>)>,
+    /// The person's density: compact rows.
+    compact: bool,
+    /// The row chosen with j / k, kept across refetches of the list.
+    cursor: RwSignal<Option<usize>>,
 ) -> impl IntoView {
     let staff = bulk.is_some();
     let shown = |s: &TicketStatus| {
@@ -583,17 +629,72 @@ fn Results(
         .iter()
         .map(|t| t.service_request_no.clone())
         .collect();
-    let selection = bulk.is_some().then(|| Selection::new(numbers));
+    let selection = bulk.is_some().then(|| Selection::new(numbers.clone()));
+    list_shortcuts(numbers, selection, cursor);
     view! {
         {counts}
         {ranked}
         {bulk.map(|(action, departments)| view! {
             <BulkBar action departments selection=selection.unwrap()/>
         })}
-        <TicketTable tickets=page.tickets staff now=page.now selection/>
+        <TicketTable tickets=page.tickets staff now=page.now selection cursor compact/>
         <Pager prev next/>
     }
     .into_any()
+}
+
+/// The list's keys: j / k choose the next / previous ticket, Enter opens it; for staff, x
+/// ticks it and a assigns it to the caller. Returns the chosen row.
+fn list_shortcuts(
+    numbers: Vec<String>,
+    selection: Option<Selection>,
+    cursor: RwSignal<Option<usize>>,
+) {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    let assign = ServerAction::<SetTicketAssignee>::new();
+    let numbers = StoredValue::new(numbers);
+    crate::components::use_shortcuts(
+        move || {
+            auth.user
+                .get_untracked()
+                .and_then(Result::ok)
+                .flatten()
+                .is_some_and(|u| u.shortcuts)
+        },
+        move |key| {
+            let n = numbers.with_value(Vec::len);
+            // Kept while the list refetches (a live change); the page may be shorter now.
+            let at = cursor.get_untracked().map(|i| i.min(n.saturating_sub(1)));
+            let chosen = at.and_then(|i| numbers.with_value(|list| list.get(i).cloned()));
+            match (key, chosen) {
+                ("j", _) if n > 0 => cursor.set(Some(at.map_or(0, |i| (i + 1).min(n - 1)))),
+                ("k", _) if n > 0 => cursor.set(Some(at.map_or(0, |i| i.saturating_sub(1)))),
+                ("Enter", Some(no)) => navigate(&format!("/tickets/{no}"), Default::default()),
+                ("x", Some(no)) if selection.is_some() => {
+                    let sel = selection.unwrap();
+                    sel.click(at.unwrap_or(0), !sel.has(&no), false);
+                }
+                ("a", Some(no)) if selection.is_some() => {
+                    assign.dispatch(SetTicketAssignee {
+                        service_request_no: no,
+                        assignee: ASSIGNED_TO_ME.into(),
+                    });
+                }
+                _ => return false,
+            }
+            true
+        },
+    );
+    // The chosen row stays in sight.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move || {
+        if cursor.get().is_some()
+            && let Some(row) = document().query_selector("tr.row-current").ok().flatten()
+        {
+            row.scroll_into_view_with_bool(false);
+        }
+    });
 }
 
 /// The tickets ticked on this page, in the page's order, and the last one clicked (the
@@ -685,9 +786,14 @@ fn BulkBar(
         .into_iter()
         .map(|d| (d.id.to_string(), d.name))
         .collect();
+    // Folded away until a ticket is ticked (it opens by itself then), so the list starts
+    // high on the screen; a <details>, so it opens without JavaScript too.
+    let open = move || selection.ticked.with(|t| !t.is_empty()) || error.get().is_some();
     view! {
-        <section class="bulk card" aria-labelledby="bulk-heading">
-            <h2 id="bulk-heading" class="bulk-title">"Change the ticked tickets"</h2>
+        <details class="bulk card" prop:open=open>
+            <summary class="bulk-title">
+                "Change the ticked tickets · "<span class="bulk-summary-count">{count}</span>
+            </summary>
             <ActionForm action attr:id="bulk">
                 <FormAlert error/>
                 <SuccessNote message=done/>
@@ -722,7 +828,7 @@ fn BulkBar(
                 </div>
                 <p class="hint">{format!("At most {MAX_BULK} tickets at a time. Shift-click a box to tick a range.")}</p>
             </ActionForm>
-        </section>
+        </details>
     }
 }
 
@@ -793,32 +899,32 @@ fn TicketTable(
     staff: bool,
     now: i64,
     selection: Option<Selection>,
+    /// The row chosen with j / k.
+    cursor: RwSignal<Option<usize>>,
+    compact: bool,
 ) -> impl IntoView {
     let columns = selection
         .map(|_| col("Tick"))
         .into_iter()
-        .chain([
-            col("Number"),
-            col("Subject"),
-            col("Type"),
-            col("Department"),
-        ])
-        .chain(staff.then(|| col("Requested by")))
+        .chain([col("Number"), col("Subject")])
+        // Staff's list has five more columns; to fit 1280 px on one line per ticket it
+        // leaves the request type, the finished date and the comment count to the ticket
+        // page and the CSV (the table was 1,672 px wide with them, in a 1,238 px page).
+        .chain((!staff).then(|| col("Type")))
+        .chain([col("Department")])
+        .chain(staff.then(|| col("Requester")))
         .chain(staff.then(|| col("Assignee")))
         .chain(staff.then(|| col("Priority")))
         .chain(staff.then(|| col("Due")))
-        .chain([
-            col("Status"),
-            col("Started"),
-            col("Finished"),
-            num("Comments"),
-        ])
+        .chain([col("Status"), col("Started")])
+        .chain((!staff).then(|| col("Finished")))
+        .chain((!staff).then(|| num("Comments")))
         .collect();
     view! {
-        <DataTable label="Ticket list" class="tickets" columns>
+        <DataTable label="Ticket list" class=if compact { "tickets compact" } else { "tickets" } columns>
                     {tickets.into_iter().enumerate().map(|(i, t)| view! {
                         // data-label names each cell where narrow screens stack them as a card.
-                        <tr>
+                        <tr class:row-current=move || cursor.get() == Some(i)>
                             {selection.map(|sel| {
                                 let no = t.service_request_no.clone();
                                 let label = format!("Tick {no}");
@@ -836,15 +942,17 @@ fn TicketTable(
                             <td class="nowrap cell-no" data-label="Number">
                                 <a href=format!("/tickets/{}", t.service_request_no)>{t.service_request_no.clone()}</a>
                             </td>
-                            <td class="subject" data-label="Subject">
-                                <Marked text=t.subject/>
+                            // The whole subject in the tooltip: one-line rows cut it short.
+                            <td class="subject" data-label="Subject"
+                                title=t.subject.replace([MARK_START, MARK_END], "")>
+                                <Marked text=t.subject.clone()/>
                                 {t.snippet.map(|text| view! {
                                     <span class="snippet"><Marked text/></span>
                                 })}
                             </td>
-                            <td data-label="Type">{t.request_type}</td>
-                            <td data-label="Department">{t.department}</td>
-                            {staff.then(|| view! { <td data-label="Requested by">{t.requester}</td> })}
+                            {(!staff).then(|| view! { <td data-label="Type">{t.request_type}</td> })}
+                            <td class="cell-short" data-label="Department" title=t.department.clone()>{t.department.clone()}</td>
+                            {staff.then(|| view! { <td class="cell-short" data-label="Requester">{t.requester}</td> })}
                             {staff.then(|| view! {
                                 <td data-label="Assignee">{match t.assignee {
                                     // Their name links to everything they hold.
@@ -865,11 +973,15 @@ fn TicketTable(
                             })}
                             <td class="cell-status" data-label="Status"><StatusBadge status=t.status/></td>
                             <td class="nowrap" data-label="Started"><Time ms=t.date_started date_only=true/></td>
-                            <td class="nowrap" data-label="Finished">{match t.date_finished {
-                                Some(ms) => view! { <Time ms date_only=true/> }.into_any(),
-                                None => view! { <span class="muted">"—"</span> }.into_any(),
-                            }}</td>
-                            <td class="num" data-label="Comments">{thousands(t.comment_count)}</td>
+                            {(!staff).then(|| view! {
+                                <td class="nowrap" data-label="Finished">{match t.date_finished {
+                                    Some(ms) => view! { <Time ms date_only=true/> }.into_any(),
+                                    None => view! { <span class="muted">"—"</span> }.into_any(),
+                                }}</td>
+                            })}
+                            {(!staff).then(|| view! {
+                                <td class="num" data-label="Comments">{thousands(t.comment_count)}</td>
+                            })}
                         </tr>
                     }).collect_view()}
         </DataTable>
