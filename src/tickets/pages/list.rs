@@ -788,7 +788,9 @@ fn BulkBar(
         .collect();
     // Folded away until a ticket is ticked (it opens by itself then), so the list starts
     // high on the screen; a <details>, so it opens without JavaScript too.
-    let open = move || selection.ticked.with(|t| !t.is_empty()) || error.get().is_some();
+    // Open too while it shows what the last action did (its summary or its error).
+    let open =
+        move || selection.ticked.with(|t| !t.is_empty()) || action.value().with(Option::is_some);
     view! {
         <details class="bulk card" prop:open=open>
             <summary class="bulk-title">
