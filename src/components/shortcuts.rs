@@ -74,19 +74,27 @@ pub fn ShortcutHelp(enabled: Signal<bool>) -> impl IntoView {
             _ => false,
         },
     );
-    view! {
-        <div class="shortcut-help card" role="dialog" aria-modal="false"
-            aria-labelledby="shortcut-help-heading" hidden=move || !open.get()>
-            <h2 id="shortcut-help-heading">"Keyboard shortcuts"</h2>
-            <table>
-                <tbody>
-                    {SHORTCUTS.iter().map(|(keys, what)| view! {
-                        <tr><th scope="row"><kbd>{*keys}</kbd></th><td>{*what}</td></tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-            <p class="hint">"Not while typing in a field. Turn them off on "<a href="/account">"My account"</a>"."</p>
-            <button type="button" class="btn" on:click=move |_| open.set(false)>"Close"</button>
-        </div>
+    // Shortcuts need JavaScript, so the panel is drawn in the browser only: no server page
+    // pays for it (it was 2 % of a list page's render, callgrind).
+    let hydrated = RwSignal::new(false);
+    Effect::new(move || hydrated.set(true));
+    move || {
+        hydrated.get().then(|| {
+            view! {
+                <div class="shortcut-help card" role="dialog" aria-modal="false"
+                    aria-labelledby="shortcut-help-heading" hidden=move || !open.get()>
+                    <h2 id="shortcut-help-heading">"Keyboard shortcuts"</h2>
+                    <table>
+                        <tbody>
+                            {SHORTCUTS.iter().map(|(keys, what)| view! {
+                                <tr><th scope="row"><kbd>{*keys}</kbd></th><td>{*what}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <p class="hint">"Not while typing in a field. Turn them off on "<a href="/account">"My account"</a>"."</p>
+                    <button type="button" class="btn" on:click=move |_| open.set(false)>"Close"</button>
+                </div>
+            }
+        })
     }
 }

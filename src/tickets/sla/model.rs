@@ -311,21 +311,24 @@ pub fn day_text(windows: &[Window]) -> String {
 
 /// A due time relative to now, to the minute: "due in 3 h", "overdue by 2 days".
 pub fn due_text(left_ms: i64) -> String {
-    let span = |ms: i64| {
-        let minutes = (ms / 60_000).max(1);
-        if minutes < 60 {
-            format!("{minutes} min")
-        } else if minutes < 48 * 60 {
-            format!("{} h", minutes / 60)
-        } else {
-            format!("{} days", minutes / (24 * 60))
-        }
-    };
-    if left_ms >= 0 {
-        format!("due in {}", span(left_ms))
+    let minutes = (left_ms.unsigned_abs() / 60_000).max(1);
+    let (n, unit) = if minutes < 60 {
+        (minutes, " min")
+    } else if minutes < 48 * 60 {
+        (minutes / 60, " h")
     } else {
-        format!("overdue by {}", span(-left_ms))
-    }
+        (minutes / (24 * 60), " days")
+    };
+    // Written by hand: a list shows one per row (`format!` was most of its cost).
+    let mut s = String::with_capacity(20);
+    s.push_str(if left_ms >= 0 {
+        "due in "
+    } else {
+        "overdue by "
+    });
+    s.push_str(&n.to_string());
+    s.push_str(unit);
+    s
 }
 
 #[cfg(test)]
