@@ -17,6 +17,18 @@ pub struct Auth {
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
 }
 
+impl Auth {
+    /// Whether the signed-in person keeps keyboard shortcuts on (not tracked: asked on each
+    /// key press).
+    pub fn shortcuts_on(self) -> bool {
+        self.user
+            .get_untracked()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|u| u.shortcuts)
+    }
+}
+
 pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }

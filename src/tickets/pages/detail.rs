@@ -335,13 +335,7 @@ fn CommentForm(
     let auth = use_auth();
     // r: write a comment; i (staff): write an internal note.
     crate::components::use_shortcuts(
-        move || {
-            auth.user
-                .get_untracked()
-                .and_then(Result::ok)
-                .flatten()
-                .is_some_and(|u| u.shortcuts)
-        },
+        move || auth.shortcuts_on(),
         move |key| {
             let note = match key {
                 "r" => false,

@@ -629,13 +629,16 @@ fn Results(
         .iter()
         .map(|t| t.service_request_no.clone())
         .collect();
-    let selection = bulk.is_some().then(|| Selection::new(numbers.clone()));
+    // Staff's bulk form and its ticks come together: one Option, no unwrap.
+    let bulk =
+        bulk.map(|(action, departments)| (action, departments, Selection::new(numbers.clone())));
+    let selection = bulk.as_ref().map(|b| b.2);
     list_shortcuts(numbers, selection, cursor);
     view! {
         {counts}
         {ranked}
-        {bulk.map(|(action, departments)| view! {
-            <BulkBar action departments selection=selection.unwrap()/>
+        {bulk.map(|(action, departments, selection)| view! {
+            <BulkBar action departments selection/>
         })}
         <TicketTable tickets=page.tickets staff now=page.now selection cursor compact/>
         <Pager prev next/>
@@ -655,13 +658,7 @@ fn list_shortcuts(
     let assign = ServerAction::<SetTicketAssignee>::new();
     let numbers = StoredValue::new(numbers);
     crate::components::use_shortcuts(
-        move || {
-            auth.user
-                .get_untracked()
-                .and_then(Result::ok)
-                .flatten()
-                .is_some_and(|u| u.shortcuts)
-        },
+        move || auth.shortcuts_on(),
         move |key| {
             let n = numbers.with_value(Vec::len);
             // Kept while the list refetches (a live change); the page may be shorter now.
@@ -671,10 +668,10 @@ fn list_shortcuts(
                 ("j", _) if n > 0 => cursor.set(Some(at.map_or(0, |i| (i + 1).min(n - 1)))),
                 ("k", _) if n > 0 => cursor.set(Some(at.map_or(0, |i| i.saturating_sub(1)))),
                 ("Enter", Some(no)) => navigate(&format!("/tickets/{no}"), Default::default()),
-                ("x", Some(no)) if selection.is_some() => {
-                    let sel = selection.unwrap();
-                    sel.click(at.unwrap_or(0), !sel.has(&no), false);
-                }
+                ("x", Some(no)) => match (selection, at) {
+                    (Some(sel), Some(i)) => sel.click(i, !sel.has(&no), false),
+                    _ => return false,
+                },
                 ("a", Some(no)) if selection.is_some() => {
                     assign.dispatch(SetTicketAssignee {
                         service_request_no: no,
