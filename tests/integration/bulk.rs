@@ -3,7 +3,7 @@
 
 use crate::common;
 use crate::live::Stream;
-use helpdesk::tickets::api::{BulkTriage, CreateTicket};
+use helpdesk::tickets::api::BulkTriage;
 
 use common::{Reply, TestApp, spawn_app};
 use helpdesk::users::model::Role;
@@ -11,20 +11,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
 async fn file(app: &TestApp, client: &Client, dept: &str, subject: &str) -> String {
-    let reply = app
-        .call_form::<CreateTicket>(
-            client,
-            &[
-                ("request_type_id", "1"),
-                ("department_id", dept),
-                ("subject", subject),
-                ("description", "Please."),
-                ("device_no", ""),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    serde_json::from_str(&reply.body).unwrap()
+    app.file_ticket(client, dept, subject).await
 }
 
 /// The form a browser posts: a `ticket[]` per ticked box, then the fields.

@@ -3,7 +3,7 @@
 
 use crate::common;
 use helpdesk::auth::api::SignOutEverywhere;
-use helpdesk::tickets::api::{AddComment, CreateTicket, SetTicketStatus};
+use helpdesk::tickets::api::{AddComment, SetTicketStatus};
 
 use common::{TestApp, spawn_app};
 use helpdesk::users::model::Role;
@@ -87,20 +87,7 @@ impl Stream {
 }
 
 async fn file(app: &TestApp, client: &Client, dept: &str) -> String {
-    let reply = app
-        .call_form::<CreateTicket>(
-            client,
-            &[
-                ("request_type_id", "1"),
-                ("department_id", dept),
-                ("subject", "Live"),
-                ("description", "Watch this"),
-                ("device_no", ""),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    serde_json::from_str(&reply.body).unwrap()
+    app.file_ticket(client, dept, "Live").await
 }
 
 #[tokio::test]

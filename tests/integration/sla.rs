@@ -4,7 +4,7 @@
 
 use crate::common;
 use helpdesk::tickets::api::{
-    AddComment, CreateTicket, GetTicket, ListTickets, SetTicketPriority, SetTicketStatus,
+    AddComment, GetTicket, ListTickets, SetTicketPriority, SetTicketStatus,
 };
 use helpdesk::tickets::sla::api::{GetServiceLevels, SaveBusinessHours, SaveSlaPolicies};
 use leptos::server_fn::ServerFn;
@@ -82,19 +82,7 @@ async fn tickets_are_due_by_their_priority_and_follow_answers_completion_and_reo
     let admin = app.signed_in("boss", &[Role::Admin]).await;
     let agent = app.signed_in("aga", &[Role::Agent]).await;
     let ann = app.signed_in("ann", &[Role::User]).await;
-    let reply = app
-        .call_form::<CreateTicket>(
-            &ann,
-            &[
-                ("request_type_id", "1"),
-                ("department_id", &dept),
-                ("subject", "VPN drops"),
-                ("description", "Every hour."),
-                ("device_no", ""),
-            ],
-        )
-        .await;
-    let number = json_of(&reply).as_str().unwrap().to_string();
+    let number = app.file_ticket(&ann, &dept, "VPN drops").await;
     let start = started(&app, &number).await;
 
     // Normal by default: the default targets, 1 day and 3 days on the clock.
@@ -231,19 +219,7 @@ async fn admins_set_targets_and_hours_and_open_tickets_follow_bad_input_stores_n
     let dept = app.add_department("IT").await;
     let admin = app.signed_in("boss", &[Role::Admin]).await;
     let ann = app.signed_in("ann", &[Role::User]).await;
-    let reply = app
-        .call_form::<CreateTicket>(
-            &ann,
-            &[
-                ("request_type_id", "1"),
-                ("department_id", &dept),
-                ("subject", "Printer"),
-                ("description", "Jammed."),
-                ("device_no", ""),
-            ],
-        )
-        .await;
-    let number = json_of(&reply).as_str().unwrap().to_string();
+    let number = app.file_ticket(&ann, &dept, "Printer").await;
     let start = started(&app, &number).await;
     async fn stored(app: &TestApp, admin: &Client) -> Value {
         json_of(&app.call(admin, GetServiceLevels {}).await)

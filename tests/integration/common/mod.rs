@@ -233,6 +233,24 @@ impl TestApp {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     }
 
+    /// Files a ticket as `client` in department `dept` (request type 1); its number.
+    pub async fn file_ticket(&self, client: &Client, dept: &str, subject: &str) -> String {
+        let reply = self
+            .call_form::<helpdesk::tickets::api::CreateTicket>(
+                client,
+                &[
+                    ("request_type_id", "1"),
+                    ("department_id", dept),
+                    ("subject", subject),
+                    ("description", "Please have a look."),
+                    ("device_no", ""),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        serde_json::from_str(&reply.body).unwrap()
+    }
+
     /// A plain HTML form post, as a browser without JavaScript sends it.
     pub async fn post_form<F: ServerFn>(&self, client: &Client, form: &[(&str, &str)]) -> Reply {
         let res = client
