@@ -3,7 +3,7 @@ import { test, expect } from './fixtures';
 import { addDepartment, api, signIn, waitForHydration, watchErrors } from './helpers';
 import { OwnServer } from './own-server';
 
-test('staff set 50 tickets to ongoing in one action; a shift-click ticks a range', async ({ browser }) => {
+test('staff set 50 tickets to ongoing in one action; a shift-click ticks a range; the most urgent first', async ({ browser }) => {
   // A server of its own: a known set of tickets, whatever the other tests file.
   const server = await OwnServer.start();
   try {
@@ -54,6 +54,25 @@ test('staff set 50 tickets to ongoing in one action; a shift-click ticks a range
     // The two oldest were not ticked: still pending, on the next page.
     await page.getByRole('link', { name: 'Next page →' }).click();
     await expect(page.locator('td.cell-status .badge-pending')).toHaveCount(2);
+
+    // Those two made urgent, then the list by priority: they come first, newest first,
+    // and the order stays in the URL across pages.
+    await page.getByRole('button', { name: 'Tick all on this page' }).click();
+    await page.getByLabel('Set priority').selectOption({ label: 'Urgent' });
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.getByRole('status').filter({ hasText: '2 tickets set to Urgent.' })).toBeVisible();
+    await page.goto('/tickets?per=50');
+    await waitForHydration(page);
+    await page.getByLabel('Sort').selectOption({ label: 'Most urgent first' });
+    await expect(page).toHaveURL(/sort=priority/);
+    const subjects = page.locator('td.subject');
+    await expect(subjects.nth(0)).toHaveText('Batch ticket 2');
+    await expect(subjects.nth(1)).toHaveText('Batch ticket 1');
+    await expect(subjects.nth(2)).toHaveText('Batch ticket 52');
+    await page.getByRole('link', { name: 'Next page →' }).click();
+    await expect(page).toHaveURL(/sort=priority.*after=\d+\.\d+\.normal/);
+    await expect(subjects).toHaveCount(2);
+    await expect(subjects.nth(1)).toHaveText('Batch ticket 3');
     expect(errors).toEqual([]);
     await context.close();
   } finally {

@@ -134,10 +134,7 @@ impl Batches {
         } else {
             let rows = db::list(&self.pool, &self.filter, self.after, BATCH).await?;
             self.done = (rows.len() as i64) < BATCH;
-            self.after = rows.last().map(|t| Cursor {
-                date_started: t.date_started,
-                id: t.id,
-            });
+            self.after = rows.last().map(|t| Cursor::of(t, self.filter.sort));
             rows
         };
         let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();

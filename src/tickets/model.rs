@@ -26,6 +26,22 @@ word_enum! {
 }
 
 word_enum! {
+    /// The order of a list (a text search is ranked instead). By priority: the most urgent
+    /// first, newest first within each priority.
+    pub enum Sort ("The sort") {
+        Newest = "newest", "Newest first";
+        Oldest = "oldest", "Oldest first";
+        Priority = "priority", "Most urgent first";
+    }
+}
+
+impl Default for Sort {
+    fn default() -> Sort {
+        Sort::Newest
+    }
+}
+
+word_enum! {
     /// Staff's due-time filter: tickets past a target, or due by the end of today.
     pub enum DueFilter ("The due filter") {
         Overdue = "overdue", "Overdue";
@@ -101,7 +117,8 @@ pub struct TicketFilter {
     pub started: DayRange,
     #[serde(default)]
     pub finished: DayRange,
-    pub oldest_first: bool,
+    #[serde(default)]
+    pub sort: Sort,
 }
 
 /// Whose tickets, by assignee: resolved on the server from `TicketFilter::assignee`.
@@ -146,6 +163,9 @@ impl DayRange {
 pub struct Cursor {
     pub date_started: i64,
     pub id: i64,
+    /// In a list by priority, the row's priority: the first key of that order.
+    #[serde(default)]
+    pub priority: Option<Priority>,
 }
 
 /// Which page of a list: the first, or the one after / before a row (keyset, not OFFSET).
@@ -186,16 +206,35 @@ pub const SEARCH_LIMIT: i64 = 50;
 pub use crate::text::{MARK_END, MARK_START};
 
 impl Cursor {
-    /// `1767225600000.42`: compact and URL-safe.
+    /// The cursor of row `t` in a list sorted by `sort`.
+    pub fn of(t: &TicketSummary, sort: Sort) -> Cursor {
+        Cursor {
+            date_started: t.date_started,
+            id: t.id,
+            priority: (sort == Sort::Priority).then_some(t.priority),
+        }
+    }
+
+    /// `1767225600000.42` (`1767225600000.42.high` by priority): compact and URL-safe.
     pub fn to_param(self) -> String {
-        format!("{}.{}", self.date_started, self.id)
+        match self.priority {
+            None => format!("{}.{}", self.date_started, self.id),
+            Some(p) => format!("{}.{}.{}", self.date_started, self.id, p.as_str()),
+        }
     }
 
     pub fn from_param(s: &str) -> Option<Cursor> {
-        let (date, id) = s.rsplit_once('.')?;
-        Some(Cursor {
-            date_started: date.parse().ok()?,
-            id: id.parse().ok()?,
+        let mut parts = s.split('.');
+        let date_started = parts.next()?.parse().ok()?;
+        let id = parts.next()?.parse().ok()?;
+        let priority = match parts.next() {
+            None => None,
+            Some(word) => Some(Priority::parse(word).ok()?),
+        };
+        parts.next().is_none().then_some(Cursor {
+            date_started,
+            id,
+            priority,
         })
     }
 }
@@ -289,7 +328,10 @@ impl TicketQuery {
                     from: day("finished_from"),
                     to: day("finished_to"),
                 },
-                oldest_first: params.get_str("sort") == Some("oldest"),
+                sort: params
+                    .get_str("sort")
+                    .and_then(|s| Sort::parse(s).ok())
+                    .unwrap_or_default(),
             },
             page,
             per_page: params
@@ -345,8 +387,8 @@ impl TicketQuery {
             ("finished_to", f.finished.to),
         ];
         pairs.extend(days.iter().filter_map(|(k, d)| d.map(|d| (*k, d.iso()))));
-        if f.oldest_first {
-            pairs.push(("sort", "oldest".into()));
+        if f.sort != Sort::Newest {
+            pairs.push(("sort", f.sort.as_str().into()));
         }
         if let Some(n) = self.per_page {
             pairs.push(("per", n.to_string()));
@@ -760,11 +802,12 @@ mod tests {
                     from: None,
                     to: Day::parse("2026-11-30"),
                 },
-                oldest_first: true,
+                sort: Sort::Priority,
             },
             page: PageAt::After(Cursor {
                 date_started: 1_767_225_600_000,
                 id: 42,
+                priority: Some(Priority::High),
             }),
             per_page: Some(50),
         };
@@ -773,7 +816,7 @@ mod tests {
             query,
             "?q=100%25%20a%26b&status=pending&status=ongoing&priority=urgent&due=overdue&department=3&type=1&requester=ann.o-neil\
              &assignee=me&started_from=2026-11-23&started_to=2026-11-29&finished_to=2026-11-30\
-             &sort=oldest&per=50&after=1767225600000.42"
+             &sort=priority&per=50&after=1767225600000.42.high"
         );
         let mut params = ParamsMap::new();
         for pair in query.trim_start_matches('?').split('&') {
@@ -787,6 +830,8 @@ mod tests {
             ("status", "closed"),
             ("department", "x"),
             ("after", "1.2.z"),
+            ("before", "1.2.high.3"),
+            ("sort", "cheapest"),
             ("started_from", "2026-02-30"),
             ("finished_to", "yesterday"),
         ]

@@ -7,7 +7,8 @@ use super::sql::{fetch_summaries, push_filter, summaries_start, summary_joins, s
 use crate::base::db::{Backend, Pool, Sql};
 use crate::error::AppError;
 use crate::tickets::model::{
-    Cursor, PageAt, SEARCH_LIMIT, TicketFilter, TicketPage, TicketStatus, TicketSummary,
+    Cursor, PageAt, Priority, SEARCH_LIMIT, Sort, TicketFilter, TicketPage, TicketStatus,
+    TicketSummary,
 };
 
 /// A page of `size` tickets at `at`, with the cursors of its neighbours and the counts.
@@ -17,10 +18,7 @@ pub async fn page(
     at: PageAt,
     size: i64,
 ) -> Result<TicketPage, AppError> {
-    let cursor = |t: &TicketSummary| Cursor {
-        date_started: t.date_started,
-        id: t.id,
-    };
+    let cursor = |t: &TicketSummary| Cursor::of(t, f.sort);
     let query = search_query(pool, f).await?;
     if let Some(query) = query {
         // Ranked results have no stable keyset: the best ones, on one page.
@@ -41,7 +39,7 @@ pub async fn page(
                 PageAt::After(c) => Some(c),
                 _ => None,
             };
-            let (mut rows, counts) = list_and_counts(pool, f, after, size + 1).await?;
+            let (mut rows, counts) = list_and_counts(pool, f, after, size + 1, false).await?;
             let more = rows.len() as i64 > size;
             rows.truncate(size as usize);
             let next = more.then(|| rows.last().map(cursor)).flatten();
@@ -50,11 +48,7 @@ pub async fn page(
         }
         PageAt::Before(c) => {
             // Walk backwards from the cursor, then put the rows back in display order.
-            let reverse = TicketFilter {
-                oldest_first: !f.oldest_first,
-                ..f.clone()
-            };
-            let (mut rows, counts) = list_and_counts(pool, &reverse, Some(c), size + 1).await?;
+            let (mut rows, counts) = list_and_counts(pool, f, Some(c), size + 1, true).await?;
             if (rows.len() as i64) <= size {
                 // This reaches the start: show the (full) first page instead.
                 return Box::pin(page(pool, f, PageAt::First, size)).await;
@@ -77,7 +71,7 @@ pub async fn page(
     })
 }
 
-/// One page of tickets matching `f`, newest (or oldest) first, starting after `after`.
+/// One page of tickets matching `f`, in its order, starting after `after`.
 pub async fn list(
     pool: &Pool,
     f: &TicketFilter,
@@ -98,10 +92,11 @@ async fn list_and_counts(
     f: &TicketFilter,
     after: Option<Cursor>,
     limit: i64,
+    backwards: bool,
 ) -> Result<(Vec<TicketSummary>, Vec<(TicketStatus, i64)>), AppError> {
     let b = Backend::of(pool);
     let mut q = Sql::new("SELECT (");
-    push_list(&mut q, b, f, after, limit);
+    push_list(&mut q, b, f, after, limit, backwards);
     q.push(format_args!(
         "), (SELECT {} FROM (",
         b.json_list(&format!("{}(s, n)", b.json_array()), "")
@@ -123,31 +118,102 @@ pub(super) fn list_query<'a>(
     limit: i64,
 ) -> Sql<'a> {
     let mut q = Sql::new(start);
-    push_list(&mut q, b, f, after, limit);
+    push_list(&mut q, b, f, after, limit, false);
     q
 }
 
+/// The list's SELECT: `limit` rows of `f` in its order (reversed when walking
+/// `backwards` from the cursor), as one JSON array.
 fn push_list<'a>(
     q: &mut Sql<'a>,
     b: Backend,
     f: &'a TicketFilter,
     after: Option<Cursor>,
     limit: i64,
+    backwards: bool,
 ) {
-    let (cmp, dir) = if f.oldest_first {
-        (">", "ASC")
-    } else {
-        ("<", "DESC")
-    };
-    q.push(summaries_start(b, dir));
+    let ascending = (f.sort == Sort::Oldest) != backwards;
+    let dir = if ascending { "ASC" } else { "DESC" };
+    if f.sort == Sort::Priority {
+        return push_by_priority(q, b, f, after, limit, dir);
+    }
+    q.push(summaries_start(b, &format!("k1 {dir}, k2 {dir}")));
+    push_walk(q, b, f, after, limit, dir, None);
+    q.push(") s");
+}
+
+/// By priority: one walk of the (priority, started) index per priority, from the cursor's
+/// on, each at most a page, merged. Every walk reads its own index range in order, so a
+/// page reads at most four pages' rows whatever the table's size, and the merge sorts at
+/// most those.
+fn push_by_priority<'a>(
+    q: &mut Sql<'a>,
+    b: Backend,
+    f: &'a TicketFilter,
+    after: Option<Cursor>,
+    limit: i64,
+    dir: &str,
+) {
+    // Display order is the most urgent first; walking back (ascending) the reverse.
+    let mut order: Vec<Priority> = Priority::ALL
+        .into_iter()
+        .rev()
+        .filter(|p| f.priorities.is_empty() || f.priorities.contains(p))
+        .collect();
+    if dir == "ASC" {
+        order.reverse();
+    }
+    // A cursor from another order (no priority) starts from the top.
+    let after = after.filter(|c| c.priority.is_some());
+    let from = after
+        .and_then(|c| order.iter().position(|p| Some(*p) == c.priority))
+        .unwrap_or(0);
+    q.push(summaries_start(b, &format!("k0 {dir}, k1 {dir}, k2 {dir}")));
+    q.push("SELECT row, k0, k1, k2 FROM (");
+    for (i, p) in order.iter().enumerate().skip(from) {
+        if i > from {
+            q.push(" UNION ALL ");
+        }
+        q.push("SELECT * FROM (");
+        // The cursor bounds its own priority's walk; the less urgent ones start at the top.
+        let at = after.filter(|c| c.priority == Some(*p));
+        push_walk(q, b, f, at, limit, dir, Some(*p));
+        q.push(format!(") w{i}"));
+    }
+    q.push(format!(") u ORDER BY k0 {dir}, k1 {dir}, k2 {dir} LIMIT "))
+        .push_bind(limit)
+        .push(") s");
+}
+
+/// One walk of the tickets of `f` (of one priority, for the priority order) in started
+/// order after `after`: rows with their sort keys (k0 the priority's rank, k1 the start,
+/// k2 the id).
+fn push_walk<'a>(
+    q: &mut Sql<'a>,
+    b: Backend,
+    f: &'a TicketFilter,
+    after: Option<Cursor>,
+    limit: i64,
+    dir: &str,
+    priority: Option<Priority>,
+) {
+    // The priority's rank in `Priority::ALL` (least urgent 0).
+    let k0 = priority
+        .and_then(|p| Priority::ALL.iter().position(|x| *x == p))
+        .map(|rank| format!("{rank} AS k0, "))
+        .unwrap_or_default();
     q.push(format!(
-        "SELECT {} AS row, t.date_started AS k1, t.id AS k2 FROM tickets t",
+        "SELECT {} AS row, {k0}t.date_started AS k1, t.id AS k2 FROM tickets t",
         summary_row(b, "NULL")
     ))
     .push(summary_joins(b))
     .push(" WHERE 1 = 1");
     push_filter(q, f, true);
+    if let Some(p) = priority {
+        q.push(" AND t.priority = ").push_bind(p.as_str());
+    }
     if let Some(c) = after {
+        let cmp = if dir == "ASC" { ">" } else { "<" };
         q.push(format!(" AND (t.date_started, t.id) {cmp} ("))
             .push_bind(c.date_started)
             .push(", ")
@@ -155,6 +221,5 @@ fn push_list<'a>(
             .push(")");
     }
     q.push(format!(" ORDER BY t.date_started {dir}, t.id {dir} LIMIT "))
-        .push_bind(limit)
-        .push(") s");
+        .push_bind(limit);
 }

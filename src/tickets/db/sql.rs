@@ -118,13 +118,17 @@ pub(super) fn summary_row(b: Backend, snippet: &str) -> String {
 /// time of a list (bench: search 156 -> 415 req/s at 16 connections when its rounds
 /// became one row each).
 pub(super) fn summaries_query<'a>(start: &str, b: Backend, dir: &str) -> Sql<'a> {
-    Sql::new(format!("{start}{}", summaries_start(b, dir)))
+    Sql::new(format!(
+        "{start}{}",
+        summaries_start(b, &format!("k1 {dir}, k2 {dir}"))
+    ))
 }
 
-pub(super) fn summaries_start(b: Backend, dir: &str) -> String {
+/// The JSON array's start, its rows in `order` (of the sort keys k0, k1, k2).
+pub(super) fn summaries_start(b: Backend, order: &str) -> String {
     format!(
         "SELECT {} FROM (",
-        b.json_list("row", &format!("ORDER BY k1 {dir}, k2 {dir}"))
+        b.json_list("row", &format!("ORDER BY {order}"))
     )
 }
 

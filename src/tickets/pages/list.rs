@@ -7,8 +7,9 @@ use super::{
         api::{BulkTriage, SetTicketAssignee, list_tickets, ticket_choices},
         model::{
             ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, DueFilter, MARK_END, MARK_START, MAX_BULK,
-            PAGE_SIZE, PAGE_SIZES, PageAt, Priority, SEARCH_LIMIT, TicketFilter, TicketOptions,
-            TicketPage, TicketQuery, TicketStatus, TicketSummary, UNASSIGNED, page_size,
+            PAGE_SIZE, PAGE_SIZES, PageAt, Priority, SEARCH_LIMIT, Sort, TicketFilter,
+            TicketOptions, TicketPage, TicketQuery, TicketStatus, TicketSummary, UNASSIGNED,
+            page_size,
         },
     },
     DueLabel, PriorityBadge, StatusBadge,
@@ -195,7 +196,7 @@ fn FilterBar(choices: TicketOptions, staff: bool) -> impl IntoView {
             {staff.then(|| view! { <AssigneeFilter chosen=f.assignee.clone()/> })}
             {staff.then(|| view! { <PriorityFilter chosen=f.priorities.first().copied()/> })}
             {staff.then(|| view! { <DueFilterSelect chosen=f.due/> })}
-            <SortFilter oldest_first=f.oldest_first/>
+            <SortFilter initial=f.sort staff/>
             <PerPage chosen=query.current.get_untracked().per_page/>
             <div class="filter-actions">
                 // Without JavaScript the filters apply on submit; with it they apply as they change.
@@ -489,19 +490,21 @@ fn PerPage(chosen: Option<i64>) -> impl IntoView {
 }
 
 #[component]
-fn SortFilter(oldest_first: bool) -> impl IntoView {
+fn SortFilter(initial: Sort, staff: bool) -> impl IntoView {
     let query = use_list_query();
     view! {
         <div class="field">
             <label for="filter-sort">"Sort"</label>
             <select id="filter-sort" name="sort"
-                prop:value=move || if query.current.with(|q| q.filter.oldest_first) { "oldest" } else { "" }
+                prop:value=move || query.current.with(|q| q.filter.sort.as_str())
                 on:change=move |ev| {
-                    let oldest = event_target_value(&ev) == "oldest";
-                    query.change(move |f| f.oldest_first = oldest, false);
+                    let sort = Sort::parse(&event_target_value(&ev)).unwrap_or_default();
+                    query.change(move |f| f.sort = sort, false);
                 }>
-                <option value="" selected=!oldest_first>"Newest first"</option>
-                <option value="oldest" selected=oldest_first>"Oldest first"</option>
+                // Requesters' lists show no priorities, so they are not offered that order.
+                {Sort::ALL.into_iter().filter(|s| staff || *s != Sort::Priority).map(|s| view! {
+                    <option value=s.as_str() selected=s == initial>{s.label()}</option>
+                }).collect_view()}
             </select>
         </div>
     }
