@@ -121,13 +121,14 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await page.keyboard.press('x');
       await expect(page.locator('.bulk-count')).toHaveText('1 ticket ticked');
       await expectAccessible(page, 'list with a chosen row and the bulk form open');
-      // On a phone: the filters folded behind their button, then opened.
+      // On a phone: the filters folded behind their toggle, then opened.
       await page.setViewportSize({ width: 390, height: 844 });
       await page.goto('/tickets?status=pending');
       await waitForHydration(page);
-      await expect(page.getByRole('button', { name: 'Filters (1 on)' })).toBeVisible();
+      const toggle = page.getByRole('checkbox', { name: 'Show filters (1 on)' });
+      await expect(toggle).toBeVisible();
       await expectAccessible(page, 'ticket list on a phone');
-      await page.getByRole('button', { name: 'Filters (1 on)' }).click();
+      await toggle.check();
       await expect(page.getByLabel('Search')).toBeVisible();
       await expectAccessible(page, 'ticket list on a phone, filters open');
       await page.setViewportSize({ width: 1280, height: 860 });

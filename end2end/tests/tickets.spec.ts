@@ -320,6 +320,30 @@ test.describe('without JavaScript', () => {
   });
 });
 
+test('on a phone the filters fold behind their toggle, with or without JavaScript, and nothing moves as the page hydrates', async ({ browser }) => {
+  // Where the results start, once the page is as it stays (hydrated, or without JavaScript).
+  const resultsTop = async (javaScriptEnabled: boolean) => {
+    const { context, page } = await signedIn(browser, 'admin', 'admin-password-1', { javaScriptEnabled });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/tickets?status=pending');
+    if (javaScriptEnabled) await waitForHydration(page);
+    const toggle = page.getByRole('checkbox', { name: 'Show filters (1 on)' });
+    await expect(toggle).toBeVisible();
+    await expect(page.getByLabel('Search')).toBeHidden();
+    const top = (await page.locator('section.results').boundingBox())?.y;
+    await toggle.check();
+    await expect(page.getByLabel('Search')).toBeVisible();
+    await toggle.uncheck();
+    await expect(page.getByLabel('Search')).toBeHidden();
+    await context.close();
+    return top;
+  };
+  // The page without JavaScript is the page before it hydrates: the same HTML and CSS.
+  const before = await resultsTop(false);
+  expect(before).toBeGreaterThan(0);
+  expect(await resultsTop(true)).toBe(before);
+});
+
 test("an agent, made on the user form, works anyone's ticket and sees no admin pages", async ({ browser }) => {
   const admin = await adminPage(browser);
   await admin.page.goto('/admin/users');

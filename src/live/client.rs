@@ -155,7 +155,7 @@ pub fn LiveIndicator(live: Live) -> impl IntoView {
     view! {
         <span class=move || format!("live live-{:?}", state()).to_lowercase()
             role="status" title="Lists and conversations update by themselves">
-            {label}
+            <span class="live-text">{label}</span>
         </span>
     }
 }
