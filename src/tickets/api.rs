@@ -28,6 +28,8 @@ struct Visible {
     id: i64,
     number: String,
     requested_by: i64,
+    /// No first response yet (read with the rest; a comment may then be it).
+    awaits_response: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -57,12 +59,13 @@ impl Visible {
 #[cfg(feature = "ssr")]
 async fn visible(user: &CurrentUser, number: &str) -> Result<Visible, AppError> {
     let number = number.trim();
-    let (id, requested_by) = db::owner(&pool()?, number).await?;
+    let (id, requested_by, awaits_response) = db::owner(&pool()?, number).await?;
     if user.is_staff || requested_by == user.id {
         Ok(Visible {
             id,
             number: number.to_string(),
             requested_by,
+            awaits_response,
         })
     } else {
         Err(AppError::NotFound)
@@ -120,6 +123,7 @@ pub async fn create_ticket(#[server(flatten)] ticket: NewTicketForm) -> Result<S
         id,
         number: number.clone(),
         requested_by: user.id,
+        awaits_response: true,
     }
     .announce(ChangeKind::Created)
     .await?;
@@ -247,7 +251,15 @@ pub async fn add_comment(
         return Err(AppError::Forbidden);
     }
     let pool = pool()?;
-    let comment = db::add_comment(&pool, ticket.id, &user, &input, now_ms()).await?;
+    let comment = db::add_comment(
+        &pool,
+        ticket.id,
+        ticket.awaits_response,
+        &user,
+        &input,
+        now_ms(),
+    )
+    .await?;
     ticket
         .announce_to(ChangeKind::Comment, input.internal)
         .await?;

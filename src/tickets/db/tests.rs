@@ -460,6 +460,7 @@ async fn text_search_ranks_matches_in_numbers_subjects_and_comments() {
     add_comment(
         &pool,
         toner,
+        true,
         &author(&pool, ann).await,
         &public(&note, &DeviceNo::parse("").unwrap()),
         JAN_2026 + 1,
@@ -520,6 +521,7 @@ async fn text_search_ranks_matches_in_numbers_subjects_and_comments() {
     add_comment(
         &pool,
         toner,
+        true,
         &author(&pool, 1).await,
         &public(&text, &none),
         JAN_2026 + 50,
@@ -659,6 +661,7 @@ async fn concurrent_comments_are_batched_each_where_it_belongs() {
             let added = add_comment(
                 &pool,
                 ticket_id,
+                true,
                 &by,
                 &public(&text, &none),
                 JAN_2026 + 10 + i,
@@ -716,7 +719,7 @@ async fn comments_and_department_changes() {
     let (id, number) = create(&pool, &ticket, JAN_2026).await.unwrap();
     assert_eq!(
         owner(&pool, &number).await.unwrap(),
-        (id, ticket.requested_by)
+        (id, ticket.requested_by, true)
     );
     assert_eq!(
         owner(&pool, "SR-2026-999999").await,
@@ -726,6 +729,7 @@ async fn comments_and_department_changes() {
     let added = add_comment(
         &pool,
         id,
+        true,
         &author(&pool, ticket.requested_by).await,
         &public(&text, &DeviceNo::parse("").unwrap()),
         JAN_2026 + 5,
@@ -1117,6 +1121,7 @@ async fn history_is_written_with_its_change_or_neither_is() {
         add_comment(
             &pool,
             id,
+            true,
             &author(&pool, by).await,
             &public(&text, &none),
             JAN_2026 + 3

@@ -5,17 +5,20 @@ use crate::base::db::{Flag, Pool};
 use crate::error::AppError;
 use crate::tickets::model::{HistoryEntry, TicketDetail, TicketSla};
 
-/// The ticket's id and requester, for the visibility check every ticket action starts with.
-pub async fn owner(pool: &Pool, number: &str) -> Result<(i64, i64), AppError> {
+/// The ticket's id and requester, for the visibility check every ticket action starts with,
+/// and whether it still awaits its first response (once set, that time stays).
+pub async fn owner(pool: &Pool, number: &str) -> Result<(i64, i64, bool), AppError> {
     if !crate::base::db::storable(number) {
         return Err(AppError::NotFound);
     }
-    Ok(
-        sqlx::query_as("SELECT id, requested_by FROM tickets WHERE service_request_no = $1")
-            .bind(number)
-            .fetch_one(pool)
-            .await?,
+    let (id, requested_by, awaits): (i64, i64, Flag) = sqlx::query_as(
+        "SELECT id, requested_by, first_response_at IS NULL FROM tickets
+          WHERE service_request_no = $1",
     )
+    .bind(number)
+    .fetch_one(pool)
+    .await?;
+    Ok((id, requested_by, awaits.0))
 }
 
 pub async fn detail(pool: &Pool, ticket_id: i64) -> Result<TicketDetail, AppError> {
