@@ -61,18 +61,26 @@ pub struct TicketSummary {
     pub requester: String,
     pub status: TicketStatus,
     pub date_started: i64,
+    // The empty ones are left out of the page's data (most of a list's rows have no
+    // snippet, many no finish, due time or assignee); read back as None. The database
+    // sends rows as arrays, where every position is there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_finished: Option<i64>,
     pub comment_count: i64,
     /// Where a text search matched in the comments, the matched words between `MARK_START`
     /// and `MARK_END` (which a search also puts around matches in `subject`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
     /// Who is handling it (a username), if anyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<String>,
     pub priority: Priority,
     /// Staff only: when the target the open ticket is racing falls due (the first
     /// response until it came, then the resolution).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_due: Option<i64>,
     /// Staff only: when staff first answered the requester in public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_response_at: Option<i64>,
 }
 

@@ -541,7 +541,7 @@ async fn the_list_pages_through_every_ticket_by_links_and_deactivation_locks_out
     // Follow "Next page" links from the first page to the end, then "Previous page" back.
     // Only the table cells: the page also carries its data for hydration.
     let subjects = |html: &str| -> Vec<String> {
-        html.match_indices("data-label=\"Subject\"")
+        html.match_indices("class=\"subject\"")
             .map(|(at, _)| {
                 let text = at + html[at..].find('>').unwrap() + 1;
                 html[text..text + 17].to_string()

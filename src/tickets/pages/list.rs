@@ -923,9 +923,9 @@ fn TicketTable(
         .chain((!staff).then(|| num("Comments")))
         .collect();
     view! {
-        <DataTable label="Ticket list" class=if compact { "tickets compact" } else { "tickets" } columns>
+        <DataTable label="Ticket list" class=if compact { "tickets compact" } else { "tickets" }
+            card_labels=true columns>
                     {tickets.into_iter().enumerate().map(|(i, t)| view! {
-                        // data-label names each cell where narrow screens stack them as a card.
                         <tr class:row-current=move || cursor.get() == Some(i)>
                             {selection.map(|sel| {
                                 let no = t.service_request_no.clone();
@@ -941,22 +941,22 @@ fn TicketTable(
                                     </td>
                                 }
                             })}
-                            <td class="nowrap cell-no" data-label="Number">
+                            <td class="nowrap cell-no">
                                 <a href=format!("/tickets/{}", t.service_request_no)>{t.service_request_no.clone()}</a>
                             </td>
                             // The whole subject in the tooltip: one-line rows cut it short.
-                            <td class="subject" data-label="Subject"
-                                title=t.subject.replace([MARK_START, MARK_END], "")>
+                            <td class="subject"
+                                title=plain(&t.subject)>
                                 <Marked text=t.subject.clone()/>
                                 {t.snippet.map(|text| view! {
                                     <span class="snippet"><Marked text/></span>
                                 })}
                             </td>
-                            {(!staff).then(|| view! { <td data-label="Type">{t.request_type}</td> })}
-                            <td class="cell-short" data-label="Department" title=t.department.clone()>{t.department.clone()}</td>
-                            {staff.then(|| view! { <td class="cell-short" data-label="Requester">{t.requester}</td> })}
+                            {(!staff).then(|| view! { <td>{t.request_type}</td> })}
+                            <td class="cell-short" title=t.department.clone()>{t.department.clone()}</td>
+                            {staff.then(|| view! { <td class="cell-short">{t.requester}</td> })}
                             {staff.then(|| view! {
-                                <td data-label="Assignee">{match t.assignee {
+                                <td>{match t.assignee {
                                     // Their name links to everything they hold.
                                     Some(name) => view! {
                                         <a href=format!("/tickets?assignee={name}")>{name.clone()}</a>
@@ -965,28 +965,37 @@ fn TicketTable(
                                 }}</td>
                             })}
                             {staff.then(|| view! {
-                                <td data-label="Priority"><PriorityBadge priority=t.priority/></td>
+                                <td><PriorityBadge priority=t.priority/></td>
                             })}
                             {staff.then(|| view! {
-                                <td class="nowrap" data-label="Due">{t.next_due.map(|due| {
+                                <td class="nowrap">{t.next_due.map(|due| {
                                     let what = if t.first_response_at.is_none() { "First response" } else { "Resolution" };
                                     view! { <DueLabel due server_now=now what/> }
                                 })}</td>
                             })}
-                            <td class="cell-status" data-label="Status"><StatusBadge status=t.status/></td>
-                            <td class="nowrap" data-label="Started"><Time ms=t.date_started date_only=true/></td>
+                            <td class="cell-status"><StatusBadge status=t.status/></td>
+                            <td class="nowrap"><Time ms=t.date_started date_only=true/></td>
                             {(!staff).then(|| view! {
-                                <td class="nowrap" data-label="Finished">{match t.date_finished {
+                                <td class="nowrap">{match t.date_finished {
                                     Some(ms) => view! { <Time ms date_only=true/> }.into_any(),
                                     None => view! { <span class="muted">"—"</span> }.into_any(),
                                 }}</td>
                             })}
                             {(!staff).then(|| view! {
-                                <td class="num" data-label="Comments">{thousands(t.comment_count)}</td>
+                                <td class="num">{thousands(t.comment_count)}</td>
                             })}
                         </tr>
                     }).collect_view()}
         </DataTable>
+    }
+}
+
+/// `text` without a search's marks (copied as it is when it has none: most lists).
+fn plain(text: &str) -> String {
+    if text.contains([MARK_START, MARK_END]) {
+        text.replace([MARK_START, MARK_END], "")
+    } else {
+        text.to_string()
     }
 }
 
