@@ -2,7 +2,7 @@
 //! newest matches, their ranking, and the vocabulary long prefixes expand from.
 
 use super::from_json;
-use super::sql::{fetch_summaries, push_filter, summaries_query, summary_joins, summary_row};
+use super::sql::{fetch_summaries, push_filter, summaries_query, summary_columns, summary_joins};
 use crate::base::db::{Backend, Conn, Pool, Sql};
 use crate::error::AppError;
 use crate::tickets::model::{TicketFilter, TicketStatus, TicketSummary};
@@ -287,8 +287,8 @@ pub(super) fn shown_query<'a>(start: &str, b: Backend, shown: String) -> Sql<'a>
                      WHERE bc.id = CAST(j.value ->> 1 AS BIGINT))";
     let shown = q.bind(shown);
     q.push(format!(
-        "SELECT {} AS row, CAST(j.value ->> 2 AS BIGINT) AS k1, 0 AS k2 FROM ",
-        summary_row(b, snippet)
+        "SELECT {}, CAST(j.value ->> 2 AS BIGINT) AS k1, 0 AS k2 FROM ",
+        summary_columns(snippet)
     ))
     .push(b.json_rows(&shown))
     .push(format!(

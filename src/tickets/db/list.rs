@@ -3,7 +3,7 @@
 use super::counts::{all_statuses, push_counts};
 use super::from_json;
 use super::fulltext::{search, search_query};
-use super::sql::{fetch_summaries, push_filter, summaries_start, summary_joins, summary_row};
+use super::sql::{fetch_summaries, push_filter, summaries_start, summary_columns, summary_joins};
 use crate::base::db::{Backend, Pool, Sql};
 use crate::error::AppError;
 use crate::tickets::model::{
@@ -169,7 +169,7 @@ fn push_by_priority<'a>(
         .and_then(|c| order.iter().position(|p| Some(*p) == c.priority))
         .unwrap_or(0);
     q.push(summaries_start(b, &format!("k0 {dir}, k1 {dir}, k2 {dir}")));
-    q.push("SELECT row, k0, k1, k2 FROM (");
+    q.push("SELECT * FROM (");
     for (i, p) in order.iter().enumerate().skip(from) {
         if i > from {
             q.push(" UNION ALL ");
@@ -203,8 +203,8 @@ fn push_walk<'a>(
         .map(|rank| format!("{rank} AS k0, "))
         .unwrap_or_default();
     q.push(format!(
-        "SELECT {} AS row, {k0}t.date_started AS k1, t.id AS k2 FROM tickets t",
-        summary_row(b, "NULL")
+        "SELECT {}, {k0}t.date_started AS k1, t.id AS k2 FROM tickets t",
+        summary_columns("NULL")
     ))
     .push(summary_joins(b))
     .push(" WHERE 1 = 1");

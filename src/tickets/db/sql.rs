@@ -100,19 +100,19 @@ pub(super) fn push_days(q: &mut Sql<'_>, column: &str, range: DayRange) {
     }
 }
 
-/// A list row as JSON, a `TicketSummary` in its fields' order, with the expression for
-/// its snippet. Lists come back as one JSON array (`summaries_query`).
-pub(super) fn summary_row(b: Backend, snippet: &str) -> String {
+/// A list row's columns, `c0` … in a `TicketSummary`'s fields' order, with the expression
+/// for its snippet. Lists come back as one JSON array of them (`summaries_start`).
+pub(super) fn summary_columns(snippet: &str) -> String {
     format!(
-        "{}(t.id, t.service_request_no, t.subject, rt.name, d.name, u.username,
-            t.status, t.date_started, t.date_finished, t.comment_count, {snippet},
-            (SELECT a.username FROM users a WHERE a.id = t.assignee_id), t.priority,
-            t.next_due, t.first_response_at)",
-        b.json_array()
+        "t.id AS c0, t.service_request_no AS c1, t.subject AS c2, rt.name AS c3,
+         d.name AS c4, u.username AS c5, t.status AS c6, t.date_started AS c7,
+         t.date_finished AS c8, t.comment_count AS c9, {snippet} AS c10,
+         (SELECT a.username FROM users a WHERE a.id = t.assignee_id) AS c11,
+         t.priority AS c12, t.next_due AS c13, t.first_response_at AS c14"
     )
 }
 
-/// `rows` (a SELECT of a `summary_row` AS row and the sort keys k1, k2) as one JSON array,
+/// `rows` (a SELECT of the `summary_columns` and the sort keys k1, k2) as one JSON array,
 /// in that order: one row through sqlx instead of one per ticket. sqlx hands every row
 /// over from its SQLite thread, two thread switches apiece, and those were most of the
 /// time of a list (bench: search 156 -> 415 req/s at 16 connections when its rounds
@@ -126,9 +126,13 @@ pub(super) fn summaries_query<'a>(start: &str, b: Backend, dir: &str) -> Sql<'a>
 
 /// The JSON array's start, its rows in `order` (of the sort keys k0, k1, k2).
 pub(super) fn summaries_start(b: Backend, order: &str) -> String {
+    let row = format!(
+        "{}(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14)",
+        b.json_array()
+    );
     format!(
         "SELECT {} FROM (",
-        b.json_list("row", &format!("ORDER BY {order}"))
+        b.json_list(&row, &format!("ORDER BY {order}"))
     )
 }
 
