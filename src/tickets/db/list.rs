@@ -168,8 +168,14 @@ fn push_by_priority<'a>(
     let from = after
         .and_then(|c| order.iter().position(|p| Some(*p) == c.priority))
         .unwrap_or(0);
+    // The walks read sort keys only (from the index); rows are built for the page alone
+    // (built in every walk, four pages' rows were made for one: 1,084 req/s against the
+    // plain list's 1,641 at 16 connections, --quick).
     q.push(summaries_start(b, &format!("k0 {dir}, k1 {dir}, k2 {dir}")));
-    q.push("SELECT * FROM (");
+    q.push(format!(
+        "SELECT {}, m.k0 AS k0, m.k1 AS k1, m.k2 AS k2 FROM (SELECT * FROM (",
+        summary_columns("NULL")
+    ));
     for (i, p) in order.iter().enumerate().skip(from) {
         if i > from {
             q.push(" UNION ALL ");
@@ -182,12 +188,16 @@ fn push_by_priority<'a>(
     }
     q.push(format!(") u ORDER BY k0 {dir}, k1 {dir}, k2 {dir} LIMIT "))
         .push_bind(limit)
-        .push(") s");
+        .push(format!(
+            ") m {} tickets t ON t.id = m.k2{}) s",
+            b.ordered_join(),
+            summary_joins(b)
+        ));
 }
 
-/// One walk of the tickets of `f` (of one priority, for the priority order) in started
-/// order after `after`: rows with their sort keys (k0 the priority's rank, k1 the start,
-/// k2 the id).
+/// One walk of the tickets of `f` in started order after `after`: rows with their sort
+/// keys (k1 the start, k2 the id); for one priority of the priority order, the keys alone
+/// (k0 the priority's rank).
 fn push_walk<'a>(
     q: &mut Sql<'a>,
     b: Backend,
@@ -197,17 +207,17 @@ fn push_walk<'a>(
     dir: &str,
     priority: Option<Priority>,
 ) {
-    // The priority's rank in `Priority::ALL` (least urgent 0).
-    let k0 = priority
-        .and_then(|p| Priority::ALL.iter().position(|x| *x == p))
-        .map(|rank| format!("{rank} AS k0, "))
-        .unwrap_or_default();
+    let (columns, joins) = match priority {
+        None => (summary_columns("NULL"), summary_joins(b)),
+        Some(p) => {
+            // The priority's rank in `Priority::ALL` (least urgent 0).
+            let rank = Priority::ALL.iter().position(|x| *x == p).unwrap_or(0);
+            (format!("{rank} AS k0"), String::new())
+        }
+    };
     q.push(format!(
-        "SELECT {}, {k0}t.date_started AS k1, t.id AS k2 FROM tickets t",
-        summary_columns("NULL")
-    ))
-    .push(summary_joins(b))
-    .push(" WHERE 1 = 1");
+        "SELECT {columns}, t.date_started AS k1, t.id AS k2 FROM tickets t{joins} WHERE 1 = 1"
+    ));
     push_filter(q, f, true);
     if let Some(p) = priority {
         q.push(" AND t.priority = ").push_bind(p.as_str());
