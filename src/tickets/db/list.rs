@@ -101,7 +101,7 @@ async fn list_and_counts(
         "), (SELECT {} FROM (",
         b.json_list(&format!("{}(s, n)", b.json_array()), "")
     ));
-    push_counts(&mut q, f);
+    push_counts(&mut q, b, f);
     q.push(") c)");
     let (rows, counts): (String, String) = q.build_query_as().fetch_one(pool).await?;
     let counts: Vec<(TicketStatus, i64)> = from_json(&counts)?;
