@@ -7,3 +7,9 @@
 CREATE INDEX tickets_assignee_status ON tickets (assignee_id, status);
 CREATE INDEX tickets_due_pending ON tickets (next_due) WHERE status = 'pending';
 CREATE INDEX tickets_due_ongoing ON tickets (next_due) WHERE status = 'ongoing';
+-- With no statistics for it, SQLite took the new assignee index for an assignee's list too
+-- (the same first column) and sorted all of an agent's tickets for each page: 16 requests/s
+-- at a million. Measured, they show it is no better than the one in started order.
+ANALYZE tickets_assignee_status;
+ANALYZE tickets_due_pending;
+ANALYZE tickets_due_ongoing;
