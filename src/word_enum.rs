@@ -7,13 +7,13 @@ macro_rules! word_enum {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident ($what:literal) {
-            $($variant:ident = $word:literal, $label:literal;)+
+            $($(#[$vmeta:meta])* $variant:ident = $word:literal, $label:literal;)+
         }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         $vis enum $name {
-            $($variant),+
+            $($(#[$vmeta])* $variant),+
         }
 
         impl $name {

@@ -28,16 +28,12 @@ word_enum! {
 word_enum! {
     /// The order of a list (a text search is ranked instead). By priority: the most urgent
     /// first, newest first within each priority.
+    #[derive(Default)]
     pub enum Sort ("The sort") {
+        #[default]
         Newest = "newest", "Newest first";
         Oldest = "oldest", "Oldest first";
         Priority = "priority", "Most urgent first";
-    }
-}
-
-impl Default for Sort {
-    fn default() -> Sort {
-        Sort::Newest
     }
 }
 
