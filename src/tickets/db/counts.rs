@@ -1,7 +1,7 @@
 //! How many tickets a filter picks in each status.
 
 use super::fulltext::{search, search_query};
-use super::sql::{push_assigned, push_days, push_due, push_priorities};
+use super::sql::push_conditions;
 use crate::base::db::{Backend, Pool, Sql};
 use crate::error::AppError;
 use crate::tickets::model::{TicketFilter, TicketStatus};
@@ -59,7 +59,7 @@ pub(super) fn push_counts<'a>(q: &mut Sql<'a>, b: Backend, f: &'a TicketFilter) 
         || f.finished.is_set()
     {
         q.push("SELECT t.status AS s, COUNT(*) AS n FROM tickets t WHERE 1 = 1");
-        push_conditions(q, f);
+        push_conditions(q, f, false);
         q.push(" GROUP BY t.status");
     } else {
         q.push(
@@ -104,25 +104,6 @@ fn push_due_counts<'a>(q: &mut Sql<'a>, b: Backend, f: &'a TicketFilter) {
         q.push(format!(
             "SELECT '{word}' AS s, COUNT(*) AS n FROM tickets t{hint} WHERE t.status = '{word}'"
         ));
-        push_conditions(q, f);
-    }
-}
-
-/// The filter's conditions on `t` that the counts take (not the statuses: the counts show
-/// what choosing another would give).
-fn push_conditions<'a>(q: &mut Sql<'a>, f: &'a TicketFilter) {
-    if let Some(user) = f.requested_by {
-        q.push(" AND t.requested_by = ").push_bind(user);
-    }
-    push_assigned(q, "t", f.assigned);
-    push_priorities(q, f);
-    push_due(q, f, false);
-    push_days(q, "t.date_started", f.started);
-    push_days(q, "t.date_finished", f.finished);
-    if let Some(dept) = f.department_id {
-        q.push(" AND t.department_id = ").push_bind(dept);
-    }
-    if let Some(kind) = f.request_type_id {
-        q.push(" AND t.request_type_id = ").push_bind(kind);
+        push_conditions(q, f, false);
     }
 }

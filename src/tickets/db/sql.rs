@@ -7,9 +7,21 @@ use crate::error::AppError;
 use crate::tickets::model::{Assigned, DayRange, DueFilter, TicketFilter, TicketSummary};
 use sqlx::Any;
 
-/// Appends the filter's conditions on `t` (all but the statuses when `with_status` is
-/// false). The search words are not among them: a search starts from its own index.
+/// Appends the filter's conditions on `t` for a list read in started order (all but the
+/// statuses when `with_status` is false). The search words are not among them: a search
+/// starts from its own index.
 pub(super) fn push_filter<'a>(q: &mut Sql<'a>, f: &'a TicketFilter, with_status: bool) {
+    push_conditions(q, f, true);
+    if with_status && !f.statuses.is_empty() {
+        q.push(" AND t.status IN (")
+            .push_binds(f.statuses.iter().map(|s| s.as_str()), ", ")
+            .push(")");
+    }
+}
+
+/// The filter's conditions on `t` but the statuses: for a list (`in_order`, read in started
+/// order) or for counts (which show what choosing another status would give).
+pub(super) fn push_conditions<'a>(q: &mut Sql<'a>, f: &'a TicketFilter, in_order: bool) {
     if let Some(user) = f.requested_by {
         q.push(" AND t.requested_by = ").push_bind(user);
     }
@@ -21,19 +33,18 @@ pub(super) fn push_filter<'a>(q: &mut Sql<'a>, f: &'a TicketFilter, with_status:
     }
     push_assigned(q, "t", f.assigned);
     push_priorities(q, f);
-    push_due(q, f, true);
+    push_due(q, f, in_order);
     push_days(q, "t.date_started", f.started);
-    // Lists read in started order, never sorting a finished range (an open-ended one is
-    // most tickets): a ticket finishes after it starts, so the range's end bounds the start
-    // too, and `+` keeps the planner off the finished index here.
-    push_days(q, "+t.date_finished", f.finished);
-    if let (_, Some(end)) = f.finished.bounds_ms() {
-        q.push(" AND t.date_started < ").push_bind(end);
-    }
-    if with_status && !f.statuses.is_empty() {
-        q.push(" AND t.status IN (")
-            .push_binds(f.statuses.iter().map(|s| s.as_str()), ", ")
-            .push(")");
+    if in_order {
+        // Lists read in started order, never sorting a finished range (an open-ended one
+        // is most tickets): a ticket finishes after it starts, so the range's end bounds
+        // the start too, and `+` keeps the planner off the finished index here.
+        push_days(q, "+t.date_finished", f.finished);
+        if let (_, Some(end)) = f.finished.bounds_ms() {
+            q.push(" AND t.date_started < ").push_bind(end);
+        }
+    } else {
+        push_days(q, "t.date_finished", f.finished);
     }
 }
 
