@@ -41,4 +41,22 @@ test('a ticket shows its times in the viewer’s zone once hydrated, UTC before'
   await expect(local).not.toContainText('UTC');
   expect(await local.getAttribute('datetime')).toBe(utc.toISOString().replace('.000Z', 'Z'));
   await hydrated.context.close();
+
+  // The list's dates (its rows are written as HTML, and turned local once hydrated): in a
+  // zone where the ticket's local date is not its UTC date, whatever the hour now.
+  const offset = utc.getUTCHours() >= 12 ? 14 : -11;
+  const list = await browser.newContext({
+    timezoneId: offset > 0 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago',
+  });
+  await list.addCookies(cookies);
+  const listPage = await list.newPage();
+  await listPage.goto(`/tickets?q=${number}`);
+  await waitForHydration(listPage);
+  const day = new Date(utc.getTime() + offset * 3_600_000);
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const localDate = `${day.getUTCDate()} ${months[day.getUTCMonth()]} ${day.getUTCFullYear()}`;
+  const row = listPage.getByRole('row').filter({ hasText: number });
+  await expect(row.locator('time')).toHaveText(localDate);
+  await expect(row.locator('time')).toHaveAttribute('title', /UTC$/);
+  await list.close();
 });

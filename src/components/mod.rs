@@ -19,4 +19,4 @@ pub use pages::{MessagePage, NotFoundPage};
 pub use render::past_dry_runs;
 pub use shortcuts::{SHORTCUTS, ShortcutHelp, use_shortcuts};
 pub use table::{DataTable, col, num};
-pub use time::Time;
+pub use time::{Time, local_time};

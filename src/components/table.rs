@@ -1,6 +1,6 @@
 //! The app's data tables: each in a region of its own.
 
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 
 /// A column heading; `numeric` ones are right-aligned.
 pub struct Column {
@@ -37,7 +37,12 @@ pub fn DataTable(
     #[prop(optional)]
     card_labels: bool,
     columns: Vec<Column>,
-    children: Children,
+    /// The rows written as HTML instead of `children` (the ticket list: its rows are text
+    /// for speed, see tickets/pages/table.rs), with the body for what moves in them.
+    #[prop(optional)]
+    rows_html: Option<String>,
+    #[prop(optional)] body_ref: Option<NodeRef<leptos::html::Tbody>>,
+    #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let labels = card_labels.then(|| {
         columns
@@ -56,7 +61,12 @@ pub fn DataTable(
                         }).collect_view()}
                     </tr>
                 </thead>
-                <tbody>{children()}</tbody>
+                {match rows_html {
+                    Some(rows) => Either::Left(view! {
+                        <tbody node_ref=body_ref.unwrap_or_default() inner_html=rows></tbody>
+                    }),
+                    None => Either::Right(view! { <tbody>{children.map(|c| c())}</tbody> }),
+                }}
             </table>
         </div>
     }

@@ -27,7 +27,7 @@ pub fn Time(ms: i64, #[prop(optional)] date_only: bool) -> impl IntoView {
 }
 
 /// `ms` in the browser's time zone (the offset of that moment, so summer time counts).
-fn local_time(_ms: i64) -> Option<UtcTime> {
+pub fn local_time(_ms: i64) -> Option<UtcTime> {
     #[cfg(feature = "hydrate")]
     {
         let offset_min = js_sys::Date::new(&(_ms as f64).into()).get_timezone_offset();

@@ -6,19 +6,18 @@ use super::{
     super::{
         api::{BulkTriage, SetTicketAssignee, list_tickets, ticket_choices},
         model::{
-            ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, DueFilter, MARK_END, MARK_START, MAX_BULK,
-            PAGE_SIZE, PAGE_SIZES, PageAt, Priority, SEARCH_LIMIT, Sort, TicketFilter,
-            TicketOptions, TicketPage, TicketQuery, TicketStatus, TicketSummary, UNASSIGNED,
-            page_size,
+            ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, DueFilter, MAX_BULK, PAGE_SIZE, PAGE_SIZES,
+            PageAt, Priority, SEARCH_LIMIT, Sort, TicketFilter, TicketOptions, TicketPage,
+            TicketQuery, TicketStatus, UNASSIGNED, page_size,
         },
     },
-    DueLabel, PriorityBadge, StatusBadge,
+    StatusBadge,
+    table::{Selection, TicketTable},
 };
 use crate::auth::{Guard, use_auth};
 use crate::{
     components::{
-        DataTable, Field, FormAlert, LoadError, SelectField, SuccessNote, Time, action_error, col,
-        num, past_dry_runs,
+        Field, FormAlert, LoadError, SelectField, SuccessNote, action_error, past_dry_runs,
     },
     error::AppError,
     lists::Choice,
@@ -570,23 +569,6 @@ fn RequesterFilter(initial: Option<String>) -> impl IntoView {
     }
 }
 
-/// Text with the words a search matched marked. The text stays text: the marks are split
-/// out here, never interpreted as HTML.
-#[component]
-fn Marked(text: String) -> impl IntoView {
-    let mut parts = Vec::new();
-    for (i, chunk) in text.split(MARK_START).enumerate() {
-        match chunk.split_once(MARK_END) {
-            Some((hit, rest)) if i > 0 => {
-                parts.push(view! { <mark>{hit.to_string()}</mark> }.into_any());
-                parts.push(rest.to_string().into_any());
-            }
-            _ => parts.push(chunk.replace(MARK_END, "").into_any()),
-        }
-    }
-    parts
-}
-
 /// Counts, the table and the pager for one page of results.
 #[component]
 fn Results(
@@ -686,65 +668,6 @@ fn list_shortcuts(
             true
         },
     );
-    // The chosen row stays in sight.
-    #[cfg(feature = "hydrate")]
-    Effect::new(move || {
-        if cursor.get().is_some()
-            && let Some(row) = document().query_selector("tr.row-current").ok().flatten()
-        {
-            row.scroll_into_view_with_bool(false);
-        }
-    });
-}
-
-/// The tickets ticked on this page, in the page's order, and the last one clicked (the
-/// start of a shift-click range).
-#[derive(Clone, Copy)]
-struct Selection {
-    numbers: StoredValue<Vec<String>>,
-    ticked: RwSignal<Vec<String>>,
-    last: StoredValue<Option<usize>>,
-}
-
-impl Selection {
-    fn new(numbers: Vec<String>) -> Selection {
-        Selection {
-            numbers: StoredValue::new(numbers),
-            ticked: RwSignal::new(Vec::new()),
-            last: StoredValue::new(None),
-        }
-    }
-
-    fn has(self, number: &str) -> bool {
-        self.ticked.with(|t| t.iter().any(|n| n == number))
-    }
-
-    /// A click on row `i`'s box; with shift, every row from the last one clicked takes the
-    /// same state.
-    fn click(self, i: usize, on: bool, shift: bool) {
-        let numbers = self.numbers.get_value();
-        let range = match self.last.get_value() {
-            Some(last) if shift => last.min(i)..=last.max(i),
-            _ => i..=i,
-        };
-        self.ticked.update(|ticked| {
-            for n in &numbers[range] {
-                ticked.retain(|t| t != n);
-                if on {
-                    ticked.push(n.clone());
-                }
-            }
-        });
-        self.last.set_value(Some(i));
-    }
-
-    fn all(self, on: bool) {
-        self.ticked.set(if on {
-            self.numbers.get_value()
-        } else {
-            Vec::new()
-        });
-    }
 }
 
 /// Staff's bulk triage: set the status, priority, department or assignee of the ticked
@@ -768,7 +691,7 @@ fn BulkBar(
     });
     let hydrated = RwSignal::new(false);
     Effect::new(move || hydrated.set(true));
-    let count = move || match selection.ticked.with(Vec::len) {
+    let count = move || match selection.count() {
         0 => "No tickets ticked".to_string(),
         1 => "1 ticket ticked".to_string(),
         n => format!("{n} tickets ticked"),
@@ -789,8 +712,7 @@ fn BulkBar(
     // Folded away until a ticket is ticked (it opens by itself then), so the list starts
     // high on the screen; a <details>, so it opens without JavaScript too.
     // Open too while it shows what the last action did (its summary or its error).
-    let open =
-        move || selection.ticked.with(|t| !t.is_empty()) || action.value().with(Option::is_some);
+    let open = move || selection.count() > 0 || action.value().with(Option::is_some);
     view! {
         <details class="bulk card" prop:open=open>
             <summary class="bulk-title">
@@ -807,14 +729,9 @@ fn BulkBar(
                     // Needs JavaScript, so shown once the page is interactive.
                     <button type="button" class="btn btn-quiet" hidden=move || !hydrated.get()
                         on:click=move |_| {
-                            let all = selection.ticked.with(Vec::len) < selection.numbers.with_value(Vec::len);
-                            selection.all(all);
+                            selection.all(!selection.all_ticked());
                         }>
-                        {move || if selection.ticked.with(Vec::len) < selection.numbers.with_value(Vec::len) {
-                            "Tick all on this page"
-                        } else {
-                            "Untick all"
-                        }}
+                        {move || if selection.all_ticked() { "Untick all" } else { "Tick all on this page" }}
                     </button>
                     <SelectField label="Set status" name="status" id="bulk-status" options=statuses
                         placeholder="Unchanged" error/>
@@ -892,110 +809,6 @@ fn RankedHint(more: bool, full: bool) -> impl IntoView {
                 "Best matches first.".to_string()
             }}
         </p>
-    }
-}
-
-#[component]
-fn TicketTable(
-    tickets: Vec<TicketSummary>,
-    staff: bool,
-    now: i64,
-    selection: Option<Selection>,
-    /// The row chosen with j / k.
-    cursor: RwSignal<Option<usize>>,
-    compact: bool,
-) -> impl IntoView {
-    let columns = selection
-        .map(|_| col("Tick"))
-        .into_iter()
-        .chain([col("Number"), col("Subject")])
-        // Staff's list has five more columns; to fit 1280 px on one line per ticket it
-        // leaves the request type, the finished date and the comment count to the ticket
-        // page and the CSV (the table was 1,672 px wide with them, in a 1,238 px page).
-        .chain((!staff).then(|| col("Type")))
-        .chain([col("Department")])
-        .chain(staff.then(|| col("Requester")))
-        .chain(staff.then(|| col("Assignee")))
-        .chain(staff.then(|| col("Priority")))
-        .chain(staff.then(|| col("Due")))
-        .chain([col("Status"), col("Started")])
-        .chain((!staff).then(|| col("Finished")))
-        .chain((!staff).then(|| num("Comments")))
-        .collect();
-    view! {
-        <DataTable label="Ticket list" class=if compact { "tickets compact" } else { "tickets" }
-            card_labels=true columns>
-                    {tickets.into_iter().enumerate().map(|(i, t)| view! {
-                        <tr class:row-current=move || cursor.get() == Some(i)>
-                            {selection.map(|sel| {
-                                let no = t.service_request_no.clone();
-                                let label = format!("Tick {no}");
-                                view! {
-                                    <td class="cell-tick">
-                                        <input type="checkbox" name="ticket[]" value=no.clone() form="bulk"
-                                            aria-label=label
-                                            prop:checked=move || sel.has(&no)
-                                            on:click=move |ev: leptos::ev::MouseEvent| {
-                                                sel.click(i, event_target_checked(&ev), ev.shift_key());
-                                            }/>
-                                    </td>
-                                }
-                            })}
-                            <td class="nowrap cell-no">
-                                <a href=format!("/tickets/{}", t.service_request_no)>{t.service_request_no.clone()}</a>
-                            </td>
-                            // The whole subject in the tooltip: one-line rows cut it short.
-                            <td class="subject"
-                                title=plain(&t.subject)>
-                                <Marked text=t.subject.clone()/>
-                                {t.snippet.map(|text| view! {
-                                    <span class="snippet"><Marked text/></span>
-                                })}
-                            </td>
-                            {(!staff).then(|| view! { <td>{t.request_type}</td> })}
-                            <td class="cell-short" title=t.department.clone()>{t.department.clone()}</td>
-                            {staff.then(|| view! { <td class="cell-short">{t.requester}</td> })}
-                            {staff.then(|| view! {
-                                <td>{match t.assignee {
-                                    // Their name links to everything they hold.
-                                    Some(name) => view! {
-                                        <a href=format!("/tickets?assignee={name}")>{name.clone()}</a>
-                                    }.into_any(),
-                                    None => view! { <span class="muted">"Unassigned"</span> }.into_any(),
-                                }}</td>
-                            })}
-                            {staff.then(|| view! {
-                                <td><PriorityBadge priority=t.priority/></td>
-                            })}
-                            {staff.then(|| view! {
-                                <td class="nowrap">{t.next_due.map(|due| {
-                                    let what = if t.first_response_at.is_none() { "First response" } else { "Resolution" };
-                                    view! { <DueLabel due server_now=now what/> }
-                                })}</td>
-                            })}
-                            <td class="cell-status"><StatusBadge status=t.status/></td>
-                            <td class="nowrap"><Time ms=t.date_started date_only=true/></td>
-                            {(!staff).then(|| view! {
-                                <td class="nowrap">{match t.date_finished {
-                                    Some(ms) => view! { <Time ms date_only=true/> }.into_any(),
-                                    None => view! { <span class="muted">"—"</span> }.into_any(),
-                                }}</td>
-                            })}
-                            {(!staff).then(|| view! {
-                                <td class="num">{thousands(t.comment_count)}</td>
-                            })}
-                        </tr>
-                    }).collect_view()}
-        </DataTable>
-    }
-}
-
-/// `text` without a search's marks (copied as it is when it has none: most lists).
-fn plain(text: &str) -> String {
-    if text.contains([MARK_START, MARK_END]) {
-        text.replace([MARK_START, MARK_END], "")
-    } else {
-        text.to_string()
     }
 }
 

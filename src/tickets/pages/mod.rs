@@ -4,6 +4,7 @@ mod detail;
 mod home;
 mod list;
 mod new;
+mod table;
 
 pub use detail::TicketPage;
 pub use home::HomePage;
@@ -30,14 +31,20 @@ fn DueLabel(due: i64, server_now: i64, what: &'static str) -> impl IntoView {
     use super::sla::model::due_text;
     let clock = crate::components::use_clock();
     let left = move || due - clock.map_or(server_now, |c| c.now(server_now));
-    let class = move || match left() {
-        l if l < 0 => "due due-overdue",
-        l if l < 3_600_000 => "due due-soon",
-        _ => "due",
-    };
+    let class = move || due_class(left());
     let exact = format!(
         "{what} due {}",
         crate::time::UtcTime::from_ms(due).display()
     );
     view! { <span class=class title=exact>{move || due_text(left())}</span> }
+}
+
+/// A due label's classes, `left_ms` before it falls due: red once overdue, amber in its
+/// last hour.
+fn due_class(left_ms: i64) -> &'static str {
+    match left_ms {
+        l if l < 0 => "due due-overdue",
+        l if l < 3_600_000 => "due due-soon",
+        _ => "due",
+    }
 }
