@@ -12,6 +12,7 @@
 //! a few lines here.
 
 use crate::base::db::Database;
+use crate::mail::settings::{ImapUrl, MailFrom, PublicUrl, SmtpUrl};
 use std::{net::SocketAddr, path::Path};
 
 /// A setting's type: read from text (a flag, a variable, a secret file, the config file)
@@ -59,12 +60,34 @@ impl Value for SocketAddr {
     }
 }
 
-impl Value for Database {
+/// Types that parse themselves (`FromStr` with a message) and show themselves (`Display`,
+/// which leaves any password out).
+macro_rules! parsed_values {
+    ($($ty:ty),+) => {$(
+        impl Value for $ty {
+            fn read(text: &str) -> Result<Self, String> {
+                text.parse()
+            }
+            fn show(&self) -> String {
+                self.to_string()
+            }
+        }
+    )+};
+}
+
+parsed_values!(Database, PublicUrl, SmtpUrl, ImapUrl, MailFrom);
+
+/// A setting that may be left out: unset, or given empty, is off.
+impl<T: Value> Value for Option<T> {
     fn read(text: &str) -> Result<Self, String> {
-        text.parse()
+        if text.trim().is_empty() {
+            Ok(None)
+        } else {
+            T::read(text).map(Some)
+        }
     }
     fn show(&self) -> String {
-        self.to_string()
+        self.as_ref().map_or_else(|| "(unset)".into(), Value::show)
     }
 }
 
@@ -292,6 +315,18 @@ settings! {
     /// Log lines for people (human) or one JSON object per line (json).
     log_format: LogFormat = LogFormat::Human, shown "`human`",
         flag "--log-format", env "HELPDESK_LOG_FORMAT", value "FORMAT", for Server;
+    /// The address people use to reach the helpdesk (e.g. https://help.example.com): links in mail point there, and the cross-site check accepts it.
+    public_url: Option<PublicUrl> = None, shown "unset",
+        flag "--public-url", env "HELPDESK_PUBLIC_URL", value "URL", for Server;
+    /// Where mail goes out: smtp://USER:PASSWORD@HOST:587 (STARTTLS when offered; ?tls=required refuses without), smtps://USER:PASSWORD@HOST:465, or smtp://HOST:25?tls=none for a relay on this machine. Unset: no mail is sent.
+    smtp_url: Option<SmtpUrl> = None, shown "unset",
+        flag "--smtp-url", env "HELPDESK_SMTP_URL", value "URL", for Server;
+    /// Who mail comes from, e.g. Helpdesk <help@example.com>.
+    mail_from: Option<MailFrom> = None, shown "unset",
+        flag "--mail-from", env "HELPDESK_MAIL_FROM", value "ADDRESS", for Server;
+    /// The mailbox polled for incoming mail: imaps://USER:PASSWORD@HOST:993/INBOX, or imap://…?tls=starttls or ?tls=none. Unset: no mail comes in.
+    imap_url: Option<ImapUrl> = None, shown "unset",
+        flag "--imap-url", env "HELPDESK_IMAP_URL", value "URL", for Server;
     /// For browser tests only: POST /api/test/clock?advance_minutes=N moves the server's clock forward (due times turn overdue). Never in production.
     test_clock: bool = false, shown "`false`",
         flag "--test-clock", env "HELPDESK_TEST_CLOCK", value "BOOL", for Server;
@@ -396,6 +431,55 @@ mod tests {
             config.database_url.to_string(),
             "postgres://helpdesk:***@db.example:5432/helpdesk"
         );
+    }
+
+    #[test]
+    fn mail_settings_are_off_unless_given_and_never_show_their_passwords() {
+        let config = Config::resolve(&Given::default()).unwrap();
+        assert_eq!(
+            (
+                config.smtp_url,
+                config.imap_url,
+                config.mail_from,
+                config.public_url
+            ),
+            (None, None, None, None)
+        );
+        let config = Config::resolve(&given(&[
+            (
+                "smtp_url",
+                "smtp://desk:s3cret@mail.example:587",
+                Source::EnvFile,
+            ),
+            (
+                "imap_url",
+                "imaps://desk:s3cret@mail.example/INBOX",
+                Source::File,
+            ),
+            ("mail_from", "Helpdesk <help@example.com>", Source::Env),
+            ("public_url", "", Source::Env),
+        ]))
+        .unwrap();
+        assert_eq!(config.public_url, None, "given empty: off");
+        let shown = format!("{:?}", config.shown());
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("smtp://desk:***@mail.example:587"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("imaps://desk:***@mail.example:993/INBOX"),
+            "{shown}"
+        );
+        assert!(!format!("{config:?}").contains("s3cret"));
+        // A bad value is refused at start, naming the setting, without the password.
+        let e = Config::resolve(&given(&[(
+            "smtp_url",
+            "smtp://desk:s3cret@mail.example?tls=yes",
+            Source::Env,
+        )]))
+        .unwrap_err();
+        assert!(e.starts_with("smtp_url: ") && !e.contains("s3cret"), "{e}");
     }
 
     #[test]

@@ -354,7 +354,7 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
 /// A request that changes something (anything but GET, HEAD, OPTIONS) from another site is
 /// refused before it runs: its `Origin` must be this site's (the `Host` it was sent to, or
 /// with `--behind-proxy` the `X-Forwarded-Host` the proxy reports), and a browser must not
-/// say `Sec-Fetch-Site: cross-site`. Requests with neither header (curl, old browsers) pass:
+/// say `Sec-Fetch-Site: cross-site`; `--public-url`'s origin is accepted too. Requests with neither header (curl, old browsers) pass:
 /// browsers send at least one on every cross-site POST. SameSite=Lax cookies already keep
 /// the session out of most such requests; this also covers sign-in (login CSRF).
 fn cross_site_write(state: &AppState, req: &Request) -> Option<Response> {
@@ -369,8 +369,17 @@ fn cross_site_write(state: &AppState, req: &Request) -> Option<Response> {
     } else {
         text("host")
     };
+    // The public address, when set, is ours too (a proxy that rewrites Host).
+    let public = |origin: &str| {
+        state
+            .config
+            .public_url
+            .as_ref()
+            .is_some_and(|url| url.origin().eq_ignore_ascii_case(origin))
+    };
     let foreign = match (text("origin"), host) {
         (None, _) => false,
+        (Some(origin), _) if public(origin) => false,
         // "null" (a sandboxed frame, a file) or an origin we cannot compare: not ours.
         (Some(origin), Some(host)) => origin
             .split_once("://")

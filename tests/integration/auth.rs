@@ -4,7 +4,7 @@ use crate::common;
 use helpdesk::auth::api::{Logout, MyAccount, SignOutEverywhere, WhoAmI};
 use helpdesk::users::api::{ChangePassword, SetMyAvatar, SetUserStatus, UpdateUser};
 
-use common::{spawn_app, spawn_app_in};
+use common::{spawn_app, spawn_app_in, spawn_app_with};
 use helpdesk::users::model::{Role, UserStatus};
 use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
@@ -514,6 +514,25 @@ async fn a_change_sent_from_another_site_is_refused_and_changes_nothing() {
         assert_eq!(post(allowed.clone()).await, StatusCode::OK, "{allowed:?}");
     }
     assert_eq!(avatar().await.as_deref(), Some("https://example.com/x.png"));
+}
+
+/// Behind a proxy that sends its own Host, the browser's Origin is the public address:
+/// `--public-url` makes it ours, and only it.
+#[tokio::test]
+async fn the_public_address_is_accepted_as_this_sites_origin() {
+    let app = spawn_app_with(&[("public_url", "https://help.example.com")]).await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let post = |origin: &'static str| {
+        let req = ann
+            .post(format!("{}{}", app.base, SetMyAvatar::PATH))
+            .header("accept", "application/json")
+            .header("origin", origin)
+            .form(&[("avatar_url", "https://example.com/y.png")]);
+        async move { req.send().await.unwrap().status() }
+    };
+    assert_eq!(post("https://evil.example").await, StatusCode::FORBIDDEN);
+    assert_eq!(post("http://help.example.com").await, StatusCode::FORBIDDEN);
+    assert_eq!(post("https://help.example.com").await, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -38,9 +38,24 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_in(dir, database.map(|d| d.url().to_string())).await
 }
 
+/// A server with these settings given as flags (key, value), on a fresh database.
+pub async fn spawn_app_with(settings: &[(&'static str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = test_database().await.expect("the test PostgreSQL server");
+    spawn_app_configured(dir, database.map(|d| d.url().to_string()), settings).await
+}
+
 /// Boots a server on the database in `dir` or `database` (a second server on the same
 /// one is a restart).
 pub async fn spawn_app_in(dir: TempDir, database: Option<String>) -> TestApp {
+    spawn_app_configured(dir, database, &[]).await
+}
+
+async fn spawn_app_configured(
+    dir: TempDir,
+    database: Option<String>,
+    settings: &[(&'static str, &str)],
+) -> TestApp {
     // Server logs when RUST_LOG asks for them (e.g. RUST_LOG=debug cargo test ...).
     if std::env::var_os("RUST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
@@ -49,6 +64,9 @@ pub async fn spawn_app_in(dir: TempDir, database: Option<String>) -> TestApp {
             .try_init();
     }
     let mut given = Given::default();
+    for (key, value) in settings {
+        given.set(key, *value, Source::Flag);
+    }
     given.set("listen", "127.0.0.1:0", Source::Flag);
     given.set("data_dir", dir.path().display().to_string(), Source::Flag);
     if let Some(url) = &database {
