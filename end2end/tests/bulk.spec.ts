@@ -73,6 +73,30 @@ test('staff set 50 tickets to ongoing in one action; a shift-click ticks a range
     await expect(page).toHaveURL(/sort=priority.*after=\d+\.\d+\.normal/);
     await expect(subjects).toHaveCount(2);
     await expect(subjects.nth(1)).toHaveText('Batch ticket 3');
+
+    // A live change writes the rows again: what was ticked stays ticked, and the tick box
+    // being used keeps the focus (the keyboard user is not thrown back to the page top).
+    await page.goto('/tickets');
+    await waitForHydration(page);
+    const tick = page.getByRole('checkbox', { name: /^Tick SR-/ });
+    await tick.nth(1).focus();
+    await page.keyboard.press('Space');
+    await expect(count).toHaveText('1 ticket ticked');
+    const ticked = await tick.nth(1).getAttribute('value');
+    const other = await context.newPage();
+    await other.goto('/tickets');
+    await api(other, 'create_ticket', {
+      request_type_id: '1',
+      department_id: dept,
+      subject: 'Filed while ticking',
+      description: 'A live change.',
+      device_no: '',
+    });
+    await expect(subjects.first()).toHaveText('Filed while ticking');
+    await expect(count).toHaveText('1 ticket ticked');
+    await expect(page.locator(`td.cell-tick input[value="${ticked}"]`)).toBeChecked();
+    await expect(page.locator(`td.cell-tick input[value="${ticked}"]`)).toBeFocused();
+    await other.close();
     expect(errors).toEqual([]);
     await context.close();
   } finally {

@@ -96,9 +96,11 @@ pub fn TicketsPage() -> impl IntoView {
         |(q, ..)| list_tickets(q.filter, q.page, q.per_page),
     );
     let choices = Resource::new(|| (), |_| ticket_choices());
+    // Outside the Guard too: the ticks outlive the Guard's re-renders of the list.
+    let selection = Selection::new();
     view! {
         <Guard>
-            <TicketList page choices bulk/>
+            <TicketList page choices bulk selection/>
         </Guard>
     }
 }
@@ -108,6 +110,8 @@ fn TicketList(
     page: Resource<Result<TicketPage, AppError>>,
     choices: Resource<Result<TicketOptions, AppError>>,
     bulk: ServerAction<BulkTriage>,
+    /// Staff's ticks and the focused tick box, kept across refetches of the rows.
+    selection: Selection,
 ) -> impl IntoView {
     let auth = use_auth();
     let current = use_list_query().current;
@@ -142,7 +146,7 @@ fn TicketList(
                         match page {
                             Ok(p) => {
                                 let bulk = staff.then_some((bulk, departments));
-                                view! { <Results page=p current=current.get_untracked() bulk compact cursor/> }.into_any()
+                                view! { <Results page=p current=current.get_untracked() bulk compact cursor selection/> }.into_any()
                             }
                             Err(error) => view! { <LoadError error/> }.into_any(),
                         }
@@ -580,6 +584,8 @@ fn Results(
     compact: bool,
     /// The row chosen with j / k, kept across refetches of the list.
     cursor: RwSignal<Option<usize>>,
+    /// Staff's ticks and the focused tick box, kept across refetches too.
+    selection: Selection,
 ) -> impl IntoView {
     let staff = bulk.is_some();
     let shown = |s: &TicketStatus| {
@@ -615,8 +621,10 @@ fn Results(
         .map(|t| t.service_request_no.clone())
         .collect();
     // Staff's bulk form and its ticks come together: one Option, no unwrap.
-    let bulk =
-        bulk.map(|(action, departments)| (action, departments, Selection::new(numbers.clone())));
+    let bulk = bulk.map(|(action, departments)| {
+        selection.show(numbers.clone());
+        (action, departments, selection)
+    });
     let selection = bulk.as_ref().map(|b| b.2);
     list_shortcuts(numbers, selection, cursor);
     view! {

@@ -23,22 +23,35 @@ use crate::{
 };
 use leptos::{html, prelude::*};
 
-/// The tickets ticked on this page, in the page's order, and the last one clicked (the
-/// start of a shift-click range).
+/// The tickets ticked on the page shown, in its order, the last one clicked (the start of
+/// a shift-click range) and the tick box that had the focus. Made once by the list page,
+/// so a refetch of the rows (a live change, a bulk action) keeps the ticks and the focus.
 #[derive(Clone, Copy)]
 pub(super) struct Selection {
     numbers: StoredValue<Vec<String>>,
     ticked: RwSignal<Vec<String>>,
     last: StoredValue<Option<usize>>,
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    focused: StoredValue<Option<String>>,
 }
 
 impl Selection {
-    pub(super) fn new(numbers: Vec<String>) -> Selection {
+    pub(super) fn new() -> Selection {
         Selection {
-            numbers: StoredValue::new(numbers),
+            numbers: StoredValue::new(Vec::new()),
             ticked: RwSignal::new(Vec::new()),
             last: StoredValue::new(None),
+            focused: StoredValue::new(None),
         }
+    }
+
+    /// A page of rows is shown: what was ticked and is still on it stays ticked.
+    pub(super) fn show(self, numbers: Vec<String>) {
+        // Untracked: the rows being written read it afresh.
+        self.ticked
+            .update_untracked(|ticked| ticked.retain(|n| numbers.contains(n)));
+        self.numbers.set_value(numbers);
+        self.last.set_value(None);
     }
 
     pub(super) fn has(self, number: &str) -> bool {
@@ -309,9 +322,29 @@ fn enliven(
         Effect::new(move || {
             use leptos::tachys::html::element::ElementExt;
             let Some(body) = body.get() else { return };
-            let listener = body.on(leptos::ev::click, move |ev| tick_clicked(sel, &ev));
-            // Dropping it removes it.
-            on_cleanup(move || drop(listener));
+            let clicks = body.on(leptos::ev::click, move |ev| tick_clicked(sel, &ev));
+            // The tick box with the focus, to give it back when the rows are written again.
+            let focus = body.on(leptos::ev::focusin, move |ev| {
+                let tick = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                    .filter(|input| input.has_attribute("data-i"));
+                sel.focused.set_value(tick.map(|input| input.value()));
+            });
+            // Dropping them removes them.
+            on_cleanup(move || drop((clicks, focus)));
+            // Focus on nothing (the page itself) means the old rows took it with them.
+            let active = document().active_element();
+            let lost = active.is_none() || active == document().body().map(Into::into);
+            if lost && let Some(number) = sel.focused.get_value() {
+                for el in elements(&body, "input[data-i]") {
+                    if let Ok(input) = el.dyn_into::<web_sys::HtmlInputElement>()
+                        && input.value() == number
+                    {
+                        let _ = input.focus();
+                    }
+                }
+            }
         });
         Effect::new(move || {
             let Some(body) = body.get() else { return };
