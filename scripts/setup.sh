@@ -39,11 +39,19 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -d end2end/node_modules/@p
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 
-if [ "${1:-}" = "--e2e" ] && ! [ -x /usr/bin/chromium ]; then
-    say "installing Chromium (Debian package)"
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium
+# The tests' machines (make test): Chromium for Playwright, and a real mail server to
+# send to (aiosmtpd, run by Debian's own python: scripts/smtp-sink.py).
+if [ "${1:-}" = "--e2e" ]; then
+    missing=""
+    [ -x /usr/bin/chromium ] || missing="chromium"
+    /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing="$missing python3-aiosmtpd"
+    if [ -n "$missing" ]; then
+        say "installing $missing (Debian packages)"
+        sudo_cmd=""
+        [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+        $sudo_cmd apt-get update -qq
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $missing
+    fi
 fi
 say "tools ready"

@@ -14,7 +14,6 @@ pub mod error;
 pub mod input;
 pub mod lists;
 pub mod live;
-#[cfg(feature = "ssr")]
 pub mod mail;
 pub mod replies;
 pub mod text;

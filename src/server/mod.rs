@@ -50,6 +50,8 @@ pub struct AppState {
     pub hub: crate::live::hub::Hub,
     /// The compiled site's files, served from memory.
     pub site: std::sync::Arc<site::Site>,
+    /// The mail sender, when smtp_url is set.
+    pub mail: crate::mail::mailer::Mail,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
         provide_context(self.clone());
         provide_context(self.pool.clone());
         provide_context(self.hub.clone());
+        provide_context(self.mail.clone());
         provide_context(crate::base::context::SecureCookies(
             self.config.secure_cookies,
         ));

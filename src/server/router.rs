@@ -60,12 +60,21 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
         .build();
     let hub = Hub::new(&pool);
     listen_to_other_servers(&pool, &hub).await?;
+    let mail = crate::mail::mailer::Mail::new(
+        &pool,
+        config.smtp_url.as_ref(),
+        config.mail_from.as_ref(),
+        config.public_url.as_ref(),
+        config.imap_url.is_some(),
+    )
+    .await?;
     Ok(AppState {
         pool,
         leptos_options,
         config: Arc::new(config),
         hub,
         site: Arc::new(site),
+        mail,
     })
 }
 
@@ -114,6 +123,9 @@ async fn advance_clock(
 
 pub async fn router(state: AppState) -> Result<Router, BootError> {
     tokio::spawn(purge_sessions(state.pool.clone()));
+    if let Some(mailer) = state.mail.mailer.clone() {
+        tokio::spawn(mailer.run());
+    }
     let routes = routes();
     let mut router = Router::new();
     if state.config.test_clock {

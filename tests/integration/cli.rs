@@ -443,7 +443,7 @@ fn version_and_migrate_say_what_they_did() {
     let out = helpdesk(dir.path(), &["migrate"], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("Database is up to date: 19 migrations, the latest “count indexes”"),
+        text(&out).contains("Database is up to date: 20 migrations, the latest “mail”"),
         "{}",
         text(&out)
     );

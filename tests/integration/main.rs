@@ -11,6 +11,7 @@ mod cli;
 mod common;
 mod hostile;
 mod live;
+mod mail;
 mod notes;
 mod ops;
 mod pages;

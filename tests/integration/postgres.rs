@@ -216,7 +216,7 @@ async fn the_commands_work_on_postgres_or_say_what_to_run_instead() {
     let out = run(&["migrate"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("Database is up to date: 9 migrations"),
+        text(&out).contains("Database is up to date: 10 migrations"),
         "{}",
         text(&out)
     );
@@ -224,7 +224,7 @@ async fn the_commands_work_on_postgres_or_say_what_to_run_instead() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains(
-            "0 users, 0 departments, 0 tickets, 0 comments, 0 history entries; 9 migrations"
+            "0 users, 0 departments, 0 tickets, 0 comments, 0 history entries; 10 migrations"
         ),
         "{}",
         text(&out)
@@ -280,5 +280,64 @@ async fn failed_sign_ins_through_one_server_close_the_account_on_the_others() {
     assert!(
         closed,
         "B let the account try again after six failures through A"
+    );
+}
+
+/// Two servers on one database send each queued mail exactly once (each claims with
+/// FOR UPDATE SKIP LOCKED and a lease).
+#[tokio::test]
+async fn two_servers_send_each_mail_once() {
+    use crate::common::sink::{self, Sink};
+    let database = database().await;
+    let sink = Sink::start();
+    let url = sink.url();
+    let bin = process::debug_bin();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let settings = [
+        "--database-url",
+        database.url(),
+        "--smtp-url",
+        &url,
+        "--mail-from",
+        "help@example.com",
+        "--public-url",
+        "https://help.example.com",
+    ];
+    // Migrated by a first start, then filled, then sent by two at once.
+    let first = process::start(&bin, dir_a.path(), &settings, &[]);
+    first.terminate();
+    assert!(first.exit_status().success());
+    let pool = helpdesk::base::db::connect(&database).await.unwrap();
+    const N: usize = 300;
+    sink::queue_raw(&pool, N, "two").await;
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| process::start(&bin, dir_a.path(), &settings, &[]));
+        let b = s.spawn(|| process::start(&bin, dir_b.path(), &settings, &[]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    sink.wait_for(N);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE state = 'sent'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if sent == N as i64 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{sent} of {N} marked sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    a.terminate();
+    b.terminate();
+    let seen = sink::deliveries(&sink.mails());
+    assert_eq!(seen.len(), N);
+    assert!(
+        seen.values().all(|n| *n == 1),
+        "sent twice: {:?}",
+        seen.iter().filter(|(_, n)| **n > 1).collect::<Vec<_>>()
     );
 }

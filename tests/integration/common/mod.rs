@@ -2,6 +2,7 @@
 
 pub mod panics;
 pub mod process;
+pub mod sink;
 
 use helpdesk::base::db::{Pool, test_database};
 use helpdesk::{
@@ -28,6 +29,8 @@ pub struct TestApp {
     pub dir: TempDir,
     /// The PostgreSQL database (None: the SQLite file in `dir`).
     pub database: Option<String>,
+    /// The mail sender, when the test gave smtp_url (tests run its rounds themselves).
+    pub mail: helpdesk::mail::mailer::Mail,
     /// Fails the test if the server panicked (checked when the app is dropped).
     _panics: panics::Guard,
 }
@@ -76,6 +79,7 @@ async fn spawn_app_configured(
     let config = Config::resolve(&given).expect("config");
     let state = state(config).await.expect("state");
     let pool = state.pool.clone();
+    let mail = state.mail.clone();
     let app = router(state).await.expect("router");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -90,6 +94,7 @@ async fn spawn_app_configured(
         pool,
         dir,
         database,
+        mail,
         _panics: panics,
     }
 }
