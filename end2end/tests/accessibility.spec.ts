@@ -67,6 +67,9 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await expectAccessible(page, 'request types');
       await page.goto('/admin/service-levels');
       await expectAccessible(page, 'service levels');
+      await page.goto('/admin/mail');
+      await expect(page.getByText('Mail is not set up')).toBeVisible();
+      await expectAccessible(page, 'mail (not set up)');
       await page.goto('/replies');
       await expectAccessible(page, 'saved replies');
       await page.getByLabel('Name').fill('   ');

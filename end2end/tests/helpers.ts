@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { expect, Page, Browser, BrowserContext } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 
 // The admin was made by start-server.sh with `helpdesk create-admin`.
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
@@ -116,4 +117,18 @@ export function parseCsv(text: string): string[][] {
   }
   if (field !== '' || row.length > 0) row.push(field), rows.push(row);
   return rows;
+}
+
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/** axe-core's WCAG 2.1 AA checks on what the page shows now, in light and in dark. */
+export async function expectAccessible(page: Page, what: string) {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+    const problems = result.violations.map(
+      (v) => `${what} (${colorScheme}): ${v.id} ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+    expect(problems).toEqual([]);
+  }
 }

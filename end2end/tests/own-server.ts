@@ -28,7 +28,9 @@ export class OwnServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  static async start(options: { bin?: string; alone?: boolean; args?: string[] } = {}): Promise<OwnServer> {
+  static async start(
+    options: { bin?: string; alone?: boolean; args?: string[]; argsFor?: (url: string) => string[] } = {},
+  ): Promise<OwnServer> {
     const port = await new Promise<number>((resolve) => {
       const probe = net.createServer().listen(0, '127.0.0.1', () => {
         const { port } = probe.address() as net.AddressInfo;
@@ -57,6 +59,8 @@ export class OwnServer {
       input: 'admin-password-1\n',
     });
     args.push(...(options.args ?? []));
+    // Settings that name the server's own address (public_url).
+    args.push(...(options.argsFor?.(`http://127.0.0.1:${port}`) ?? []));
     const server = new OwnServer(port, bin, args, cwd, env, dir);
     await server.restart();
     return server;

@@ -1,22 +1,6 @@
-import { Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import { test, expect } from './fixtures';
-import { addDepartment, adminMenu, api, signIn, waitForHydration, watchErrors } from './helpers';
+import { addDepartment, adminMenu, api, expectAccessible, signIn, waitForHydration, watchErrors } from './helpers';
 import { OwnServer } from './own-server';
-
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-/** axe-core's WCAG 2.1 AA checks on what the page shows now, in light and in dark. */
-async function expectAccessible(page: Page, what: string) {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
-    const problems = result.violations.map(
-      (v) => `${what} (${colorScheme}): ${v.id} ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    );
-    expect(problems).toEqual([]);
-  }
-}
 
 test('an admin sets a target; the ticket turns overdue on screen as time passes, and the filter finds it', async ({
   browser,

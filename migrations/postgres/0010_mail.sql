@@ -48,5 +48,7 @@ CREATE TABLE mail_outbox (
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE state = 'queued';
 CREATE INDEX mail_outbox_state ON mail_outbox (state, id);
 CREATE INDEX mail_outbox_failed ON mail_outbox (created_at) WHERE state = 'failed';
+-- Sent mail is kept 30 days (the Mail page's record), then deleted by the sender.
+CREATE INDEX mail_outbox_sent ON mail_outbox (sent_at) WHERE state = 'sent';
 
 ALTER TABLE users ADD COLUMN mail_topics TEXT;

@@ -4,6 +4,7 @@ use crate::{
     auth::{Auth, api::Logout, model::CurrentUser, provide_auth, still_rendering},
     components::{Avatar, ShortcutHelp, past_dry_runs, provide_clock},
     live::{Live, LiveIndicator, provide_live},
+    mail::pages::{MailBanner, mail_trouble_for},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -20,6 +21,7 @@ pub fn Layout(children: Children) -> impl IntoView {
     let live = provide_live(Signal::derive(move || {
         matches!(user.try_get().flatten(), Some(Ok(Some(_))))
     }));
+    let mail_trouble = mail_trouble_for(user);
 
     view! {
         // rel=external: the client-side router would otherwise swallow the in-page jump, and
@@ -41,6 +43,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </Transition>
             </div>
         </header>
+        <MailBanner trouble=mail_trouble/>
         {children()}
         <ShortcutHelp enabled=Signal::derive(move || {
             user.get().and_then(Result::ok).flatten().is_some_and(|u| u.shortcuts)
@@ -86,6 +89,7 @@ fn AdminMenu(path: Memo<String>) -> impl IntoView {
                 <li><NavLink path href="/admin/departments">"Departments"</NavLink></li>
                 <li><NavLink path href="/admin/request-types">"Request types"</NavLink></li>
                 <li><NavLink path href="/admin/service-levels">"Service levels"</NavLink></li>
+                <li><NavLink path href="/admin/mail">"Mail"</NavLink></li>
             </ul>
         </details>
     }

@@ -8,6 +8,7 @@ use crate::{
     components::NotFoundPage,
     dashboard::pages::DashboardPage,
     lists::{NamedList, pages::NamedListPage},
+    mail::pages::MailPage,
     replies::pages::RepliesPage,
     tickets::{
         pages::{HomePage, NewTicketPage, TicketPage, TicketsPage},
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/request-types") view=|| view! { <NamedListPage list=NamedList::RequestTypes/> } ssr=SsrMode::Async/>
                     <Route path=path!("/admin/departments") view=|| view! { <NamedListPage list=NamedList::Departments/> } ssr=SsrMode::Async/>
                     <Route path=path!("/admin/service-levels") view=ServiceLevelsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/mail") view=MailPage ssr=SsrMode::Async/>
                     <Route path=path!("/replies") view=RepliesPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users/:id") view=EditUserPage ssr=SsrMode::Async/>

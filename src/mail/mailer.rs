@@ -37,6 +37,8 @@ struct Inner {
     inbound: bool,
     signer: Signer,
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// When sent mail past its keeping was last deleted (hourly).
+    purged_at: std::sync::atomic::AtomicI64,
 }
 
 /// Mail as this server has it: off (no smtp_url), or a mailer.
@@ -94,6 +96,7 @@ impl Mail {
                 inbound,
                 signer: Signer::new(&key),
                 transport: transport(smtp)?,
+                purged_at: std::sync::atomic::AtomicI64::new(0),
             }),
         };
         outbox::release_leases(pool).await?;
@@ -144,6 +147,11 @@ impl Mailer {
             return Ok(round);
         }
         outbox::queue_overdue(pool, now).await?;
+        let purged = &self.inner.purged_at;
+        if now - purged.load(std::sync::atomic::Ordering::Relaxed) > 3_600_000 {
+            purged.store(now, std::sync::atomic::Ordering::Relaxed);
+            outbox::purge_sent(pool, now).await?;
+        }
         for ticket in outbox::tickets_due(pool, now, GATHER_MS).await? {
             round.queued +=
                 outbox::compose_ticket(pool, ticket, now, |t, h, p| self.write(t, h, p, now))

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod model;
+pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod compose;

@@ -462,7 +462,8 @@ pub async fn overview(
                     (SELECT COUNT(*) FROM mail_outbox WHERE state = 'failed'),
                     (SELECT MIN(created_at) FROM mail_outbox
                       WHERE last_error IS NOT NULL AND state <> 'sent'
-                        AND created_at > COALESCE((SELECT MAX(sent_at) FROM mail_outbox), 0)),
+                        AND created_at > COALESCE((SELECT MAX(sent_at) FROM mail_outbox
+                                                   WHERE state = 'sent'), 0)),
                     (SELECT CASE WHEN switched_off THEN 1 ELSE 0 END FROM mail_state WHERE id = 1)",
         )
         .fetch_one(pool)
@@ -476,4 +477,29 @@ pub async fn overview(
         failed,
         failing_since,
     })
+}
+
+/// How long sent mail stays on the Mail page (and in the database): 30 days.
+pub const KEEP_SENT_MS: i64 = 30 * 86_400_000;
+
+/// Deletes sent mail older than `KEEP_SENT_MS`, a thousand at a time (one short write
+/// each); returns how many.
+pub async fn purge_sent(pool: &Pool, now: i64) -> Result<u64, AppError> {
+    let mut purged = 0;
+    loop {
+        let mut tx = begin_write(pool).await?;
+        let n = sqlx::query(
+            "DELETE FROM mail_outbox WHERE id IN (
+                 SELECT id FROM mail_outbox WHERE state = 'sent' AND sent_at < $1 LIMIT 1000)",
+        )
+        .bind(now - KEEP_SENT_MS)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        purged += n;
+        if n < 1000 {
+            return Ok(purged);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! My account: the signed-in user's avatar, password and sessions.
 
 use super::api::{ChangePassword, SetMyAvatar, SetMyPreferences};
+use crate::mail::pages::{MailChoicesCard, MailChoicesState};
 use crate::{
     auth::{
         Guard,
@@ -23,6 +24,7 @@ pub fn AccountPage() -> impl IntoView {
     let avatar = ServerAction::<SetMyAvatar>::new();
     let everywhere = ServerAction::<SignOutEverywhere>::new();
     let preferences = ServerAction::<SetMyPreferences>::new();
+    let mail = MailChoicesState::new();
     let account = Resource::new(
         move || (password.version().get(), avatar.version().get()),
         |_| my_account(),
@@ -30,7 +32,7 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text="My account"/>
         <Guard>
-            <AccountSections account password avatar everywhere preferences/>
+            <AccountSections account password avatar everywhere preferences mail/>
         </Guard>
     }
 }
@@ -42,6 +44,7 @@ fn AccountSections(
     avatar: ServerAction<SetMyAvatar>,
     everywhere: ServerAction<SignOutEverywhere>,
     preferences: ServerAction<SetMyPreferences>,
+    mail: MailChoicesState,
 ) -> impl IntoView {
     let auth = use_auth();
     let preferences_error = action_error(preferences);
@@ -125,6 +128,7 @@ fn AccountSections(
                                 </ActionForm>
                             </section>
                             <Preferences action=preferences done=preferences_done error=preferences_error/>
+                            <MailChoicesCard state=mail/>
                             <section class="card" aria-labelledby="sessions-heading">
                                 <h2 id="sessions-heading">"Where you are signed in"</h2>
                                 <p>{match me.sessions {

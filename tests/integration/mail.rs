@@ -354,7 +354,7 @@ async fn the_outbox_survives_kill_9() {
     let database = helpdesk::base::db::Database::file(&dir.path().join("data/helpdesk.db"));
     let pool = helpdesk::base::db::connect(&database).await.unwrap();
     const N: usize = 300;
-    sink::queue_raw(&pool, N, "kill").await;
+    sink::queue_raw(&pool, N, "kill", 0).await;
 
     let mut server = process::start(&bin, dir.path(), &args, &[]);
     sink.wait_for(30);
@@ -386,4 +386,97 @@ async fn the_outbox_survives_kill_9() {
         "{twice:?}"
     );
     assert!(mails.len() >= N);
+}
+
+/// After an hour of failures (and no mail sent since), admins see a banner on every page;
+/// nobody else does. A form without JavaScript saves one's mail choices.
+#[tokio::test]
+async fn an_hour_of_failures_shows_admins_a_banner_and_choices_save_without_javascript() {
+    let sink = Sink::start();
+    let app = mail_app(&sink).await;
+    let boss = app.signed_in("boss", &[Role::Admin]).await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let banner = "Mail has been failing since";
+    assert!(!app.get(&boss, "/tickets").await.body.contains(banner));
+    let two_hours_ago = helpdesk::base::db::now_ms() - 2 * 3_600_000;
+    sqlx::query(
+        "INSERT INTO mail_outbox (to_address, subject, message_id, message, next_attempt_at,
+                                  created_at, attempts, last_error)
+         VALUES ('x@example.com', 'Stuck', '<stuck@test>', 'x', $1, $2, 3,
+                 'Not sent yet, trying again (connection refused).')",
+    )
+    .bind(helpdesk::base::db::now_ms() + 3_600_000)
+    .bind(two_hours_ago)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let page = app.get(&boss, "/tickets").await;
+    assert!(page.body.contains(banner), "{}", page.body);
+    assert!(page.body.contains("/admin/mail?state=failed"));
+    assert!(!app.get(&ann, "/tickets").await.body.contains(banner));
+
+    // My account's mail form, posted as a browser without JavaScript posts it.
+    let reply = app
+        .post_form::<SetMyMail>(&ann, &[("received", "on")])
+        .await;
+    assert!(
+        reply.status.is_redirection(),
+        "{}: {}",
+        reply.status,
+        reply.body
+    );
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT mail_topics FROM users WHERE username = 'ann'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    use helpdesk::mail::model::{MailTopic, MailTopics};
+    let topics = MailTopics::read(stored.as_deref());
+    assert!(topics.contains(MailTopic::Received));
+    for off in [MailTopic::Replied, MailTopic::Status, MailTopic::Taken] {
+        assert!(!topics.contains(off), "{off:?} still on");
+    }
+    let account = app.get(&ann, "/account").await.body;
+    assert!(account.contains("My ticket was received") && account.contains("Mail me when"));
+}
+
+/// Sent mail is kept 30 days, then deleted; failed and queued mail stays.
+#[tokio::test]
+async fn sent_mail_is_kept_thirty_days() {
+    let sink = Sink::start();
+    let app = mail_app(&sink).await;
+    crate::common::sink::queue_raw(&app.pool, 3, "old", 0).await;
+    let mailer = app.mail.mailer.as_ref().unwrap();
+    let now = helpdesk::base::db::now_ms();
+    // Sent by this round or the server's own, whichever claims them first.
+    mailer.round(now).await.unwrap();
+    sink.wait_for(3);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_outbox WHERE state = 'sent'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        < 3
+    {
+        assert!(std::time::Instant::now() < deadline);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    crate::common::sink::queue_raw(&app.pool, 1, "waiting", now + 40 * 86_400_000).await;
+    let count = async || -> (i64, i64) {
+        sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM mail_outbox WHERE state = 'sent'),
+                    (SELECT COUNT(*) FROM mail_outbox WHERE state = 'queued')",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let purged = helpdesk::mail::outbox::purge_sent(&app.pool, now + 29 * 86_400_000)
+        .await
+        .unwrap();
+    assert_eq!((purged, count().await), (0, (3, 1)));
+    let purged = helpdesk::mail::outbox::purge_sent(&app.pool, now + 31 * 86_400_000)
+        .await
+        .unwrap();
+    assert_eq!((purged, count().await), (3, (0, 1)));
 }

@@ -309,7 +309,7 @@ async fn two_servers_send_each_mail_once() {
     assert!(first.exit_status().success());
     let pool = helpdesk::base::db::connect(&database).await.unwrap();
     const N: usize = 300;
-    sink::queue_raw(&pool, N, "two").await;
+    sink::queue_raw(&pool, N, "two", 0).await;
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| process::start(&bin, dir_a.path(), &settings, &[]));
         let b = s.spawn(|| process::start(&bin, dir_b.path(), &settings, &[]));

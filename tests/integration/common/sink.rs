@@ -142,9 +142,9 @@ impl Sink {
     }
 }
 
-/// Queues `n` small mails straight into the outbox (due at once), each with its own
-/// Message-ID `<{i}.{tag}@test>`: for tests of the sender alone.
-pub async fn queue_raw(pool: &helpdesk::base::db::Pool, n: usize, tag: &str) {
+/// Queues `n` small mails straight into the outbox, due at `due` (ms; 0: at once), each
+/// with its own Message-ID `<{i}.{tag}@test>`: for tests of the sender alone.
+pub async fn queue_raw(pool: &helpdesk::base::db::Pool, n: usize, tag: &str, due: i64) {
     let mut tx = pool.begin().await.unwrap();
     for i in 0..n {
         let id = format!("<{i}.{tag}@test>");
@@ -154,11 +154,12 @@ pub async fn queue_raw(pool: &helpdesk::base::db::Pool, n: usize, tag: &str) {
         sqlx::query(
             "INSERT INTO mail_outbox (to_address, subject, message_id, message, next_attempt_at,
                                       created_at)
-             VALUES ('many@example.com', $1, $2, $3, 0, 0)",
+             VALUES ('many@example.com', $1, $2, $3, $4, 0)",
         )
         .bind(i.to_string())
         .bind(&id)
         .bind(message)
+        .bind(due)
         .execute(&mut *tx)
         .await
         .unwrap();
