@@ -480,3 +480,63 @@ async fn sent_mail_is_kept_thirty_days() {
         .unwrap();
     assert_eq!((purged, count().await), (3, (0, 1)));
 }
+
+/// A ticket turning overdue is mailed once to whoever holds it, or, unassigned, to staff
+/// of its department who opted in.
+#[tokio::test]
+async fn turning_overdue_is_mailed_to_the_holder_or_the_department() {
+    use helpdesk::tickets::api::SetTicketPriority;
+    let sink = Sink::start();
+    let app = mail_app(&sink).await;
+    let dept = app.add_department("IT").await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let aga = app.signed_in("aga", &[Role::Agent]).await;
+    let cole = app.signed_in("cole", &[Role::Agent]).await;
+    opt_in_to_everything(&app, &cole).await;
+    let held = app.file_ticket(&ann, &dept, "Held and late").await;
+    let loose = app.file_ticket(&ann, &dept, "Nobody's and late").await;
+    for number in [&held, &loose] {
+        ok(app
+            .call_form::<SetTicketPriority>(
+                &aga,
+                &[("service_request_no", number), ("priority", "urgent")],
+            )
+            .await)
+        .await;
+    }
+    ok(app
+        .call_form::<SetTicketAssignee>(&aga, &[("service_request_no", &held), ("assignee", "me")])
+        .await)
+    .await;
+    let mailer = app.mail.mailer.as_ref().unwrap();
+    let now = helpdesk::base::db::now_ms();
+    mailer.round(now + GATHER_MS + 1_000).await.unwrap();
+    let before = (
+        sink.to("aga@example.com").len(),
+        sink.to("cole@example.com").len(),
+    );
+    // Urgent: the first response is due in an hour.
+    mailer.round(now + 61 * 60_000).await.unwrap();
+    let to_aga = sink.to("aga@example.com");
+    assert_eq!(to_aga.len(), before.0 + 1);
+    let late = to_aga.last().unwrap();
+    assert!(late.subject().contains("Held and late"));
+    assert!(late.plain().contains("This ticket is overdue."));
+    let to_cole = sink.to("cole@example.com");
+    assert_eq!(to_cole.len(), before.1 + 1);
+    assert!(
+        to_cole
+            .last()
+            .unwrap()
+            .subject()
+            .contains("Nobody's and late")
+    );
+    assert!(
+        sink.to("ann@example.com")
+            .iter()
+            .all(|m| !m.plain().contains("overdue"))
+    );
+    // Once.
+    mailer.round(now + 65 * 60_000).await.unwrap();
+    assert_eq!(sink.to("aga@example.com").len(), before.0 + 1);
+}
