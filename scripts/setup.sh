@@ -39,12 +39,14 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -d end2end/node_modules/@p
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 
-# The tests' machines (make test): Chromium for Playwright, and a real mail server to
-# send to (aiosmtpd, run by Debian's own python: scripts/smtp-sink.py).
+# The tests' machines (make test): Chromium for Playwright, and real mail servers: one to
+# send to (aiosmtpd, run by Debian's own python: scripts/smtp-sink.py) and one to read
+# from (dovecot: scripts/imap-server.sh).
 if [ "${1:-}" = "--e2e" ]; then
     missing=""
     [ -x /usr/bin/chromium ] || missing="chromium"
     /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing="$missing python3-aiosmtpd"
+    command -v dovecot >/dev/null || missing="$missing dovecot-imapd"
     if [ -n "$missing" ]; then
         say "installing $missing (Debian packages)"
         sudo_cmd=""

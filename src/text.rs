@@ -13,6 +13,16 @@ pub fn refused_char(text: &str, multi_line: bool) -> Option<char> {
     })
 }
 
+/// `text` from outside (a mail) with what `refused_char` refuses left out: line breaks as
+/// `\n` alone, the rest of the control characters, direction overrides and our marks gone.
+pub fn cleaned(text: &str, multi_line: bool) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .map(|c| if c == '\r' { '\n' } else { c })
+        .filter(|c| refused_char(c.encode_utf8(&mut [0; 4]), multi_line).is_none())
+        .collect()
+}
+
 /// `Ok` when `text` holds only characters a person may type; the message names the field
 /// (`what`, as in "a comment") and the character.
 pub fn check(text: &str, multi_line: bool, what: &str) -> Result<(), String> {

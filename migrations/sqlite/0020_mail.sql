@@ -6,7 +6,13 @@ CREATE TABLE mail_state (
     queueing            INTEGER NOT NULL DEFAULT 0 CHECK (queueing IN (0, 1)),
     switched_off        INTEGER NOT NULL DEFAULT 0 CHECK (switched_off IN (0, 1)),
     secret              TEXT    NOT NULL,
-    overdue_checked_at  INTEGER
+    overdue_checked_at  INTEGER,
+    -- Incoming mail: from an address no user has, refuse it or open an account; where a
+    -- ticket opened by mail goes (unset: the sender's department, else the first).
+    unknown_senders     TEXT    NOT NULL DEFAULT 'refuse'
+                        CHECK (unknown_senders IN ('refuse', 'create_user')),
+    inbound_department_id    INTEGER REFERENCES departments (id) ON DELETE SET NULL,
+    inbound_request_type_id  INTEGER REFERENCES request_types (id) ON DELETE SET NULL
 );
 INSERT INTO mail_state (id, secret) VALUES (1, lower(hex(randomblob(32))));
 
@@ -56,3 +62,19 @@ CREATE INDEX mail_outbox_sent ON mail_outbox (sent_at) WHERE state = 'sent';
 -- Which mail each person gets: NULL is the defaults (mail/model.rs: MailTopic), else the
 -- topics chosen, comma-separated.
 ALTER TABLE users ADD COLUMN mail_topics TEXT;
+
+-- Each mail read from the mailbox, once (its Message-ID): what became of it and why. A
+-- mail is flagged in the mailbox only after this row commits, so a crash in between reads
+-- it again and finds it here.
+CREATE TABLE mail_inbound (
+    id            INTEGER PRIMARY KEY,
+    message_id    TEXT    NOT NULL UNIQUE,
+    from_address  TEXT    NOT NULL,
+    subject       TEXT    NOT NULL,
+    outcome       TEXT    NOT NULL
+                  CHECK (outcome IN ('comment', 'ticket', 'refused', 'ignored', 'set_aside')),
+    reason        TEXT,
+    ticket_id     INTEGER REFERENCES tickets (id) ON DELETE SET NULL,
+    received_at   INTEGER NOT NULL
+);
+CREATE INDEX mail_inbound_sender ON mail_inbound (from_address, received_at);

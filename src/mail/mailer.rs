@@ -41,10 +41,19 @@ struct Inner {
     purged_at: std::sync::atomic::AtomicI64,
 }
 
-/// Mail as this server has it: off (no smtp_url), or a mailer.
+/// Mail as this server has it: a mailer with smtp_url, a mailbox reader with imap_url.
 #[derive(Clone, Default)]
 pub struct Mail {
     pub mailer: Option<Mailer>,
+    pub poller: Option<super::poller::Poller>,
+}
+
+/// The mail settings, as the server was given them.
+pub struct MailSettings<'a> {
+    pub smtp: Option<&'a SmtpUrl>,
+    pub imap: Option<&'a super::settings::ImapUrl>,
+    pub from: Option<&'a MailFrom>,
+    pub public: Option<&'a PublicUrl>,
 }
 
 fn transport(smtp: &SmtpUrl) -> Result<AsyncSmtpTransport<Tokio1Executor>, BootError> {
@@ -69,31 +78,49 @@ fn transport(smtp: &SmtpUrl) -> Result<AsyncSmtpTransport<Tokio1Executor>, BootE
 
 impl Mail {
     /// Mail for this server: with smtp_url, a mailer (mail_from and public_url are needed
-    /// too: who it is from, and where its links go); without, changes are not queued.
+    /// too: who it is from, and where its links go); without, changes are not queued. With
+    /// imap_url, a reader of that mailbox (mail_from is needed: mail from it is our own).
     pub async fn new(
         pool: &Pool,
-        smtp: Option<&SmtpUrl>,
-        from: Option<&MailFrom>,
-        public: Option<&PublicUrl>,
-        inbound: bool,
+        settings: MailSettings<'_>,
+        hub: &crate::live::hub::Hub,
     ) -> Result<Mail, BootError> {
-        let Some(smtp) = smtp else {
-            outbox::set_queueing(pool, false).await?;
-            return Ok(Mail::default());
+        let (key, _) = outbox::key_and_switch(pool).await?;
+        let poller = match (settings.imap, settings.from) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err("imap_url needs mail_from (mail from it is our own)".into());
+            }
+            (Some(imap), Some(from)) => {
+                tracing::info!(imap = %imap, "reading mail");
+                Some(super::poller::Poller::new(
+                    pool,
+                    imap.clone(),
+                    Signer::new(&key),
+                    from.0.email.as_ref(),
+                    hub.clone(),
+                ))
+            }
         };
-        let (Some(from), Some(public)) = (from, public) else {
+        let Some(smtp) = settings.smtp else {
+            outbox::set_queueing(pool, false).await?;
+            return Ok(Mail {
+                mailer: None,
+                poller,
+            });
+        };
+        let (Some(from), Some(public)) = (settings.from, settings.public) else {
             return Err(
                 "smtp_url needs mail_from (who mail is from) and public_url (where its links go)"
                     .into(),
             );
         };
-        let (key, _) = outbox::key_and_switch(pool).await?;
         let mailer = Mailer {
             inner: Arc::new(Inner {
                 pool: pool.clone(),
                 from: from.0.clone(),
                 public: public.clone(),
-                inbound,
+                inbound: poller.is_some(),
                 signer: Signer::new(&key),
                 transport: transport(smtp)?,
                 purged_at: std::sync::atomic::AtomicI64::new(0),
@@ -104,6 +131,7 @@ impl Mail {
         tracing::info!(smtp = %smtp, queueing, "mail on");
         Ok(Mail {
             mailer: Some(mailer),
+            poller,
         })
     }
 
@@ -112,7 +140,7 @@ impl Mail {
     }
 
     pub fn inbound(&self) -> bool {
-        self.mailer.as_ref().is_some_and(|m| m.inner.inbound)
+        self.poller.is_some()
     }
 }
 

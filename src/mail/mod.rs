@@ -10,10 +10,16 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod compose;
 #[cfg(feature = "ssr")]
+pub mod inbound;
+#[cfg(feature = "ssr")]
+pub mod inbox;
+#[cfg(feature = "ssr")]
 pub mod mailer;
 #[cfg(feature = "ssr")]
 pub mod message;
 #[cfg(feature = "ssr")]
 pub mod outbox;
+#[cfg(feature = "ssr")]
+pub mod poller;
 #[cfg(feature = "ssr")]
 pub mod settings;

@@ -111,6 +111,30 @@ word_enum! {
     }
 }
 
+word_enum! {
+    /// What became of a mail read from the mailbox.
+    pub enum InboundOutcome ("What became of a mail") {
+        Comment = "comment", "Comment added";
+        Ticket = "ticket", "Ticket opened";
+        Refused = "refused", "Refused";
+        Ignored = "ignored", "Ignored";
+        SetAside = "set_aside", "Set aside";
+    }
+}
+
+/// One mail read from the mailbox, as the Mail page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct InboundEntry {
+    pub id: i64,
+    pub from_address: String,
+    pub subject: String,
+    pub outcome: InboundOutcome,
+    pub reason: Option<String>,
+    pub service_request_no: Option<String>,
+    pub received_at: i64,
+}
+
 /// One mail as the admin Mail page lists it (never its body: the page shows who, what and
 /// how it went).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -62,10 +62,13 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
     listen_to_other_servers(&pool, &hub).await?;
     let mail = crate::mail::mailer::Mail::new(
         &pool,
-        config.smtp_url.as_ref(),
-        config.mail_from.as_ref(),
-        config.public_url.as_ref(),
-        config.imap_url.is_some(),
+        crate::mail::mailer::MailSettings {
+            smtp: config.smtp_url.as_ref(),
+            imap: config.imap_url.as_ref(),
+            from: config.mail_from.as_ref(),
+            public: config.public_url.as_ref(),
+        },
+        &hub,
     )
     .await?;
     Ok(AppState {
@@ -125,6 +128,9 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
     tokio::spawn(purge_sessions(state.pool.clone()));
     if let Some(mailer) = state.mail.mailer.clone() {
         tokio::spawn(mailer.run());
+    }
+    if let Some(poller) = state.mail.poller.clone() {
+        tokio::spawn(poller.run());
     }
     let routes = routes();
     let mut router = Router::new();

@@ -293,8 +293,20 @@ pub async fn create(
     password_hash: &str,
 ) -> Result<UserView, AppError> {
     let mut tx = begin_write(pool).await?;
-    check_department(&mut tx, input.department_id).await?;
-    check_unique(&mut tx, input, None).await?;
+    let id = create_in(&mut tx, input, password_hash).await?;
+    tx.commit().await?;
+    get(pool, id).await
+}
+
+/// `create` inside the caller's write transaction (an account opened by mail commits with
+/// its ticket); the new user's id.
+pub async fn create_in(
+    tx: &mut Conn,
+    input: &UserInput,
+    password_hash: &str,
+) -> Result<i64, AppError> {
+    check_department(&mut *tx, input.department_id).await?;
+    check_unique(&mut *tx, input, None).await?;
     let now = now_ms();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (username, email, password_hash, avatar_url, department_id, status,
@@ -312,9 +324,8 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await
     .map_err(taken)?;
-    set_roles(&mut tx, id, &input.roles).await?;
-    tx.commit().await?;
-    get(pool, id).await
+    set_roles(&mut *tx, id, &input.roles).await?;
+    Ok(id)
 }
 
 /// Saves an admin's edit of user `id`. A new password, other roles or deactivation end the

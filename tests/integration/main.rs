@@ -10,6 +10,7 @@ mod bulk;
 mod cli;
 mod common;
 mod hostile;
+mod inbound;
 mod live;
 mod mail;
 mod notes;

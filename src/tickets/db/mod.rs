@@ -23,7 +23,8 @@ pub use list::{list, page};
 pub use ticket::{by_numbers, detail, history, owner, sla};
 pub use triage::{Change, Triaged, apply as apply_triage, triage};
 pub use write::{
-    NewTicket, add_comment, create, set_assignee, set_department, set_priority, set_status,
+    NewTicket, add_comment, add_comment_in, create, create_in, set_assignee, set_department,
+    set_priority, set_status,
 };
 
 use crate::error::AppError;

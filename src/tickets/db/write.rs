@@ -35,11 +35,23 @@ async fn exists(conn: &mut Conn, table: &str, id: i64) -> Result<bool, AppError>
 /// deletes.
 pub async fn create(pool: &Pool, t: &NewTicket, now_ms: i64) -> Result<(i64, String), AppError> {
     let mut tx = begin_write(pool).await?;
+    let made = create_in(&mut tx, t, now_ms).await?;
+    tx.commit().await?;
+    Ok(made)
+}
+
+/// `create` inside the caller's write transaction (a ticket opened by mail commits with
+/// the record that the mail was handled).
+pub async fn create_in(
+    tx: &mut Conn,
+    t: &NewTicket,
+    now_ms: i64,
+) -> Result<(i64, String), AppError> {
     let mut errors = Vec::new();
-    if !exists(&mut tx, "request_types", t.request_type_id).await? {
+    if !exists(&mut *tx, "request_types", t.request_type_id).await? {
         errors.push(("request_type_id", "Choose a request type from the list."));
     }
-    if !exists(&mut tx, "departments", t.department_id).await? {
+    if !exists(&mut *tx, "departments", t.department_id).await? {
         errors.push(("department_id", "Choose a department from the list."));
     }
     if !errors.is_empty() {
@@ -63,7 +75,9 @@ pub async fn create(pool: &Pool, t: &NewTicket, now_ms: i64) -> Result<(i64, Str
     .fetch_one(&mut *tx)
     .await?;
     let number = service_request_no(year, sequence);
-    let dues = Targets::load(&mut tx).await?.dues(Priority::Normal, now_ms);
+    let dues = Targets::load(&mut *tx)
+        .await?
+        .dues(Priority::Normal, now_ms);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO tickets (service_request_no, requested_by, request_type_id, department_id,
                               subject, status, date_started, first_response_due,
@@ -80,9 +94,9 @@ pub async fn create(pool: &Pool, t: &NewTicket, now_ms: i64) -> Result<(i64, Str
     .bind(dues.resolution)
     .fetch_one(&mut *tx)
     .await?;
-    add_terms(&mut tx, &[t.subject.as_str(), t.description.as_str()]).await?;
+    add_terms(&mut *tx, &[t.subject.as_str(), t.description.as_str()]).await?;
     let description = insert_comment(
-        &mut tx,
+        &mut *tx,
         id,
         t.requested_by,
         &t.description,
@@ -99,8 +113,7 @@ pub async fn create(pool: &Pool, t: &NewTicket, now_ms: i64) -> Result<(i64, Str
         comment_id: Some(description),
         at: now_ms,
     };
-    record(&mut tx, &created).await?;
-    tx.commit().await?;
+    record(&mut *tx, &created).await?;
     Ok((id, number))
 }
 
@@ -223,8 +236,18 @@ struct NewComment(i64, i64, String, Option<String>, i64, bool, bool);
 /// Stores `rows` in one transaction, a statement per table however many rows, and returns
 /// their ids in order.
 async fn insert_comments(pool: &Pool, rows: &[NewComment]) -> Result<Vec<i64>, AppError> {
-    let b = Backend::of(pool);
     let mut tx = begin_write(pool).await?;
+    let ids = insert_comments_in(&mut tx, Backend::of(pool), rows).await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// `insert_comments` inside the caller's write transaction.
+async fn insert_comments_in(
+    tx: &mut Conn,
+    b: Backend,
+    rows: &[NewComment],
+) -> Result<Vec<i64>, AppError> {
     let list = serde_json::to_string(rows).map_err(|_| AppError::Internal)?;
     // Inserted in the list's order while this transaction holds the write lock, so the new
     // ids ascend in that order.
@@ -277,9 +300,33 @@ async fn insert_comments(pool: &Pool, rows: &[NewComment]) -> Result<Vec<i64>, A
         .await?;
     }
     let texts: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
-    add_terms(&mut tx, &texts).await?;
-    tx.commit().await?;
+    add_terms(&mut *tx, &texts).await?;
     Ok(ids)
+}
+
+/// A public comment by `author` inside the caller's write transaction (a reply by mail,
+/// committed with the record that the mail was handled); its id. A staff author's may be
+/// the ticket's first response.
+pub async fn add_comment_in(
+    tx: &mut Conn,
+    b: Backend,
+    ticket_id: i64,
+    author: i64,
+    author_is_staff: bool,
+    text: &CommentText,
+    now_ms: i64,
+) -> Result<i64, AppError> {
+    let row = NewComment(
+        ticket_id,
+        author,
+        text.as_str().to_owned(),
+        None,
+        now_ms,
+        false,
+        author_is_staff,
+    );
+    let ids = insert_comments_in(tx, b, std::slice::from_ref(&row)).await?;
+    ids.first().copied().ok_or(AppError::Internal)
 }
 
 /// Comments are stored in batches: those waiting while the writer is busy go into its next

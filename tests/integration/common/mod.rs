@@ -1,5 +1,6 @@
 //! Boots the real router on a free port with a fresh database, and talks to it over HTTP.
 
+pub mod imap;
 pub mod panics;
 pub mod process;
 pub mod sink;
