@@ -17,6 +17,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 # own unprivileged users; otherwise as whoever runs this.
 if [ "$(id -u)" = 0 ]; then
   internal=dovecot; login=dovenull; mail_user=nobody; mail_group=nogroup
+  # Its unprivileged processes read the password file and write the mailbox.
+  chmod 755 "$dir"
   chmod 777 "$dir/mail"
 else
   internal=$(id -un); login=$(id -un); mail_user=$(id -un); mail_group=$(id -gn)

@@ -1,16 +1,26 @@
 import { test, expect } from './fixtures';
 import { addDepartment, addUser, adminMenu, expectAccessible, signIn, waitForHydration, watchErrors } from './helpers';
 import { OwnServer } from './own-server';
-import { readable, SmtpSink } from './smtp-sink';
+import { ImapServer, readable, SmtpSink } from './smtp-sink';
 
 test('a filed ticket is mailed to its requester, whose link opens it; mail choices and the Mail page', async ({
   browser,
 }) => {
   test.setTimeout(90_000);
   const sink = await SmtpSink.start();
-  // A server of its own: it sends mail to this sink and its clock is moved.
+  const imap = await ImapServer.start();
+  // A server of its own: it sends mail to this sink, reads that mailbox, and its clock is
+  // moved.
   const server = await OwnServer.start({
-    args: ['--test-clock', '--smtp-url', sink.url, '--mail-from', 'Helpdesk <help@example.com>'],
+    args: [
+      '--test-clock',
+      '--smtp-url',
+      sink.url,
+      '--imap-url',
+      imap.url,
+      '--mail-from',
+      'Helpdesk <help@example.com>',
+    ],
     argsFor: (url) => ['--public-url', url],
   });
   try {
@@ -50,6 +60,29 @@ test('a filed ticket is mailed to its requester, whose link opens it; mail choic
     await mia.goto('/');
     await mia.goto(link!);
     await expect(mia.getByRole('heading', { name: 'Printer eats paper' })).toBeVisible();
+    await waitForHydration(mia);
+
+    // Mia answers the mail from her mail client: the answer appears on the open page by
+    // itself, without her quote of our mail.
+    const ours = /^Message-ID: (.*)$/im.exec(sink.mailsTo('mia@example.com')[0].text)![1].trim();
+    imap.deliver(
+      [
+        'From: Mia <mia@example.com>',
+        'To: help@example.com',
+        `Subject: Re: [${number}] Printer eats paper`,
+        'Message-ID: <mia-reply-1@mail.example.org>',
+        `In-Reply-To: ${ours}`,
+        `References: ${ours}`,
+        '',
+        'It is the one on the second floor.',
+        '',
+        'On Fri, 4 Dec 2026, Helpdesk <help@example.com> wrote:',
+        '> We received your ticket.',
+        '',
+      ].join('\r\n'),
+    );
+    await expect(mia.locator('.thread')).toContainText('It is the one on the second floor.');
+    await expect(mia.locator('.thread')).not.toContainText('We received your ticket');
 
     // Mia turns answers off on My account; the admin answers and closes the ticket: she
     // hears that it closed, not the answer.
@@ -84,9 +117,12 @@ test('a filed ticket is mailed to its requester, whose link opens it; mail choic
     await expect(admin.getByRole('heading', { name: 'Mail', level: 1 })).toBeVisible();
     await waitForHydration(admin);
     await expect(admin.getByText('Mail is on')).toBeVisible();
-    const rows = admin.getByRole('row').filter({ hasText: 'mia@example.com' });
+    const outbox = admin.getByRole('region', { name: 'Outbox' });
+    const rows = outbox.getByRole('row').filter({ hasText: 'mia@example.com' });
     await expect(rows).toHaveCount(2);
     await expect(rows.first()).toContainText('Sent');
+    const incoming = admin.getByRole('region', { name: 'Incoming mail' });
+    await expect(incoming.getByRole('row').filter({ hasText: 'mia@example.com' })).toContainText('Comment added');
     await expectAccessible(admin, 'mail page');
     expect(adminErrors).toEqual([]);
     expect(miaErrors).toEqual([]);
@@ -95,5 +131,6 @@ test('a filed ticket is mailed to its requester, whose link opens it; mail choic
   } finally {
     await server.close();
     sink.close();
+    imap.close();
   }
 });

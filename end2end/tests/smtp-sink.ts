@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -76,4 +76,65 @@ export function readable(text: string): string {
     }
   }
   return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * A real IMAP server of a test's own (scripts/imap-server.sh: Debian's dovecot with a
+ * throwaway config); mail is put into its mailbox as a mail server would (IMAP APPEND).
+ */
+export class ImapServer {
+  private constructor(
+    private readonly process: ChildProcess,
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
+
+  static async start(): Promise<ImapServer> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-imap-'));
+    const child = spawn(path.resolve('../scripts/imap-server.sh'), [dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (chunk) => {
+        out += chunk;
+        const m = /PORT=(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`dovecot exited (${code}): ${out}`)));
+    });
+    const server = new ImapServer(child, port, dir);
+    // Listening once a login works.
+    for (let i = 0; i < 200; i++) {
+      try {
+        server.deliver(null);
+        return server;
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    throw new Error('dovecot did not start listening');
+  }
+
+  get url() {
+    return `imap://help:help-password@127.0.0.1:${this.port}/INBOX?tls=none`;
+  }
+
+  /** Puts `raw` into the mailbox (or, with null, only signs in). */
+  deliver(raw: string | null) {
+    const script = [
+      'import imaplib, sys',
+      `m = imaplib.IMAP4("127.0.0.1", ${this.port})`,
+      'm.login("help", "help-password")',
+      'data = sys.stdin.buffer.read()',
+      'if data: m.append("INBOX", None, None, data)',
+      'm.logout()',
+    ].join('\n');
+    execFileSync('/usr/bin/python3', ['-c', script], { input: raw ?? '' });
+  }
+
+  close() {
+    this.process.kill();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
 }

@@ -1,7 +1,7 @@
 //! Mail's server functions: each person's choice of mail (My account), and the admin Mail
 //! page (the outbox, retries, the test mail, the switch).
 
-use super::model::{MailOverview, MailTopic, OutboxEntry};
+use super::model::{InboundEntry, InboundSettings, MailOverview, MailTopic, OutboxEntry};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use {
     super::{
         mailer::Mail,
-        model::{MailState, MailTopics},
+        model::{MailState, MailTopics, UnknownSenders},
         outbox,
     },
     crate::{
@@ -210,4 +210,94 @@ pub async fn switch_mail(off: String) -> Result<String, AppError> {
     } else {
         "Mail is on.".into()
     })
+}
+
+/// The incoming mail, newest first, a page at a time (older than `before`).
+#[server(endpoint = "mail_inbound")]
+pub async fn mail_inbound(
+    #[server(default)] before: Option<i64>,
+) -> Result<Vec<InboundEntry>, AppError> {
+    require_admin().await?;
+    Ok(sqlx::query_as(
+        "SELECT m.id, m.from_address, m.subject, m.outcome, m.reason, t.service_request_no,
+                m.received_at
+           FROM mail_inbound m LEFT JOIN tickets t ON t.id = m.ticket_id
+          WHERE ($1 IS NULL OR m.id < $1)
+          ORDER BY m.id DESC LIMIT $2",
+    )
+    .bind(before)
+    .bind(PAGE)
+    .fetch_all(&pool()?)
+    .await?)
+}
+
+#[server(endpoint = "get_inbound_settings")]
+pub async fn get_inbound_settings() -> Result<InboundSettings, AppError> {
+    require_admin().await?;
+    let (unknown, department_id, request_type_id): (String, Option<i64>, Option<i64>) =
+        sqlx::query_as(
+            "SELECT unknown_senders, inbound_department_id, inbound_request_type_id
+               FROM mail_state WHERE id = 1",
+        )
+        .fetch_one(&pool()?)
+        .await?;
+    Ok(InboundSettings {
+        unknown_senders: UnknownSenders::parse(&unknown).unwrap_or(UnknownSenders::Refuse),
+        department_id,
+        request_type_id,
+    })
+}
+
+/// Saves what happens to incoming mail: strangers' mail refused or not, and where tickets
+/// opened by mail go (empty: the sender's department, else the first; the first type).
+#[server(endpoint = "save_inbound_settings")]
+pub async fn save_inbound_settings(
+    unknown_senders: String,
+    #[server(default)] department_id: String,
+    #[server(default)] request_type_id: String,
+) -> Result<String, AppError> {
+    require_admin().await?;
+    let unknown = UnknownSenders::parse(&unknown_senders)
+        .map_err(|e| AppError::invalid("unknown_senders", e))?;
+    let id = |field: &str, text: &str| -> Result<Option<i64>, AppError> {
+        match text.trim() {
+            "" => Ok(None),
+            t => t
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| AppError::invalid(field, "Choose one from the list.")),
+        }
+    };
+    let department = id("department_id", &department_id)?;
+    let request_type = id("request_type_id", &request_type_id)?;
+    let pool = pool()?;
+    let mut tx = crate::base::db::begin_write(&pool).await?;
+    // `table` is one of our two constants, never input.
+    for (table, field, value) in [
+        ("departments", "department_id", department),
+        ("request_types", "request_type_id", request_type),
+    ] {
+        if let Some(v) = value {
+            let found: Option<i64> =
+                sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE id = $1"))
+                    .bind(v)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if found.is_none() {
+                return Err(AppError::invalid(field, "Choose one from the list."));
+            }
+        }
+    }
+    sqlx::query(
+        "UPDATE mail_state SET unknown_senders = $1, inbound_department_id = $2,
+                               inbound_request_type_id = $3
+          WHERE id = 1",
+    )
+    .bind(unknown.as_str())
+    .bind(department)
+    .bind(request_type)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok("Incoming mail settings saved.".into())
 }

@@ -112,6 +112,24 @@ word_enum! {
 }
 
 word_enum! {
+    /// Mail from an address no user has: refused, or an account and a ticket opened.
+    pub enum UnknownSenders ("Unknown senders") {
+        Refuse = "refuse", "Refuse their mail";
+        CreateUser = "create_user", "Open an account and a ticket for them";
+    }
+}
+
+/// Where mail that opens a ticket goes, and what happens to mail from strangers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundSettings {
+    pub unknown_senders: UnknownSenders,
+    /// None: the sender's department, else the first.
+    pub department_id: Option<i64>,
+    /// None: the first.
+    pub request_type_id: Option<i64>,
+}
+
+word_enum! {
     /// What became of a mail read from the mailbox.
     pub enum InboundOutcome ("What became of a mail") {
         Comment = "comment", "Comment added";

@@ -2,16 +2,20 @@
 //! banner admins see when mail has been failing for over an hour.
 
 use super::api::{
-    MailChoices, RetryMail, SendTestMail, SetMyMail, SwitchMail, get_mail_overview, get_my_mail,
-    mail_outbox, mail_trouble,
+    MailChoices, RetryMail, SaveInboundSettings, SendTestMail, SetMyMail, SwitchMail,
+    get_inbound_settings, get_mail_overview, get_my_mail, mail_inbound, mail_outbox, mail_trouble,
 };
-use super::model::{MailOverview, MailState, OutboxEntry};
+use super::model::{
+    InboundEntry, InboundOutcome, InboundSettings, MailOverview, MailState, OutboxEntry,
+    UnknownSenders,
+};
 use crate::auth::Guard;
 use crate::components::{
-    DataTable, FormAlert, LoadError, Submit, SuccessNote, Time, action_error, col, num,
-    past_dry_runs,
+    DataTable, FormAlert, LoadError, SelectField, Submit, SuccessNote, Time, action_error, col,
+    num, past_dry_runs,
 };
 use crate::error::AppError;
+use crate::lists::{NamedList, api::list_entries, model::Entry};
 use crate::text::thousands;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,6 +38,7 @@ pub fn MailPage() -> impl IntoView {
     let test = ServerAction::<SendTestMail>::new();
     let retry = ServerAction::<RetryMail>::new();
     let switch = ServerAction::<SwitchMail>::new();
+    let save_inbound = ServerAction::<SaveInboundSettings>::new();
     let query = use_query_map();
     let state = Memo::new(move |_| query.read().get("state").unwrap_or_default());
     let before = Memo::new(move |_| {
@@ -51,6 +56,19 @@ pub fn MailPage() -> impl IntoView {
     };
     // Made outside the Guard: see `Guard` for why.
     let overview = Resource::new(changed, |_| get_mail_overview());
+    let inbound_before = Memo::new(move |_| {
+        query
+            .read()
+            .get("in_before")
+            .and_then(|b| b.parse::<i64>().ok())
+    });
+    let inbound = Resource::new(move || inbound_before.get(), mail_inbound);
+    let settings = Resource::new(
+        move || save_inbound.version().get(),
+        |_| get_inbound_settings(),
+    );
+    let departments = Resource::new(|| (), |_| list_entries(NamedList::Departments));
+    let types = Resource::new(|| (), |_| list_entries(NamedList::RequestTypes));
     let outbox = Resource::new(
         move || (changed(), state.get(), before.get()),
         |(_, state, before)| mail_outbox(state, before),
@@ -95,9 +113,112 @@ pub fn MailPage() -> impl IntoView {
                         })}
                     </Transition>
                 </section>
+                <section aria-labelledby="inbound-heading">
+                    <h2 id="inbound-heading">"Incoming mail"</h2>
+                    <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            let (settings, departments, types) =
+                                (settings.await, departments.await, types.await);
+                            past_dry_runs().await;
+                            match settings.and_then(|s| Ok((s, departments?, types?))) {
+                                Ok((s, departments, types)) => view! {
+                                    <InboundForm s departments types save=save_inbound/>
+                                }.into_any(),
+                                Err(error) => view! { <LoadError error/> }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                    <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            let list = inbound.await;
+                            past_dry_runs().await;
+                            match list {
+                                Ok(list) => view! { <InboundLog list/> }.into_any(),
+                                Err(error) => view! { <LoadError error/> }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                </section>
             </main>
         </Guard>
     }
+}
+
+fn choices(entries: Vec<Entry>) -> Vec<(String, String)> {
+    entries
+        .into_iter()
+        .map(|e| (e.id.to_string(), e.name))
+        .collect()
+}
+
+#[component]
+fn InboundForm(
+    s: InboundSettings,
+    departments: Vec<Entry>,
+    types: Vec<Entry>,
+    save: ServerAction<SaveInboundSettings>,
+) -> impl IntoView {
+    let error = action_error(save);
+    view! {
+        <div class="card">
+            <ActionForm action=save>
+                <SuccessNote message=note(save)/>
+                <FormAlert error/>
+                <div class="form-grid">
+                    <SelectField label="Mail from an address no user has" name="unknown_senders"
+                        id="inbound-unknown"
+                        options=UnknownSenders::ALL.iter().map(|u| (u.as_str().to_string(), u.label().to_string())).collect()
+                        selected=Some(s.unknown_senders.as_str().to_string()) error/>
+                    <SelectField label="Tickets opened by mail go to" name="department_id"
+                        id="inbound-department" options=choices(departments)
+                        selected=s.department_id.map(|d| d.to_string())
+                        placeholder="The sender's department (else the first)" error/>
+                    <SelectField label="Their request type" name="request_type_id"
+                        id="inbound-type" options=choices(types)
+                        selected=s.request_type_id.map(|t| t.to_string())
+                        placeholder="The first request type" error/>
+                </div>
+                <Submit label="Save incoming mail settings" pending=save.pending() class="btn"/>
+            </ActionForm>
+        </div>
+    }
+}
+
+#[component]
+fn InboundLog(list: Vec<InboundEntry>) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <p class="empty">"No mail has come in yet."</p> }.into_any();
+    }
+    let older = (list.len() as i64 == super::api::PAGE)
+        .then(|| list.last().map(|m| m.id))
+        .flatten()
+        .map(|id| format!("/admin/mail?in_before={id}"));
+    view! {
+        <DataTable labelled_by="inbound-heading"
+            columns=vec![col("From"), col("Subject"), col("What became of it"), col("Ticket"), col("Received")]>
+            {list.into_iter().map(|m| {
+                let badge = match m.outcome {
+                    InboundOutcome::Comment | InboundOutcome::Ticket => "badge badge-mail-sent",
+                    InboundOutcome::Ignored => "badge badge-mail-queued",
+                    InboundOutcome::Refused | InboundOutcome::SetAside => "badge badge-mail-failed",
+                };
+                view! {
+                    <tr>
+                        <td>{if m.from_address.is_empty() { "—".to_string() } else { m.from_address.clone() }}</td>
+                        <th scope="row">{if m.subject.is_empty() { "(no subject)".to_string() } else { m.subject.clone() }}</th>
+                        <td class="mail-error">
+                            <span class=badge>{m.outcome.label()}</span>
+                            {m.reason.clone().map(|r| view! { " " {r} })}
+                        </td>
+                        <td>{m.service_request_no.clone().map(|no| view! { <a href=format!("/tickets/{no}")>{no.clone()}</a> })}</td>
+                        <td><Time ms=m.received_at/></td>
+                    </tr>
+                }
+            }).collect_view()}
+        </DataTable>
+        {older.map(|href| view! { <p><a class="btn" href=href>"Older incoming mail"</a></p> })}
+    }
+    .into_any()
 }
 
 #[component]

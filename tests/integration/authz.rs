@@ -7,8 +7,8 @@ use crate::common;
 
 use common::{TestApp, spawn_app};
 use helpdesk::mail::api::{
-    GetMailOverview, GetMyMail, MailOutbox, MailTrouble, RetryMail, SendTestMail, SetMyMail,
-    SwitchMail,
+    GetInboundSettings, GetMailOverview, GetMyMail, MailInbound, MailOutbox, MailTrouble,
+    RetryMail, SaveInboundSettings, SendTestMail, SetMyMail, SwitchMail,
 };
 use helpdesk::{
     auth::api::{Login, Logout, MyAccount, NeedsSetup, SignOutEverywhere, WhoAmI},
@@ -303,6 +303,13 @@ fn matrix(fx: &Fixture, tag: &str) -> Vec<(&'static str, Rule, Args)> {
         (RetryMail::PATH, Rule::AdminOnly, vec![]),
         (SendTestMail::PATH, Rule::AdminOnly, vec![]),
         (SwitchMail::PATH, Rule::AdminOnly, vec![("off", s("false"))]),
+        (MailInbound::PATH, Rule::AdminOnly, vec![]),
+        (GetInboundSettings::PATH, Rule::AdminOnly, vec![]),
+        (
+            SaveInboundSettings::PATH,
+            Rule::AdminOnly,
+            vec![("unknown_senders", s("refuse"))],
+        ),
         // Last: these end sessions.
         (Logout::PATH, Rule::Anyone, vec![]),
         (SignOutEverywhere::PATH, Rule::SignedIn, vec![]),

@@ -195,10 +195,32 @@ async fn new_mail_opens_tickets_unknown_senders_as_the_admin_says() {
             .unwrap()
             .contains("No user has the address zoe@example.net")
     );
-    sqlx::query("UPDATE mail_state SET unknown_senders = 'create_user'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    // The admin opens the door, as the Mail page does (a department that does not exist is
+    // refused and changes nothing).
+    use helpdesk::mail::api::{GetInboundSettings, SaveInboundSettings};
+    let boss = app.signed_in("boss", &[Role::Admin]).await;
+    let bad = app
+        .call_form::<SaveInboundSettings>(
+            &boss,
+            &[
+                ("unknown_senders", "create_user"),
+                ("department_id", "99999"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad.body
+    );
+    let now: serde_json::Value =
+        serde_json::from_str(&app.call_form::<GetInboundSettings>(&boss, &[]).await.body).unwrap();
+    assert_eq!(now["unknown_senders"], "refuse");
+    let ok = app
+        .call_form::<SaveInboundSettings>(&boss, &[("unknown_senders", "create_user")])
+        .await;
+    assert_eq!(ok.status, reqwest::StatusCode::OK, "{}", ok.body);
     imap.deliver(&raw(
         &[
             ("From", "zoe@example.net"),
