@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway IMAP server for the tests (issue 23): Debian's dovecot with a config of its
 # own in DIR (one mailbox, user "help", password "help-password", plain login on loopback,
-# nothing else listens), in the foreground. Prints PORT=N, then runs until killed.
+# nothing else listens). Prints PORT=N, then runs until its standard input closes (the
+# test that started it ended, however it ended) or it is sent TERM.
 #   scripts/imap-server.sh DIR
 set -euo pipefail
 dir=${1:?usage: imap-server.sh DIR}
@@ -56,5 +57,9 @@ service anvil {
 }
 CONF
 echo "help:{PLAIN}help-password" > "$dir/passwd"
+dovecot -F -c "$dir/dovecot.conf" &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null' EXIT
+trap 'exit 0' TERM INT
 echo "PORT=$port"
-exec dovecot -F -c "$dir/dovecot.conf"
+cat >/dev/null

@@ -6,12 +6,14 @@ asked to come back later (451) the first time it is tried and accepted after.
 
     /usr/bin/python3 scripts/smtp-sink.py DIR [PORT]
 
-PORT 0 (the default) takes a free one. Prints PORT=N once listening. Debian's aiosmtpd
-(python3-aiosmtpd), run by Debian's python.
+PORT 0 (the default) takes a free one. Prints PORT=N once listening. Ends when its
+standard input closes (the test that started it ended, however it ended) or on a signal.
+Debian's aiosmtpd (python3-aiosmtpd), run by Debian's python.
 """
 import asyncio
 import os
 import sys
+import threading
 import time
 
 from aiosmtpd.smtp import SMTP
@@ -58,8 +60,14 @@ async def main():
         port,
     )
     print("PORT=%d" % server.sockets[0].getsockname()[1], flush=True)
+    # Standard input closing is the end: read it in a thread until EOF.
+    ended = asyncio.Event()
+    threading.Thread(
+        target=lambda: (sys.stdin.buffer.read(), loop.call_soon_threadsafe(ended.set)),
+        daemon=True,
+    ).start()
     async with server:
-        await server.serve_forever()
+        await ended.wait()
 
 
 if __name__ == "__main__":

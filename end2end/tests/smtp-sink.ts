@@ -22,8 +22,9 @@ export class SmtpSink {
 
   static async start(): Promise<SmtpSink> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-sink-'));
+    // Its input is a pipe from this worker: it ends when the worker does, however.
     const child = spawn('/usr/bin/python3', [path.resolve('../scripts/smtp-sink.py'), dir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
@@ -57,7 +58,7 @@ export class SmtpSink {
   }
 
   close() {
-    this.process.kill();
+    this.process.stdin!.end();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -92,7 +93,7 @@ export class ImapServer {
   static async start(): Promise<ImapServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-imap-'));
     const child = spawn(path.resolve('../scripts/imap-server.sh'), [dir], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
@@ -134,7 +135,7 @@ export class ImapServer {
   }
 
   close() {
-    this.process.kill();
+    this.process.stdin!.end();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -357,14 +357,14 @@ async fn the_outbox_survives_kill_9() {
     sink::queue_raw(&pool, N, "kill", 0).await;
 
     let mut server = process::start(&bin, dir.path(), &args, &[]);
-    sink.wait_for(30);
+    sink.wait_for(30).await;
     server.child.kill().unwrap(); // SIGKILL, mid-send
     server.child.wait().unwrap();
     let at_kill = sink.mails().len();
     assert!(at_kill < N, "all {N} went before the kill: send more");
 
     let server = process::start(&bin, dir.path(), &args, &[]);
-    let mails = sink.wait_for(N);
+    let mails = sink.wait_for(N).await;
     let sent_rows = async || -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE state = 'sent'")
             .fetch_one(&pool)
@@ -450,7 +450,7 @@ async fn sent_mail_is_kept_thirty_days() {
     let now = helpdesk::base::db::now_ms();
     // Sent by this round or the server's own, whichever claims them first.
     mailer.round(now).await.unwrap();
-    sink.wait_for(3);
+    sink.wait_for(3).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_outbox WHERE state = 'sent'")
         .fetch_one(&app.pool)

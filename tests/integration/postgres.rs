@@ -315,7 +315,7 @@ async fn two_servers_send_each_mail_once() {
         let b = s.spawn(|| process::start(&bin, dir_b.path(), &settings, &[]));
         (a.join().unwrap(), b.join().unwrap())
     });
-    sink.wait_for(N);
+    sink.wait_for(N).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE state = 'sent'")

@@ -14,7 +14,8 @@ pub struct Imap {
 
 impl Drop for Imap {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // Its input closed, it stops (and, for dovecot, stops its processes) and ends.
+        drop(self.child.stdin.take());
         let _ = self.child.wait();
     }
 }
@@ -27,6 +28,7 @@ impl Imap {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/imap-server.sh");
         let mut child = Command::new(script)
             .arg(dir.path())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .expect("the IMAP server (Debian's dovecot-imapd)");

@@ -14,7 +14,8 @@ pub struct Sink {
 
 impl Drop for Sink {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // Its input closed, it stops (and, for dovecot, stops its processes) and ends.
+        drop(self.child.stdin.take());
         let _ = self.child.wait();
     }
 }
@@ -76,6 +77,7 @@ impl Sink {
         let mut child = Command::new("/usr/bin/python3")
             .arg(script)
             .arg(dir.path())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .expect("the SMTP sink (Debian's python3-aiosmtpd: scripts/setup.sh installs it)");
@@ -125,7 +127,7 @@ impl Sink {
     }
 
     /// Waits (up to a minute) until at least `n` mails have arrived; all of them.
-    pub fn wait_for(&self, n: usize) -> Vec<Received> {
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let mails = self.mails();
@@ -137,7 +139,8 @@ impl Sink {
                 "{} of {n} mails after a minute",
                 mails.len()
             );
-            std::thread::sleep(Duration::from_millis(20));
+            // Not a thread sleep: the server under test may run on this test's runtime.
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }
