@@ -8,7 +8,7 @@ use crate::{
     components::NotFoundPage,
     dashboard::pages::DashboardPage,
     lists::{NamedList, pages::NamedListPage},
-    mail::pages::MailPage,
+    mail::pages::{MailChoicesCard, MailChoicesState, MailPage},
     replies::pages::RepliesPage,
     tickets::{
         pages::{HomePage, NewTicketPage, TicketPage, TicketsPage},
@@ -77,7 +77,10 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=|| {
+                        let mail = MailChoicesState::new();
+                        view! { <AccountPage more=ViewFn::from(move || view! { <MailChoicesCard state=mail/> })/> }
+                    } ssr=SsrMode::Async/>
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::Async/>
                     // Before the :no route, so "new" is never taken for a ticket number.

@@ -1,7 +1,6 @@
 //! My account: the signed-in user's avatar, password and sessions.
 
 use super::api::{ChangePassword, SetMyAvatar, SetMyPreferences};
-use crate::mail::pages::{MailChoicesCard, MailChoicesState};
 use crate::{
     auth::{
         Guard,
@@ -18,13 +17,17 @@ use leptos_meta::Title;
 
 /// My account: the signed-in user's avatar, password and sessions.
 #[component]
-pub fn AccountPage() -> impl IntoView {
+pub fn AccountPage(
+    /// Sections other features add (mail choices), after the preferences; made by the
+    /// caller, outside this page's Guard.
+    #[prop(optional)]
+    more: Option<ViewFn>,
+) -> impl IntoView {
     // Created here, inside the routes, so a no-JavaScript post gets its errors back.
     let password = ServerAction::<ChangePassword>::new();
     let avatar = ServerAction::<SetMyAvatar>::new();
     let everywhere = ServerAction::<SignOutEverywhere>::new();
     let preferences = ServerAction::<SetMyPreferences>::new();
-    let mail = MailChoicesState::new();
     let account = Resource::new(
         move || (password.version().get(), avatar.version().get()),
         |_| my_account(),
@@ -32,7 +35,7 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text="My account"/>
         <Guard>
-            <AccountSections account password avatar everywhere preferences mail/>
+            <AccountSections account password avatar everywhere preferences more=more.clone()/>
         </Guard>
     }
 }
@@ -44,7 +47,7 @@ fn AccountSections(
     avatar: ServerAction<SetMyAvatar>,
     everywhere: ServerAction<SignOutEverywhere>,
     preferences: ServerAction<SetMyPreferences>,
-    mail: MailChoicesState,
+    more: Option<ViewFn>,
 ) -> impl IntoView {
     let auth = use_auth();
     let preferences_error = action_error(preferences);
@@ -89,7 +92,9 @@ fn AccountSections(
         <main id="main" tabindex="-1" class="page narrow-form">
             <h1>"My account"</h1>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || {
+                let more = more.clone();
+                Suspend::new(async move {
                     let account = account.await;
                     past_dry_runs().await;
                     match account {
@@ -128,7 +133,7 @@ fn AccountSections(
                                 </ActionForm>
                             </section>
                             <Preferences action=preferences done=preferences_done error=preferences_error/>
-                            <MailChoicesCard state=mail/>
+                            {more.as_ref().map(|more| more.run())}
                             <section class="card" aria-labelledby="sessions-heading">
                                 <h2 id="sessions-heading">"Where you are signed in"</h2>
                                 <p>{match me.sessions {
@@ -144,7 +149,8 @@ fn AccountSections(
                         }.into_any(),
                         Err(error) => view! { <LoadError error/> }.into_any(),
                     }
-                })}
+                })
+                }}
             </Transition>
         </main>
     }

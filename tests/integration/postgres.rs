@@ -284,7 +284,7 @@ async fn failed_sign_ins_through_one_server_close_the_account_on_the_others() {
 }
 
 /// Two servers on one database send each queued mail exactly once (each claims with
-/// FOR UPDATE SKIP LOCKED and a lease).
+/// FOR UPDATE SKIP LOCKED and a lease), a dead server's mails included.
 #[tokio::test]
 async fn two_servers_send_each_mail_once() {
     use crate::common::sink::{self, Sink};
@@ -310,6 +310,12 @@ async fn two_servers_send_each_mail_once() {
     let pool = helpdesk::base::db::connect(&database).await.unwrap();
     const N: usize = 300;
     sink::queue_raw(&pool, N, "two", 0).await;
+    // A third of them were being sent by a server that died: its leases ran out, so the
+    // living servers send them too.
+    sqlx::query("UPDATE mail_outbox SET lease_until = 1, attempts = 1 WHERE id % 3 = 0")
+        .execute(&pool)
+        .await
+        .unwrap();
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| process::start(&bin, dir_a.path(), &settings, &[]));
         let b = s.spawn(|| process::start(&bin, dir_b.path(), &settings, &[]));
