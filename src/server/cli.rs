@@ -472,9 +472,13 @@ fn log_filter(rust_log: &str, quiet_slow_statements: bool) -> EnvFilter {
 fn init_logging(format: LogFormat, quiet_slow_statements: bool) {
     let asked = std::env::var("RUST_LOG").unwrap_or_default();
     let filter = log_filter(&asked, quiet_slow_statements);
+    // A log line that cannot be written (standard error closed: the log collector or a
+    // `| tee` gone) is dropped. By default tracing says so on standard error itself, which
+    // panics when that is closed, and the panic's own log line made it abort the server.
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false);
     let _ = match format {
         LogFormat::Human => logs.with_ansi(std::io::stderr().is_terminal()).try_init(),
         LogFormat::Json => logs.json().flatten_event(true).try_init(),

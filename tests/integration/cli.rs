@@ -860,3 +860,49 @@ fn a_sigterm_right_after_listening_ends_the_server_cleanly() {
         assert!(server.exit_status().success());
     }
 }
+
+/// With its standard error gone (the log collector, or a `| tee`, ended), the server goes
+/// on serving and still shuts down cleanly: a log line it cannot write is dropped. It used
+/// to abort (tracing reported the failed write on standard error, which panicked).
+#[test]
+fn a_closed_log_neither_stops_nor_aborts_the_server() {
+    use std::io::{BufRead, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = process::command(
+        &process::debug_bin(),
+        dir.path(),
+        &["serve", "--listen", &listen],
+    )
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut log = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("listening on") {
+        line.clear();
+        assert!(log.read_line(&mut line).unwrap() > 0, "the server ended");
+    }
+    drop(log);
+    // Each request logs a line, now into a closed pipe.
+    for _ in 0..3 {
+        let mut conn = std::net::TcpStream::connect(&listen).unwrap();
+        conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
