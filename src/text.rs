@@ -89,6 +89,26 @@ pub fn thousands(n: i64) -> String {
     out
 }
 
+/// A size as people read it: "900 bytes", "12 KB", "25 MB", "1.5 GB" (powers of 1,024,
+/// as file managers show them, whole units from ten up).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value >= 10.0 || value.fract() == 0.0 {
+        format!("{} {}", value.round() as u64, UNITS[unit])
+    } else {
+        format!("{:.1} {}", value, UNITS[unit])
+    }
+}
+
 /// "a comment" -> "A comment".
 pub fn capitalised(what: &str) -> String {
     let mut chars = what.chars();
@@ -104,6 +124,17 @@ pub const MARK_END: char = '\u{E001}';
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sizes_read_as_people_read_them() {
+        assert_eq!(super::bytes(0), "0 bytes");
+        assert_eq!(super::bytes(1023), "1023 bytes");
+        assert_eq!(super::bytes(1024), "1 KB");
+        assert_eq!(super::bytes(1536), "1.5 KB");
+        assert_eq!(super::bytes(25 << 20), "25 MB");
+        assert_eq!(super::bytes((25 << 20) + 1), "25 MB");
+        assert_eq!(super::bytes(3 << 29), "1.5 GB");
+    }
+
     #[test]
     fn thousands_are_separated() {
         assert_eq!(super::thousands(0), "0");

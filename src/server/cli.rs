@@ -15,7 +15,7 @@ use crate::{
 use clap::{Parser, Subcommand};
 use std::{
     io::{BufRead, IsTerminal},
-    path::PathBuf,
+    path::{Path, PathBuf},
 };
 use tracing_subscriber::EnvFilter;
 
@@ -74,7 +74,8 @@ enum Command {
     },
     /// Apply the database migrations this binary carries, then exit.
     Migrate,
-    /// Check the database's integrity and print what it holds; exits 1 if it is damaged.
+    /// Check the database's integrity and every attachment's bytes, and print what they
+    /// hold; exits 1 if anything is damaged, missing or unknown.
     Check,
     /// Write a consistent copy of the database to FILE, also while the server runs.
     Backup {
@@ -220,7 +221,9 @@ pub async fn run() -> Result<(), BootError> {
             println!("Database is up to date: {applied} migrations, the latest “{latest}”.");
             Ok(())
         }
-        Some(Command::Check) => super::ops::check(&config.database_url).await,
+        Some(Command::Check) => {
+            super::ops::check(&config.database_url, Path::new(&config.data_dir)).await
+        }
         Some(Command::Backup { to }) => super::ops::backup(&config.database_url, &to).await,
         Some(Command::Restore { from }) => super::ops::restore(&config.database_url, &from).await,
         Some(Command::Seed {

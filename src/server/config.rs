@@ -51,6 +51,15 @@ impl Value for bool {
     }
 }
 
+impl Value for u64 {
+    fn read(text: &str) -> Result<Self, String> {
+        parsed(text, "a whole number")
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
 impl Value for SocketAddr {
     fn read(text: &str) -> Result<Self, String> {
         parsed(text, "of the form IP:PORT")
@@ -327,6 +336,15 @@ settings! {
     /// The mailbox polled for incoming mail: imaps://USER:PASSWORD@HOST:993/INBOX, or imap://…?tls=starttls or ?tls=none. Unset: no mail comes in.
     imap_url: Option<ImapUrl> = None, shown "unset",
         flag "--imap-url", env "HELPDESK_IMAP_URL", value "URL", for Server;
+    /// The largest file that may be attached, in MB (mail's attachments too).
+    attachment_max_mb: u64 = 25, shown "`25`",
+        flag "--attachment-max-mb", env "HELPDESK_ATTACHMENT_MAX_MB", value "MB", for Server;
+    /// The most files on one comment or new ticket.
+    attachments_per_comment: u64 = 10, shown "`10`",
+        flag "--attachments-per-comment", env "HELPDESK_ATTACHMENTS_PER_COMMENT", value "N", for Server;
+    /// The most one ticket's files may add up to, in MB.
+    attachments_per_ticket_mb: u64 = 250, shown "`250`",
+        flag "--attachments-per-ticket-mb", env "HELPDESK_ATTACHMENTS_PER_TICKET_MB", value "MB", for Server;
     /// For browser tests only: POST /api/test/clock?advance_minutes=N moves the server's clock forward (due times turn overdue). Never in production.
     test_clock: bool = false, shown "`false`",
         flag "--test-clock", env "HELPDESK_TEST_CLOCK", value "BOOL", for Server;

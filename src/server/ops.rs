@@ -4,6 +4,7 @@
 use super::router::BootError;
 use crate::base::db::{Backend, Pool};
 use crate::base::db::{Database, create_private_file, make_database_folder};
+use crate::files::store::Store;
 use sqlx::{ConnectOptions, Connection, SqliteConnection, sqlite::SqliteConnectOptions};
 use std::{
     fs::File,
@@ -81,9 +82,11 @@ async fn integrity(path: &Path) -> Result<Vec<String>, BootError> {
 
 /// Reports what the database holds and whether it is intact. Read-only: it never creates,
 /// migrates or writes the file it checks.
-pub async fn check(database: &Database) -> Result<(), BootError> {
+pub async fn check(database: &Database, data_dir: &Path) -> Result<(), BootError> {
     if database.backend() == Backend::Postgres {
-        return check_server(database).await;
+        check_server(database).await?;
+        let pool = crate::base::db::open(database).await?;
+        return check_attachments(pool, Backend::Postgres, data_dir).await;
     }
     let path = database.path()?;
     if !path.is_file() {
@@ -98,11 +101,54 @@ pub async fn check(database: &Database) -> Result<(), BootError> {
     let counts: Counts = sqlx::query_as(COUNTS).fetch_one(&mut conn).await?;
     conn.close().await?;
     print_counts(&path.display().to_string(), counts);
-    if report == ["ok"] {
-        println!("integrity: ok");
+    if report != ["ok"] {
+        return Err(format!("integrity check failed: {}", report.join("; ")).into());
+    }
+    println!("integrity: ok");
+    // Read only, and without the pragmas the server's connections set (a backup is not
+    // in WAL mode, and `check` changes no database).
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("sqlite://{}?mode=ro", path.display()))
+        .await?;
+    check_attachments(pool, Backend::Sqlite, data_dir).await
+}
+
+/// Every attachment's bytes hashed against their name; what cut-off uploads left swept.
+async fn check_attachments(pool: Pool, backend: Backend, data_dir: &Path) -> Result<(), BootError> {
+    let store = Store::new(backend, data_dir);
+    let report = store.check(&pool).await;
+    pool.close().await;
+    let report = report.map_err(|e| format!("attachments: {e}"))?;
+    let place = if store.in_database() {
+        "in the database".to_string()
+    } else {
+        format!("in {}", data_dir.join("attachments").display())
+    };
+    println!(
+        "attachments: {} files {place}, {} missing, {} damaged, {} attached to nothing; \
+         {} left by cut-off uploads swept, {} uploads in progress",
+        report.files,
+        report.missing.len(),
+        report.damaged.len(),
+        report.unused.len(),
+        report.swept.len(),
+        report.in_progress
+    );
+    for sha256 in &report.missing {
+        println!("  missing: {sha256}");
+    }
+    for sha256 in &report.damaged {
+        println!("  damaged (its bytes no longer match): {sha256}");
+    }
+    for path in &report.swept {
+        println!("  swept: {}", path.display());
+    }
+    if report.is_clean() {
         Ok(())
     } else {
-        Err(format!("integrity check failed: {}", report.join("; ")).into())
+        Err("attachments: some are missing or damaged (listed above)".into())
     }
 }
 

@@ -443,7 +443,7 @@ fn version_and_migrate_say_what_they_did() {
     let out = helpdesk(dir.path(), &["migrate"], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("Database is up to date: 20 migrations, the latest “mail”"),
+        text(&out).contains("Database is up to date: 21 migrations, the latest “attachments”"),
         "{}",
         text(&out)
     );
@@ -905,4 +905,56 @@ fn a_closed_log_neither_stops_nor_aborts_the_server() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+/// `check` hashes every attachment against its name: a damaged file fails it, named; what
+/// an upload cut off by a crash left (over ten minutes old) is swept, and then it passes.
+#[tokio::test]
+async fn check_verifies_attachments_and_sweeps_what_crashes_left() {
+    use helpdesk::files::store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    process::create_admin(&process::debug_bin(), dir.path(), "root", "a-long-password");
+    let data = dir.path().join("data");
+    let database = helpdesk::base::db::Database::file(&data.join("helpdesk.db"));
+    let pool = helpdesk::base::db::connect(&database).await.unwrap();
+    let store = Store::new(helpdesk::base::db::Backend::Sqlite, &data);
+    let body = |b: &'static [u8]| {
+        futures::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b))])
+    };
+    let kept = store.put(&pool, body(b"a screenshot"), 1000).await.unwrap();
+    let damaged = store.put(&pool, body(b"a log file"), 1000).await.unwrap();
+    pool.close().await;
+    let left = store.staging().join("upload-00000000000000ff");
+    std::fs::write(&left, b"half an upl").unwrap();
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&left)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+
+    let out = helpdesk(dir.path(), &["check"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("attachments: 2 files in ")
+            && text(&out).contains(
+                "0 missing, 0 damaged, 2 attached to nothing; 1 left by cut-off uploads swept"
+            ),
+        "{}",
+        text(&out)
+    );
+    assert!(!left.exists());
+
+    std::fs::write(store.path_of(&damaged.sha256), b"a LOG file").unwrap();
+    let out = helpdesk(dir.path(), &["check"], "");
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "damaged (its bytes no longer match): {}",
+            damaged.sha256
+        )) && !text(&out).contains(&kept.sha256),
+        "{}",
+        text(&out)
+    );
 }
