@@ -40,6 +40,13 @@ pub enum AppError {
     /// The request did not reach the server function (network, bad arguments).
     #[error("The request failed: {0}")]
     Request(String),
+
+    /// A file or a request over its limit (the message names it and the limit).
+    #[error("{0}")]
+    TooLarge(String),
+
+    #[error("The server's disk is full: nothing was stored. Please tell your administrator.")]
+    StorageFull,
 }
 
 fn join_messages(errors: &[FieldError]) -> String {
@@ -88,6 +95,8 @@ impl AppError {
             AppError::TooManyAttempts(_) => 429,
             AppError::Busy => 503,
             AppError::Request(_) => 400,
+            AppError::TooLarge(_) => 413,
+            AppError::StorageFull => 507,
         }
     }
 }

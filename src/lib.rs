@@ -11,7 +11,6 @@ pub mod base;
 pub mod components;
 pub mod dashboard;
 pub mod error;
-#[cfg(feature = "ssr")]
 pub mod files;
 pub mod input;
 pub mod lists;

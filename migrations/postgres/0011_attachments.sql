@@ -26,3 +26,12 @@ CREATE TABLE attachments (
 CREATE INDEX attachments_ticket  ON attachments (ticket_id, id);
 CREATE INDEX attachments_comment ON attachments (comment_id);
 CREATE INDEX attachments_blob    ON attachments (sha256);
+
+CREATE TABLE attachment_uploads (
+    token       TEXT    PRIMARY KEY CHECK (length(token) = 32),
+    user_id     BIGINT  NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    sha256      TEXT    NOT NULL REFERENCES attachment_blobs (sha256),
+    name        TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 255),
+    created_at  BIGINT  NOT NULL
+);
+CREATE INDEX attachment_uploads_user ON attachment_uploads (user_id, created_at);

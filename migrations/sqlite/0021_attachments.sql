@@ -37,3 +37,16 @@ CREATE TABLE attachments (
 CREATE INDEX attachments_ticket  ON attachments (ticket_id, id);
 CREATE INDEX attachments_comment ON attachments (comment_id);
 CREATE INDEX attachments_blob    ON attachments (sha256);
+
+-- A file uploaded ahead of the comment it is for (the browser sends each file as soon as
+-- it is chosen, showing its progress), known by a random token only its uploader holds.
+-- The comment's transaction turns its uploads into attachments; an upload no comment
+-- claimed within a day is forgotten.
+CREATE TABLE attachment_uploads (
+    token       TEXT    PRIMARY KEY CHECK (length(token) = 32),
+    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    sha256      TEXT    NOT NULL REFERENCES attachment_blobs (sha256),
+    name        TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 255),
+    created_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX attachment_uploads_user ON attachment_uploads (user_id, created_at);

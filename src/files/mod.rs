@@ -1,5 +1,12 @@
 //! Attachments (issue 24): files on tickets and comments. Their bytes are kept by `store`
 //! (a folder for SQLite, the database for PostgreSQL), content-addressed and durable before
-//! any row names them.
+//! any row names them; `upload` receives them ahead of the comment they are for.
 
+pub mod model;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod upload;

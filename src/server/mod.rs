@@ -52,6 +52,8 @@ pub struct AppState {
     pub site: std::sync::Arc<site::Site>,
     /// The mail sender, when smtp_url is set.
     pub mail: crate::mail::mailer::Mail,
+    /// Where attachments go, and their limits.
+    pub files: crate::files::upload::Files,
 }
 
 impl AppState {

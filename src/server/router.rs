@@ -71,6 +71,18 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
         &hub,
     )
     .await?;
+    const MB: u64 = 1 << 20;
+    let files = crate::files::upload::Files::new(
+        crate::files::store::Store::new(
+            config.database_url.backend(),
+            std::path::Path::new(&config.data_dir),
+        ),
+        crate::files::upload::Limits {
+            file: config.attachment_max_mb * MB,
+            per_comment: config.attachments_per_comment,
+            per_ticket: config.attachments_per_ticket_mb * MB,
+        },
+    );
     Ok(AppState {
         pool,
         leptos_options,
@@ -78,6 +90,7 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
         hub,
         site: Arc::new(site),
         mail,
+        files,
     })
 }
 
@@ -173,7 +186,23 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIME_LIMIT,
-        ));
+        ))
+        // Uploads: their own body limit (the settings'), and no time limit (they cut off
+        // stalled and crawling uploads themselves); merged after the layers above, which
+        // apply only to the routes that existed when they were added.
+        .merge(
+            Router::new()
+                .route(
+                    "/api/files",
+                    axum::routing::post(crate::files::upload::upload),
+                )
+                .layer(middleware::from_fn(run_to_completion))
+                .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate))
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .layer(RequestBodyLimitLayer::new(
+                    usize::try_from(state.files.limits.request()).unwrap_or(usize::MAX),
+                )),
+        );
     let router = SECURITY_HEADERS
         .into_iter()
         .fold(router, |router, (name, value)| {

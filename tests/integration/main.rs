@@ -9,6 +9,7 @@ mod authz;
 mod bulk;
 mod cli;
 mod common;
+mod files;
 mod hostile;
 mod inbound;
 mod live;

@@ -1,0 +1,195 @@
+//! Attachments (issue 24): uploads ahead of their comment, through the real server.
+
+use crate::common::{TestApp, spawn_app_with};
+use helpdesk::users::model::Role;
+use reqwest::{Client, StatusCode};
+
+const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
+];
+
+/// A multipart/form-data body as a browser sends it: each (field, file name, bytes).
+fn form(parts: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----helpdesk-test-boundary-7d1f".to_string();
+    let mut body = Vec::new();
+    for (field, name, bytes) in parts {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    app: &TestApp,
+    client: &Client,
+    parts: &[(&str, &str, &[u8])],
+) -> (StatusCode, String) {
+    let (content_type, body) = form(parts);
+    let res = client
+        .post(format!("{}/api/files", app.base))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+fn staged_files(app: &TestApp) -> usize {
+    std::fs::read_dir(app.dir.path().join("attachments/tmp"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn uploads_are_stored_by_their_content_for_their_uploader_alone() {
+    let app = spawn_app_with(&[("attachment_max_mb", "1"), ("attachments_per_comment", "2")]).await;
+
+    // Nobody signed in: refused, nothing stored.
+    let (status, _) = upload(&app, &app.client(), &[("file", "a.png", PNG)]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let page = b"<html><body><script>alert(1)</script></body></html>";
+    let (status, body) = upload(
+        &app,
+        &ann,
+        &[
+            ("file", "../../shot.png", PNG),
+            ("file", "invoice\u{202E}gnp.html", page),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let uploaded: Vec<helpdesk::files::model::Uploaded> = serde_json::from_str(&body).unwrap();
+    assert_eq!(uploaded.len(), 2);
+    assert_eq!(uploaded[0].name, "shot.png");
+    assert_eq!(uploaded[0].content_type, "image/png");
+    assert_eq!(uploaded[0].size, PNG.len() as u64);
+    // Named like a picture, but the bytes decide: a page.
+    assert_eq!(uploaded[1].name, "invoicegnp.html");
+    assert_eq!(uploaded[1].content_type, "text/html");
+    assert!(
+        uploaded
+            .iter()
+            .all(|u| u.token.len() == 32 && u.token.bytes().all(|b| b.is_ascii_hexdigit()))
+    );
+    assert_ne!(uploaded[0].token, uploaded[1].token);
+    assert_eq!(count(&app, "attachment_uploads").await, 2);
+    assert_eq!(count(&app, "attachment_blobs").await, 2);
+
+    // The same picture again: a new upload, the same stored file.
+    let (status, body) = upload(&app, &ann, &[("file", "again.png", PNG)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(count(&app, "attachment_uploads").await, 3);
+    assert_eq!(count(&app, "attachment_blobs").await, 2);
+    assert_eq!(staged_files(&app), 0);
+}
+
+#[tokio::test]
+async fn a_refused_upload_names_the_file_and_keeps_none_of_the_request() {
+    let app = spawn_app_with(&[("attachment_max_mb", "1"), ("attachments_per_comment", "2")]).await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let big = vec![7u8; (1 << 20) + 1];
+
+    // The second file is over the limit: the first is not kept either.
+    let (status, body) = upload(
+        &app,
+        &ann,
+        &[("file", "fine.png", PNG), ("file", "dump.bin", &big)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        body,
+        "dump.bin is larger than 1 MB, the largest file allowed."
+    );
+    assert_eq!(count(&app, "attachment_uploads").await, 0);
+
+    // Three files where a comment takes two.
+    let (status, body) = upload(
+        &app,
+        &ann,
+        &[
+            ("file", "a.png", PNG),
+            ("file", "b.txt", b"b"),
+            ("file", "c.txt", b"c"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body, "c.txt: at most 2 files go on one comment.");
+    assert_eq!(count(&app, "attachment_uploads").await, 0);
+
+    // No file at all.
+    let (status, body) = upload(&app, &ann, &[("note", "x.txt", b"x")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("Choose a file to attach."), "{body}");
+
+    // Not multipart, and from another site.
+    let res = ann
+        .post(format!("{}/api/files", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("file=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let (content_type, body) = form(&[("file", "a.png", PNG)]);
+    let res = ann
+        .post(format!("{}/api/files", app.base))
+        .header("content-type", content_type)
+        .header("origin", "https://evil.example")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Announced larger than a comment's worth of files: refused before it is read.
+    let res = ann
+        .post(format!("{}/api/files", app.base))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body(vec![0u8; 4 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    assert_eq!(count(&app, "attachment_uploads").await, 0);
+    assert_eq!(staged_files(&app), 0);
+}
+
+#[tokio::test]
+async fn one_person_starts_at_most_thirty_uploads_a_minute() {
+    let app = spawn_app_with(&[]).await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let bob = app.signed_in("bob", &[Role::User]).await;
+    for i in 0..helpdesk::files::upload::UPLOADS_PER_MINUTE {
+        let (status, body) = upload(&app, &ann, &[("file", &format!("{i}.txt"), b"x")]).await;
+        assert_eq!(status, StatusCode::OK, "{i}: {body}");
+    }
+    let (status, body) = upload(&app, &ann, &[("file", "one-more.txt", b"x")]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        body.starts_with("Too many attempts, try again in "),
+        "{body}"
+    );
+    // Someone else is not held up.
+    let (status, _) = upload(&app, &bob, &[("file", "bob.txt", b"x")]).await;
+    assert_eq!(status, StatusCode::OK);
+}
