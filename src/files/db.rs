@@ -1,8 +1,8 @@
 //! Attachments' rows (the bytes are `store`'s).
 
-use crate::base::db::{Pool, begin_write, now_ms};
+use crate::base::db::{Conn, Pool, begin_write, now_ms};
 use crate::error::AppError;
-use crate::files::store::Stored;
+use crate::files::{model::Limits, store::Stored};
 
 /// Keeps an upload for the comment it is for: a random token only its uploader learns.
 pub async fn stage(
@@ -44,5 +44,79 @@ pub async fn unstage(pool: &Pool, tokens: &[String]) -> Result<(), AppError> {
             .await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// A comment's uploads become its attachments, inside the comment's own transaction: each
+/// token must be `user_id`'s and not yet claimed; at most `limits.per_comment` files, and
+/// the ticket's files together at most `limits.per_ticket` bytes. Any refusal rolls the
+/// comment back with them.
+pub async fn claim_in(
+    tx: &mut Conn,
+    user_id: i64,
+    ticket_id: i64,
+    comment_id: i64,
+    tokens: &[String],
+    limits: &Limits,
+    now: i64,
+) -> Result<(), AppError> {
+    // In the order given (the first file over the ticket's limit is the one named), once.
+    let mut seen = std::collections::HashSet::new();
+    let tokens: Vec<&String> = tokens.iter().filter(|t| seen.insert(*t)).collect();
+    if tokens.len() as u64 > limits.per_comment {
+        return Err(AppError::TooLarge(format!(
+            "At most {} files go on one comment.",
+            limits.per_comment
+        )));
+    }
+    // SUM of BIGINT is NUMERIC on PostgreSQL: cast back.
+    let mut total: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM attachments a
+           JOIN attachment_blobs b ON b.sha256 = a.sha256
+          WHERE a.ticket_id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    for token in tokens {
+        let upload: Option<(String, String, i64)> = sqlx::query_as(
+            "SELECT u.name, u.sha256, b.size FROM attachment_uploads u
+               JOIN attachment_blobs b ON b.sha256 = u.sha256
+              WHERE u.token = $1 AND u.user_id = $2",
+        )
+        .bind(token)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((name, sha256, size)) = upload else {
+            return Err(AppError::invalid(
+                "attachment",
+                "A file you attached is no longer there (uploads wait a day for their comment): attach it again.",
+            ));
+        };
+        total += size;
+        if total as u64 > limits.per_ticket {
+            return Err(AppError::TooLarge(format!(
+                "{name} would take this ticket's files over {}, the most one ticket holds.",
+                crate::text::bytes(limits.per_ticket)
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO attachments (ticket_id, comment_id, sha256, name, user_id, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(ticket_id)
+        .bind(comment_id)
+        .bind(&sha256)
+        .bind(&name)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM attachment_uploads WHERE token = $1")
+            .bind(token)
+            .execute(&mut *tx)
+            .await?;
+    }
     Ok(())
 }

@@ -5,6 +5,33 @@ use serde::{Deserialize, Serialize};
 /// The longest file name kept, in characters (the extension is kept whole).
 pub const NAME_MAX: usize = 150;
 
+/// The attachment settings, read once at boot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest file, in bytes.
+    pub file: u64,
+    /// The most files on one comment.
+    pub per_comment: u64,
+    /// The most one ticket's files may add up to, in bytes.
+    pub per_ticket: u64,
+}
+
+impl Limits {
+    /// The largest request the upload route reads: a comment's worth of the largest files
+    /// (the form without JavaScript sends them together), and room for the form's fields.
+    pub fn request(&self) -> u64 {
+        self.file * self.per_comment + (1 << 20)
+    }
+}
+
+/// Limits for tests that attach nothing over them.
+#[cfg(test)]
+pub const TEST_LIMITS: Limits = Limits {
+    file: 25 << 20,
+    per_comment: 10,
+    per_ticket: 250 << 20,
+};
+
 /// A file uploaded ahead of its comment: what the uploader's browser is told.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Uploaded {

@@ -4,7 +4,11 @@
 //! 30 s time limit: its own limits are the settings', and a stalled or crawling upload is
 //! cut off instead.
 
-use super::{db, model::Uploaded, model::clean_name, store::PutError, store::Store};
+use super::{
+    db,
+    model::{Limits, Uploaded, clean_name},
+    store::{PutError, Store},
+};
 use crate::auth::guard::Caller;
 use crate::base::db::Pool;
 use crate::error::AppError;
@@ -29,25 +33,6 @@ const IDLE: Duration = Duration::from_secs(20);
 /// After its first half minute, an upload slower than this on average is cut off (a 25 MB
 /// file at this rate takes under an hour).
 const MIN_BYTES_PER_SECOND: u64 = 8 * 1024;
-
-/// The attachment settings, read once at boot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// The largest file, in bytes.
-    pub file: u64,
-    /// The most files on one comment.
-    pub per_comment: u64,
-    /// The most one ticket's files may add up to, in bytes.
-    pub per_ticket: u64,
-}
-
-impl Limits {
-    /// The largest request the upload route reads: a comment's worth of the largest files
-    /// (the form without JavaScript sends them together), and room for the form's fields.
-    pub fn request(&self) -> u64 {
-        self.file * self.per_comment + (1 << 20)
-    }
-}
 
 /// What the upload route needs: where files go, how large they may be, who uploaded what
 /// lately.

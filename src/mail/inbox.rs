@@ -290,7 +290,7 @@ async fn decide(
     let description = CommentText::parse(&text)
         .or_else(|_| CommentText::parse("(The mail had no text.)"))
         .map_err(|_| AppError::Internal)?;
-    let (_, number) = create_in(
+    let (_, number, _) = create_in(
         tx,
         &NewTicket {
             requested_by: sender.id,

@@ -64,6 +64,7 @@ impl AppState {
         provide_context(self.pool.clone());
         provide_context(self.hub.clone());
         provide_context(self.mail.clone());
+        provide_context(self.files.clone());
         provide_context(crate::base::context::SecureCookies(
             self.config.secure_cookies,
         ));

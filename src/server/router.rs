@@ -77,7 +77,7 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
             config.database_url.backend(),
             std::path::Path::new(&config.data_dir),
         ),
-        crate::files::upload::Limits {
+        crate::files::model::Limits {
             file: config.attachment_max_mb * MB,
             per_comment: config.attachments_per_comment,
             per_ticket: config.attachments_per_ticket_mb * MB,

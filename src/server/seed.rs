@@ -896,7 +896,14 @@ mod tests {
             description: CommentText::parse("Smoke from tray 2").unwrap(),
             device_no: DeviceNo::parse("").unwrap(),
         };
-        let (_, number) = tickets_db::create(&pool, &ticket, NOW).await.unwrap();
+        let (_, number) = tickets_db::create(
+            &pool,
+            &ticket,
+            (&[], &crate::files::model::TEST_LIMITS),
+            NOW,
+        )
+        .await
+        .unwrap();
         assert_eq!(number, service_request_no(year, last + 1));
 
         // Search has real words to find, in subjects and comments, common and rare.

@@ -109,6 +109,8 @@ pub async fn my_ticket_counts() -> Result<Vec<(TicketStatus, i64)>, AppError> {
 #[server(endpoint = "create_ticket")]
 pub async fn create_ticket(#[server(flatten)] ticket: NewTicketForm) -> Result<String, AppError> {
     let user = require_user().await?;
+    let files = use_context::<crate::files::upload::Files>().ok_or(AppError::Internal)?;
+    let attachments = ticket.attachments.clone();
     let (request_type_id, department_id, subject, description, device_no) = ticket.parse()?;
     let ticket = db::NewTicket {
         requested_by: user.id,
@@ -118,7 +120,8 @@ pub async fn create_ticket(#[server(flatten)] ticket: NewTicketForm) -> Result<S
         description,
         device_no,
     };
-    let (id, number) = db::create(&pool()?, &ticket, now_ms()).await?;
+    let (id, number) =
+        db::create(&pool()?, &ticket, (&attachments, &files.limits), now_ms()).await?;
     Visible {
         id,
         number: number.clone(),
@@ -251,12 +254,14 @@ pub async fn add_comment(
         return Err(AppError::Forbidden);
     }
     let pool = pool()?;
+    let files = use_context::<crate::files::upload::Files>().ok_or(AppError::Internal)?;
     let comment = db::add_comment(
         &pool,
         ticket.id,
         ticket.awaits_response,
         &user,
         &input,
+        (&comment.attachments, &files.limits),
         now_ms(),
     )
     .await?;

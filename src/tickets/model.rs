@@ -531,6 +531,10 @@ pub struct NewTicketForm {
     pub subject: String,
     pub description: String,
     pub device_no: String,
+    /// Files uploaded for it (`POST /api/files`), by their tokens (fields `attachment[]`):
+    /// they go on the description.
+    #[serde(default, rename = "attachment")]
+    pub attachments: Vec<String>,
 }
 
 /// What a new ticket says, parsed: (request type, department, subject, description, device).
@@ -567,6 +571,9 @@ pub struct CommentForm {
     /// Staff's "Internal note" checkbox: present (any value) when ticked.
     #[serde(default)]
     pub internal: Option<String>,
+    /// Files uploaded for it (`POST /api/files`), by their tokens (fields `attachment[]`).
+    #[serde(default, rename = "attachment")]
+    pub attachments: Vec<String>,
 }
 
 /// A comment as posted, parsed.

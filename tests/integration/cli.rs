@@ -300,7 +300,21 @@ async fn backup_while_writing_is_consistent_and_complete() {
         tokio::spawn(async move {
             let mut n = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                db::create(&pool, &ticket, 1_767_225_600_000).await.unwrap();
+                db::create(
+                    &pool,
+                    &ticket,
+                    (
+                        &[],
+                        &helpdesk::files::model::Limits {
+                            file: 1 << 20,
+                            per_comment: 1,
+                            per_ticket: 1 << 20,
+                        },
+                    ),
+                    1_767_225_600_000,
+                )
+                .await
+                .unwrap();
                 n += 1;
             }
             n

@@ -193,3 +193,175 @@ async fn one_person_starts_at_most_thirty_uploads_a_minute() {
     let (status, _) = upload(&app, &bob, &[("file", "bob.txt", b"x")]).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+async fn tokens(app: &TestApp, client: &Client, parts: &[(&str, &str, &[u8])]) -> Vec<String> {
+    let (status, body) = upload(app, client, parts).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let uploaded: Vec<helpdesk::files::model::Uploaded> = serde_json::from_str(&body).unwrap();
+    uploaded.into_iter().map(|u| u.token).collect()
+}
+
+async fn comment(
+    app: &TestApp,
+    client: &Client,
+    number: &str,
+    text: &str,
+    tokens: &[String],
+) -> crate::common::Reply {
+    let mut form = vec![
+        ("service_request_no", number),
+        ("comment_text", text),
+        ("device_no", ""),
+    ];
+    form.extend(tokens.iter().map(|t| ("attachment[]", t.as_str())));
+    app.call_form::<helpdesk::tickets::api::AddComment>(client, &form)
+        .await
+}
+
+async fn comments_saying(app: &TestApp, text: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ticket_comments WHERE comment_text = $1")
+        .bind(text)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_comment_claims_its_uploads_and_only_its_authors_within_the_limits() {
+    let app = spawn_app_with(&[
+        ("attachment_max_mb", "1"),
+        ("attachments_per_ticket_mb", "1"),
+    ])
+    .await;
+    let dept = app.add_department("IT").await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let bob = app.signed_in("bob", &[Role::User]).await;
+    let number = app.file_ticket(&ann, &dept, "Printer error").await;
+    let bobs = app.file_ticket(&bob, &dept, "Bob's screen").await;
+
+    let mine = tokens(
+        &app,
+        &ann,
+        &[("file", "error.png", PNG), ("file", "log.txt", b"E42")],
+    )
+    .await;
+    // Someone else's tokens are no use to bob: refused, his comment not stored.
+    let reply = comment(&app, &bob, &bobs, "stolen files", &mine).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("no longer there"), "{}", reply.body);
+    assert_eq!(comments_saying(&app, "stolen files").await, 0);
+
+    let reply = comment(&app, &ann, &number, "Here it is", &mine).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let attached: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT a.name, a.comment_id FROM attachments a
+           JOIN ticket_comments c ON c.id = a.comment_id
+          WHERE c.comment_text = 'Here it is' ORDER BY a.name",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        attached.iter().map(|a| a.0.as_str()).collect::<Vec<_>>(),
+        ["error.png", "log.txt"]
+    );
+    assert_eq!(count(&app, "attachment_uploads").await, 0);
+    // Claimed once: not again.
+    let reply = comment(&app, &ann, &number, "the same again", &mine[..1]).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert_eq!(comments_saying(&app, "the same again").await, 0);
+
+    // The ticket holds at most 1 MB: the file that would pass it is named, and neither the
+    // comment nor its files are kept (the uploads stay, to go elsewhere).
+    let half = vec![1u8; 600 << 10];
+    let other = vec![2u8; 600 << 10];
+    let big = tokens(
+        &app,
+        &ann,
+        &[("file", "half.bin", &half), ("file", "other.bin", &other)],
+    )
+    .await;
+    let reply = comment(&app, &ann, &number, "two halves", &big).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply
+            .body
+            .contains("would take this ticket's files over 1 MB"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(comments_saying(&app, "two halves").await, 0);
+    assert_eq!(count(&app, "attachments").await, 2);
+    assert_eq!(count(&app, "attachment_uploads").await, 2);
+    // One of them fits.
+    let reply = comment(&app, &ann, &number, "one half", &big[..1]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(count(&app, "attachments").await, 3);
+}
+
+#[tokio::test]
+async fn a_new_ticket_takes_its_files_onto_its_description() {
+    let app = spawn_app_with(&[("attachments_per_comment", "1")]).await;
+    let dept = app.add_department("IT").await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let files = tokens(&app, &ann, &[("file", "printer.png", PNG)]).await;
+    let more = tokens(&app, &ann, &[("file", "more.txt", b"more")]).await;
+    let new_ticket = |subject: &'static str, tokens: Vec<String>| {
+        let app = &app;
+        let ann = &ann;
+        let dept = dept.clone();
+        async move {
+            let mut form = vec![
+                ("request_type_id", "1".to_string()),
+                ("department_id", dept),
+                ("subject", subject.to_string()),
+                ("description", "See the picture.".to_string()),
+                ("device_no", String::new()),
+            ];
+            form.extend(tokens.into_iter().map(|t| ("attachment[]", t)));
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call_form::<helpdesk::tickets::api::CreateTicket>(ann, &form)
+                .await
+        }
+    };
+    // Two files where a comment takes one: no ticket, and both uploads still there.
+    let both: Vec<String> = files.iter().chain(&more).cloned().collect();
+    let reply = new_ticket("Too many files", both).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.body
+    );
+    assert_eq!(count(&app, "tickets").await, 0);
+    assert_eq!(count(&app, "attachment_uploads").await, 2);
+
+    let reply = new_ticket("Printer shows an error", files).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let on: Vec<(String, String)> = sqlx::query_as(
+        "SELECT a.name, c.comment_text FROM attachments a
+           JOIN ticket_comments c ON c.id = a.comment_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        on,
+        [("printer.png".to_string(), "See the picture.".to_string())]
+    );
+}

@@ -59,6 +59,7 @@ async fn file(w: &World, client: &Client, subject: &str, dept: &str) -> String {
                     subject: subject.into(),
                     description: "It does not work.\nAt all.".into(),
                     device_no: "PC-7".into(),
+                    attachments: Vec::new(),
                 },
             },
         )
@@ -917,6 +918,7 @@ async fn the_list_exports_as_csv_that_round_trips_and_is_safe_to_open() {
                     comment_text: text.into(),
                     device_no: "PC-9".into(),
                     internal: None,
+                    attachments: Vec::new(),
                 },
             },
         )

@@ -25,6 +25,10 @@ fn public(text: &CommentText, device_no: &DeviceNo) -> NewCommentInput {
 }
 
 /// The user `id` as a comment's author, read as the guards read it.
+/// A comment without files.
+const NO_FILES: (&[String], &crate::files::model::Limits) =
+    (&[], &crate::files::model::TEST_LIMITS);
+
 async fn author(pool: &Pool, id: i64) -> CurrentUser {
     crate::auth::db::active_user(pool, id)
         .await
@@ -109,7 +113,7 @@ async fn numbers_are_unique_and_well_formed_under_50_concurrent_creations() {
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let (pool, ticket) = (pool.clone(), ticket.clone());
-            tokio::spawn(async move { create(&pool, &ticket, JAN_2026).await })
+            tokio::spawn(async move { create(&pool, &ticket, NO_FILES, JAN_2026).await })
         })
         .collect();
     let mut numbers = HashSet::new();
@@ -134,13 +138,13 @@ async fn numbers_are_unique_and_well_formed_under_50_concurrent_creations() {
 async fn numbers_are_not_reused_after_a_delete_and_restart_each_year() {
     let (pool, _dir) = test_pool().await;
     let ticket = fixture(&pool).await;
-    let (id, first) = create(&pool, &ticket, JAN_2026).await.unwrap();
+    let (id, first) = create(&pool, &ticket, NO_FILES, JAN_2026).await.unwrap();
     sqlx::query("DELETE FROM tickets WHERE id = $1")
         .bind(id)
         .execute(&pool)
         .await
         .unwrap();
-    let (_, second) = create(&pool, &ticket, JAN_2026).await.unwrap();
+    let (_, second) = create(&pool, &ticket, NO_FILES, JAN_2026).await.unwrap();
     assert_counters_match(&pool).await;
     let indexed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ticket_search")
         .fetch_one(&pool)
@@ -155,7 +159,7 @@ async fn numbers_are_not_reused_after_a_delete_and_restart_each_year() {
         ("SR-2026-000001", "SR-2026-000002")
     );
     let next_year = JAN_2026 + 366 * 86_400_000;
-    let (_, third) = create(&pool, &ticket, next_year).await.unwrap();
+    let (_, third) = create(&pool, &ticket, NO_FILES, next_year).await.unwrap();
     assert_eq!(third, "SR-2027-000001");
 }
 
@@ -165,7 +169,9 @@ async fn unknown_type_or_department_is_refused_and_stores_nothing() {
     let mut ticket = fixture(&pool).await;
     ticket.request_type_id = 999;
     ticket.department_id = 999;
-    let err = create(&pool, &ticket, JAN_2026).await.unwrap_err();
+    let err = create(&pool, &ticket, NO_FILES, JAN_2026)
+        .await
+        .unwrap_err();
     assert!(err.for_field("request_type_id").is_some());
     assert!(err.for_field("department_id").is_some());
     let (tickets, sequences, events): (i64, i64, i64) = sqlx::query_as(
@@ -201,7 +207,9 @@ async fn many(pool: &Pool) -> (NewTicket, i64, i64) {
             if i == 7 { "100% broken_" } else { "ok" }
         ))
         .unwrap();
-        let (id, _) = create(pool, &t, JAN_2026 + (i / 3) * 1000).await.unwrap();
+        let (id, _) = create(pool, &t, NO_FILES, JAN_2026 + (i / 3) * 1000)
+            .await
+            .unwrap();
         t.requested_by = ann;
         let status = TicketStatus::ALL[(i % 3) as usize];
         set_status(pool, id, status, ann, JAN_2026 + 99_999)
@@ -389,7 +397,9 @@ async fn day_filters_take_whole_days_and_count_what_they_list() {
             device_no: t.device_no.clone(),
         };
         // Late in the day: the filters must not cut a day at the hour.
-        let (id, _) = create(&pool, &t, day(n) + 23 * 3_600_000).await.unwrap();
+        let (id, _) = create(&pool, &t, NO_FILES, day(n) + 23 * 3_600_000)
+            .await
+            .unwrap();
         if n >= 3 {
             set_status(
                 &pool,
@@ -451,7 +461,7 @@ async fn text_search_ranks_matches_in_numbers_subjects_and_comments() {
     let mut make = async |subject: &str, by: i64| {
         t.subject = Subject::parse(subject).unwrap();
         t.requested_by = by;
-        create(&pool, &t, JAN_2026).await.unwrap().0
+        create(&pool, &t, NO_FILES, JAN_2026).await.unwrap().0
     };
     let printer = make("Printer on floor 2 is offline", ann).await;
     let toner = make("Toner", ann).await;
@@ -463,6 +473,7 @@ async fn text_search_ranks_matches_in_numbers_subjects_and_comments() {
         true,
         &author(&pool, ann).await,
         &public(&note, &DeviceNo::parse("").unwrap()),
+        NO_FILES,
         JAN_2026 + 1,
     )
     .await
@@ -524,6 +535,7 @@ async fn text_search_ranks_matches_in_numbers_subjects_and_comments() {
         true,
         &author(&pool, 1).await,
         &public(&text, &none),
+        NO_FILES,
         JAN_2026 + 50,
     )
     .await
@@ -648,8 +660,10 @@ async fn pages_walk_forward_and_back_over_every_ticket() {
 async fn concurrent_comments_are_batched_each_where_it_belongs() {
     let (pool, _dir) = test_pool().await;
     let ticket = fixture(&pool).await;
-    let (a, _) = create(&pool, &ticket, JAN_2026).await.unwrap();
-    let (b, _) = create(&pool, &ticket, JAN_2026 + 1).await.unwrap();
+    let (a, _) = create(&pool, &ticket, NO_FILES, JAN_2026).await.unwrap();
+    let (b, _) = create(&pool, &ticket, NO_FILES, JAN_2026 + 1)
+        .await
+        .unwrap();
     let none = DeviceNo::parse("").unwrap();
     // 60 writers at once: the writer takes those waiting together into one transaction.
     let writes = (0..60).map(|i| {
@@ -664,6 +678,7 @@ async fn concurrent_comments_are_batched_each_where_it_belongs() {
                 true,
                 &by,
                 &public(&text, &none),
+                NO_FILES,
                 JAN_2026 + 10 + i,
             )
             .await
@@ -716,7 +731,7 @@ async fn concurrent_comments_are_batched_each_where_it_belongs() {
 async fn comments_and_department_changes() {
     let (pool, _dir) = test_pool().await;
     let ticket = fixture(&pool).await;
-    let (id, number) = create(&pool, &ticket, JAN_2026).await.unwrap();
+    let (id, number) = create(&pool, &ticket, NO_FILES, JAN_2026).await.unwrap();
     assert_eq!(
         owner(&pool, &number).await.unwrap(),
         (id, ticket.requested_by, true)
@@ -732,6 +747,7 @@ async fn comments_and_department_changes() {
         true,
         &author(&pool, ticket.requested_by).await,
         &public(&text, &DeviceNo::parse("").unwrap()),
+        NO_FILES,
         JAN_2026 + 5,
     )
     .await
@@ -1096,7 +1112,7 @@ async fn history_is_written_with_its_change_or_neither_is() {
     let (pool, _dir) = test_pool().await;
     let ticket = fixture(&pool).await;
     let by = ticket.requested_by;
-    let (id, _) = create(&pool, &ticket, JAN_2026).await.unwrap();
+    let (id, _) = create(&pool, &ticket, NO_FILES, JAN_2026).await.unwrap();
     set_status(&pool, id, TicketStatus::Ongoing, by, JAN_2026 + 1)
         .await
         .unwrap();
@@ -1154,12 +1170,17 @@ async fn history_is_written_with_its_change_or_neither_is() {
             true,
             &author(&pool, by).await,
             &public(&text, &none),
+            NO_FILES,
             JAN_2026 + 3
         )
         .await
         .is_err()
     );
-    assert!(create(&pool, &ticket, JAN_2026 + 3).await.is_err());
+    assert!(
+        create(&pool, &ticket, NO_FILES, JAN_2026 + 3)
+            .await
+            .is_err()
+    );
     let after = detail(&pool, id).await.unwrap();
     assert_eq!(
         (after.status, after.date_finished, after.department),
@@ -1197,7 +1218,7 @@ async fn history_is_written_with_its_change_or_neither_is() {
 async fn completing_sets_the_finished_date_and_reopening_clears_it() {
     let (pool, _dir) = test_pool().await;
     let ticket = fixture(&pool).await;
-    let (id, _) = create(&pool, &ticket, JAN_2026).await.unwrap();
+    let (id, _) = create(&pool, &ticket, NO_FILES, JAN_2026).await.unwrap();
     let finished = |pool: Pool| async move {
         sqlx::query_as::<_, (String, Option<i64>)>(
             "SELECT status, date_finished FROM tickets WHERE id = $1",

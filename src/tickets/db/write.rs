@@ -33,20 +33,40 @@ async fn exists(conn: &mut Conn, table: &str, id: i64) -> Result<bool, AppError>
 /// its id and service request number. The year's sequence row is bumped inside the same
 /// write transaction, so numbers never repeat, even under concurrent submissions or after
 /// deletes.
-pub async fn create(pool: &Pool, t: &NewTicket, now_ms: i64) -> Result<(i64, String), AppError> {
+///
+/// `files`: uploads for the description, claimed in the same transaction (a refused one
+/// leaves no ticket either).
+pub async fn create(
+    pool: &Pool,
+    t: &NewTicket,
+    files: (&[String], &crate::files::model::Limits),
+    now_ms: i64,
+) -> Result<(i64, String), AppError> {
     let mut tx = begin_write(pool).await?;
-    let made = create_in(&mut tx, t, now_ms).await?;
+    let (id, number, description) = create_in(&mut tx, t, now_ms).await?;
+    if !files.0.is_empty() {
+        crate::files::db::claim_in(
+            &mut tx,
+            t.requested_by,
+            id,
+            description,
+            files.0,
+            files.1,
+            now_ms,
+        )
+        .await?;
+    }
     tx.commit().await?;
-    Ok(made)
+    Ok((id, number))
 }
 
 /// `create` inside the caller's write transaction (a ticket opened by mail commits with
-/// the record that the mail was handled).
+/// the record that the mail was handled): its id, number and description's id.
 pub async fn create_in(
     tx: &mut Conn,
     t: &NewTicket,
     now_ms: i64,
-) -> Result<(i64, String), AppError> {
+) -> Result<(i64, String, i64), AppError> {
     let mut errors = Vec::new();
     if !exists(&mut *tx, "request_types", t.request_type_id).await? {
         errors.push(("request_type_id", "Choose a request type from the list."));
@@ -114,7 +134,7 @@ pub async fn create_in(
         at: now_ms,
     };
     record(&mut *tx, &created).await?;
-    Ok((id, number))
+    Ok((id, number, description))
 }
 
 /// Moves a ticket to `status` and records the change (`triage`): completing sets
@@ -198,6 +218,7 @@ pub async fn add_comment(
     awaits_response: bool,
     author: &CurrentUser,
     input: &NewCommentInput,
+    files: (&[String], &crate::files::model::Limits),
     now_ms: i64,
 ) -> Result<Comment, AppError> {
     let NewCommentInput {
@@ -214,7 +235,20 @@ pub async fn add_comment(
         *internal,
         author.is_staff && awaits_response,
     );
-    let id = comment_writer::write(pool, row).await?;
+    let id = if files.0.is_empty() {
+        comment_writer::write(pool, row).await?
+    } else {
+        // With files: its own transaction, which claims them (not the batch writer's, where
+        // one comment's refused file would roll back its neighbours).
+        let mut tx = begin_write(pool).await?;
+        let ids =
+            insert_comments_in(&mut tx, Backend::of(pool), std::slice::from_ref(&row)).await?;
+        let id = ids.first().copied().ok_or(AppError::Internal)?;
+        crate::files::db::claim_in(&mut tx, author.id, ticket_id, id, files.0, files.1, now_ms)
+            .await?;
+        tx.commit().await?;
+        id
+    };
     Ok(Comment {
         id,
         author: author.username.clone(),
