@@ -158,6 +158,8 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
         .route("/api/events", get(crate::live::hub::events))
         // The list as CSV, with the list's own query.
         .route("/tickets.csv", get(crate::tickets::csv::export))
+        // Attachments, to those who may see their comment.
+        .route("/files/{id}/{name}", get(crate::files::serve::serve))
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),
@@ -470,6 +472,7 @@ async fn sign_in_gate(State(state): State<AppState>, mut req: Request, next: Nex
         && path != "/healthz"
         && path != "/readyz"
         && !path.starts_with("/pkg/")
+        && !path.starts_with("/files/")
         && !path.rsplit('/').next().unwrap_or("").contains('.');
     let mut res = if is_page {
         let signed_in = match caller.get(&state.pool).await {

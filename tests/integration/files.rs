@@ -365,3 +365,144 @@ async fn a_new_ticket_takes_its_files_onto_its_description() {
         [("printer.png".to_string(), "See the picture.".to_string())]
     );
 }
+
+async fn attachment_id(app: &TestApp, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM attachments WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn fetch(
+    app: &TestApp,
+    client: &Client,
+    id: i64,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = client.get(format!("{}/files/{id}/any-name", app.base));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn files_are_served_to_who_may_see_them_pictures_inline_the_rest_as_downloads() {
+    let app = spawn_app_with(&[]).await;
+    let dept = app.add_department("IT").await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let bob = app.signed_in("bob", &[Role::User]).await;
+    let agent = app.signed_in("sam", &[Role::Agent]).await;
+    let number = app.file_ticket(&ann, &dept, "Printer error").await;
+    let page = b"<html><script>alert(document.cookie)</script></html>";
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    let mine = tokens(
+        &app,
+        &ann,
+        &[
+            ("file", "error.png", PNG),
+            ("file", "page.html", page),
+            ("file", "really-a-page.png", page),
+            ("file", "drawing.svg", svg),
+        ],
+    )
+    .await;
+    let reply = comment(&app, &ann, &number, "The files", &mine).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let note = tokens(&app, &agent, &[("file", "staff-only.txt", b"between us")]).await;
+    let reply = app
+        .call_form::<helpdesk::tickets::api::AddComment>(
+            &agent,
+            &[
+                ("service_request_no", &number),
+                ("comment_text", "Internal: see the log"),
+                ("device_no", ""),
+                ("internal", "on"),
+                ("attachment[]", &note[0]),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    // The picture: inline, as what it is, never sniffed, sandboxed, cacheable privately.
+    let png = attachment_id(&app, "error.png").await;
+    let res = fetch(&app, &ann, png, &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let h = res.headers().clone();
+    assert_eq!(h["content-type"], "image/png");
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline; filename=\"error.png\"")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["content-security-policy"], "sandbox; default-src 'none'");
+    assert_eq!(h["cache-control"], "private, no-cache");
+    assert_eq!(h["content-length"], PNG.len().to_string().as_str());
+    let etag = h["etag"].to_str().unwrap().to_string();
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
+    let res = fetch(&app, &ann, png, &[("if-none-match", &etag)]).await;
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    // A part of it, and a part that is not there.
+    let res = fetch(&app, &ann, png, &[("range", "bytes=1-3")]).await;
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        res.headers()["content-range"],
+        format!("bytes 1-3/{}", PNG.len()).as_str()
+    );
+    assert_eq!(res.bytes().await.unwrap().as_ref(), &PNG[1..4]);
+    let res = fetch(&app, &ann, png, &[("range", "bytes=900-999")]).await;
+    assert_eq!(res.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    // If-Range naming another version: the whole file.
+    let res = fetch(
+        &app,
+        &ann,
+        png,
+        &[("range", "bytes=1-3"), ("if-range", "\"old\"")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // A page, an SVG and a page named like a picture: downloads, typed as bytes.
+    for name in ["page.html", "drawing.svg", "really-a-page.png"] {
+        let res = fetch(&app, &ann, attachment_id(&app, name).await, &[]).await;
+        assert_eq!(res.status(), StatusCode::OK, "{name}");
+        let h = res.headers();
+        assert_eq!(h["content-type"], "application/octet-stream", "{name}");
+        assert!(
+            h["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment;"),
+            "{name}"
+        );
+        assert_eq!(h["content-security-policy"], "sandbox; default-src 'none'");
+    }
+
+    // Someone else's ticket, an internal note's file for its requester, nobody signed in:
+    // nothing, not even whether it exists.
+    assert_eq!(
+        fetch(&app, &bob, png, &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let internal = attachment_id(&app, "staff-only.txt").await;
+    assert_eq!(
+        fetch(&app, &ann, internal, &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        fetch(&app, &ann, 999_999, &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        fetch(&app, &app.client(), png, &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Staff see both.
+    let res = fetch(&app, &agent, internal, &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"between us");
+    assert_eq!(fetch(&app, &agent, png, &[]).await.status(), StatusCode::OK);
+}
