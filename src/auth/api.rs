@@ -24,9 +24,10 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     let username = username.trim().to_lowercase();
     let address = client_address();
     let throttle = Throttle::of(&pool);
-    if let Some(wait) = throttle.wait(&username, address) {
-        return Err(AppError::TooManyAttempts(wait.as_secs_f64().ceil() as u64));
-    }
+    // Counted as under way until this function returns, however it returns.
+    let _attempt = throttle
+        .begin(&username, address)
+        .map_err(|wait| AppError::TooManyAttempts(wait.as_secs_f64().ceil() as u64))?;
     let row = db::find_login(&pool, &username).await?;
     // Verify even for unknown users so timing does not reveal which names exist.
     let matches = password::verify(password, row.as_ref().map(|r| r.password_hash.clone())).await?;

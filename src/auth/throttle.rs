@@ -34,6 +34,43 @@ pub struct Throttle(Arc<Mutex<Counts>>);
 struct Counts {
     accounts: HashMap<String, Failures>,
     addresses: HashMap<IpAddr, Failures>,
+    /// Sign-ins under way, each of which may yet fail.
+    accounts_trying: HashMap<String, u32>,
+    addresses_trying: HashMap<IpAddr, u32>,
+}
+
+/// A sign-in under way, counted against the allowance until it ends (dropped). Without it a
+/// flood of concurrent guesses all passed the check before the first of them had failed
+/// (200 at once from one address: 200 answers of "wrong password", none slowed).
+pub struct Attempt {
+    throttle: Throttle,
+    account: String,
+    address: IpAddr,
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        let mut counts = self.throttle.lock();
+        ended(&mut counts.accounts_trying, &self.account);
+        ended(&mut counts.addresses_trying, &self.address);
+    }
+}
+
+fn ended<K: Eq + Hash>(trying: &mut HashMap<K, u32>, key: &K) {
+    if let Some(n) = trying.get_mut(key) {
+        *n -= 1;
+        if *n == 0 {
+            trying.remove(key);
+        }
+    }
+}
+
+/// How many more sign-ins may be under way at once: what is left of the allowance, and past
+/// it (once its wait is over) one at a time.
+fn room(failures: Option<&Failures>, allowance: u32) -> u32 {
+    allowance
+        .saturating_sub(failures.map_or(0, |f| f.count))
+        .max(1)
 }
 
 #[derive(Clone, Copy)]
@@ -72,6 +109,32 @@ impl Throttle {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// Starts a sign-in: refused with the wait when the account or the address is closed,
+    /// or when as many sign-ins are under way as could still fail within the allowance.
+    pub fn begin(&self, account: &str, address: IpAddr) -> Result<Attempt, Duration> {
+        if let Some(wait) = self.wait(account, address) {
+            return Err(wait);
+        }
+        let mut counts = self.lock();
+        let account_busy = counts.accounts_trying.get(account).copied().unwrap_or(0)
+            >= room(counts.accounts.get(account), ACCOUNT_ALLOWANCE);
+        let address_busy = counts.addresses_trying.get(&address).copied().unwrap_or(0)
+            >= room(counts.addresses.get(&address), ADDRESS_ALLOWANCE);
+        if account_busy || address_busy {
+            return Err(FIRST_WAIT);
+        }
+        *counts
+            .accounts_trying
+            .entry(account.to_string())
+            .or_default() += 1;
+        *counts.addresses_trying.entry(address).or_default() += 1;
+        Ok(Attempt {
+            throttle: self.clone(),
+            account: account.to_string(),
+            address,
+        })
     }
 
     /// Counts a failed sign-in.
@@ -191,6 +254,38 @@ mod tests {
 
     fn ip(n: u32) -> IpAddr {
         std::net::Ipv4Addr::from(0x0a00_0000 + n).into()
+    }
+
+    #[test]
+    fn sign_ins_under_way_count_against_the_allowance_until_they_end() {
+        let throttle = Throttle::default();
+        // Many names from one address at once: the address's allowance, then a wait.
+        let under_way: Vec<Attempt> = (0..ADDRESS_ALLOWANCE)
+            .map(|n| throttle.begin(&format!("name{n}"), ip(1)).unwrap())
+            .collect();
+        assert_eq!(throttle.begin("one-more", ip(1)).err(), Some(FIRST_WAIT));
+        assert!(
+            throttle.begin("elsewhere", ip(2)).is_ok(),
+            "another address"
+        );
+        drop(under_way);
+        // One account from many addresses: its own allowance.
+        let ann: Vec<Attempt> = (0..ACCOUNT_ALLOWANCE)
+            .map(|n| throttle.begin("ann", ip(100 + n)).unwrap())
+            .collect();
+        assert!(throttle.begin("ann", ip(200)).is_err());
+        // Two of them failed: three may be under way now, and these three already are.
+        throttle.failed("ann", ip(100));
+        throttle.failed("ann", ip(101));
+        drop(ann);
+        let three: Vec<Attempt> = (0..3)
+            .map(|n| throttle.begin("ann", ip(300 + n)).unwrap())
+            .collect();
+        assert!(throttle.begin("ann", ip(400)).is_err());
+        drop(three);
+        assert!(throttle.begin("ann", ip(400)).is_ok());
+        let counts = throttle.lock();
+        assert!(counts.accounts_trying.is_empty() && counts.addresses_trying.is_empty());
     }
 
     #[test]
