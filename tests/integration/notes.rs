@@ -74,9 +74,15 @@ async fn an_internal_note_never_reaches_the_requester_by_any_path() {
     let agent = app.signed_in("aga", &[Role::Agent]).await;
     let admin = app.signed_in("boss", &[Role::Admin]).await;
     let ann = app.signed_in("ann", &[Role::User]).await;
-    let number = app.file_ticket(&ann, &dept, "Laptop will not start").await;
+    // Open before the ticket is filed, so both hear of its creation first, whenever it
+    // arrives (on PostgreSQL it comes back through the database and reached a stream opened
+    // just after the filing now and then).
     let mut ann_stream = Stream::open(&app, &ann).await;
     let mut agent_stream = Stream::open(&app, &agent).await;
+    let number = app.file_ticket(&ann, &dept, "Laptop will not start").await;
+    for stream in [&mut ann_stream, &mut agent_stream] {
+        assert_eq!(stream.until(&number).await, [format!("{number} created")]);
+    }
 
     // A requester cannot write one: 403, and nothing is stored.
     let before = comments_stored(&app).await;
