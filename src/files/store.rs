@@ -78,13 +78,16 @@ pub struct Store {
     in_database: bool,
 }
 
-/// A temporary file that is removed unless it was kept (renamed into place).
-struct Temp(Option<PathBuf>);
+/// A temporary file that is removed unless it was moved into place.
+struct Temp {
+    path: PathBuf,
+    moved: bool,
+}
 
 impl Drop for Temp {
     fn drop(&mut self) {
-        if let Some(path) = self.0.take() {
-            let _ = std::fs::remove_file(path);
+        if !self.moved {
+            let _ = std::fs::remove_file(&self.path);
         }
     }
 }
@@ -110,10 +113,15 @@ impl Store {
     /// Where the folder store keeps a file: two levels of folders by its first four hex
     /// digits, so no folder holds more than a few hundred thousand files at a billion.
     pub fn path_of(&self, sha256: &str) -> PathBuf {
-        self.folder
-            .join(&sha256[0..2])
-            .join(&sha256[2..4])
-            .join(sha256)
+        self.folder_of(sha256).join(sha256)
+    }
+
+    /// The folder of `path_of` (a name too short for one is kept at the top).
+    fn folder_of(&self, sha256: &str) -> PathBuf {
+        match (sha256.get(0..2), sha256.get(2..4)) {
+            (Some(a), Some(b)) => self.folder.join(a).join(b),
+            _ => self.folder.clone(),
+        }
     }
 
     /// Streams `body` into the store, hashing and counting as it goes; more than `max`
@@ -163,7 +171,7 @@ impl Store {
         stored: &Stored,
     ) -> Result<(), PutError> {
         let target = self.path_of(&stored.sha256);
-        let folder = target.parent().expect("a stored file has a folder");
+        let folder = self.folder_of(&stored.sha256);
         // Already there (the same bytes attached before): the temporary file goes.
         // Its time is renewed, so `check` does not take it for a crash's leftover before its
         // row commits.
@@ -179,14 +187,10 @@ impl Store {
             .map_err(|e| PutError::Io(std::io::Error::other(e)))??;
             return record(pool, stored).await;
         }
-        tokio::fs::create_dir_all(folder).await?;
-        let from = temp.0.take().expect("a temporary file");
-        if let Err(e) = tokio::fs::rename(&from, &target).await {
-            temp.0 = Some(from);
-            return Err(e.into());
-        }
+        tokio::fs::create_dir_all(&folder).await?;
+        tokio::fs::rename(&temp.path, &target).await?;
+        temp.moved = true;
         // The rename is durable once its folder is.
-        let folder = folder.to_path_buf();
         tokio::task::spawn_blocking(move || std::fs::File::open(folder)?.sync_all())
             .await
             .map_err(|e| PutError::Io(std::io::Error::other(e)))??;
@@ -217,8 +221,7 @@ impl Store {
         .rows_affected()
             == 1;
         if new {
-            let mut file =
-                tokio::fs::File::open(temp.0.as_ref().expect("a temporary file")).await?;
+            let mut file = tokio::fs::File::open(&temp.path).await?;
             let mut n = 0i64;
             loop {
                 let mut chunk = Vec::with_capacity(CHUNK as usize);
@@ -431,7 +434,7 @@ async fn create_temp(folder: &Path) -> std::io::Result<(tokio::fs::File, Temp)> 
         #[cfg(unix)]
         options.mode(0o600);
         match options.open(&path).await {
-            Ok(file) => return Ok((file, Temp(Some(path)))),
+            Ok(file) => return Ok((file, Temp { path, moved: false })),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }

@@ -56,7 +56,7 @@ impl Files {
     /// minute: then how many seconds until they may.
     fn take_turn(&self, user: i64) -> Result<(), u64> {
         let now = Instant::now();
-        let mut recent = self.recent.lock().expect("upload counts");
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         recent.retain(|_, started| {
             while started
                 .front()
@@ -68,9 +68,13 @@ impl Files {
         });
         let started = recent.entry(user).or_default();
         if started.len() >= UPLOADS_PER_MINUTE {
-            let first = *started.front().expect("a full window");
-            let wait = Duration::from_secs(60).saturating_sub(now.duration_since(first));
-            return Err(wait.as_secs().max(1));
+            let waited = started
+                .front()
+                .map_or(Duration::ZERO, |first| now.duration_since(*first));
+            return Err(Duration::from_secs(60)
+                .saturating_sub(waited)
+                .as_secs()
+                .max(1));
         }
         started.push_back(now);
         Ok(())
