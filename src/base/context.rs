@@ -57,3 +57,11 @@ pub fn header_items(
         .flat_map(move |v| v.split(separator))
         .map(str::trim)
 }
+
+/// Whether the request's `If-None-Match` names `etag` (weak or strong) or `*`: the client's
+/// copy is current (304).
+pub fn if_none_match(headers: &http::HeaderMap, etag: &str) -> bool {
+    header_items(headers, http::header::IF_NONE_MATCH, ',')
+        .map(|tag| tag.trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*")
+}

@@ -7,7 +7,7 @@
 
 use super::upload::Files;
 use crate::auth::guard::Caller;
-use crate::base::db::Pool;
+use crate::base::{context::if_none_match, db::Pool};
 use crate::error::AppError;
 use axum::{
     Extension,
@@ -177,16 +177,6 @@ fn range(
         Ok(_) => Ok(None),
         Err(_) => Err(()),
     }
-}
-
-fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == etag || tag == "*")
 }
 
 /// `inline` or `attachment`, with the name twice (RFC 6266): plain ASCII for old clients,

@@ -10,7 +10,7 @@
 //! release is fetched at once; other files are revalidated each time.
 
 use super::config::SiteRoot;
-use crate::base::context::header_items;
+use crate::base::context::{header_items, if_none_match};
 use axum::{
     body::{Body, Bytes},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
@@ -303,11 +303,6 @@ fn negotiate(headers: &HeaderMap, asset: &Asset) -> Encoding {
 }
 
 /// Whether `If-None-Match` names this ETag (or `*`): the browser's copy is current.
-fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
-    header_items(headers, header::IF_NONE_MATCH, ',')
-        .map(|tag| tag.trim_start_matches("W/"))
-        .any(|tag| tag == etag || tag == "*")
-}
 
 fn hex_hash(parts: &[&[u8]]) -> String {
     // Two differently seeded 64-bit hashes: ETags and versions need to change when the
