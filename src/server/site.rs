@@ -302,7 +302,6 @@ fn negotiate(headers: &HeaderMap, asset: &Asset) -> Encoding {
     }
 }
 
-/// Whether `If-None-Match` names this ETag (or `*`): the browser's copy is current.
 
 fn hex_hash(parts: &[&[u8]]) -> String {
     // Two differently seeded 64-bit hashes: ETags and versions need to change when the
