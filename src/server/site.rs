@@ -302,7 +302,6 @@ fn negotiate(headers: &HeaderMap, asset: &Asset) -> Encoding {
     }
 }
 
-
 fn hex_hash(parts: &[&[u8]]) -> String {
     // Two differently seeded 64-bit hashes: ETags and versions need to change when the
     // content does, not to resist an attacker (who would only spoil their own cache).
