@@ -11,4 +11,6 @@ pub mod serve;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
+pub mod thumbs;
+#[cfg(feature = "ssr")]
 pub mod upload;

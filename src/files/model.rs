@@ -24,6 +24,14 @@ impl Limits {
     }
 }
 
+/// The pictures browsers show without running anything: served inline and given
+/// thumbnails. Every other type is a download.
+pub const PICTURES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+pub fn is_picture(content_type: &str) -> bool {
+    PICTURES.contains(&content_type)
+}
+
 /// Limits for tests that attach nothing over them.
 #[cfg(test)]
 pub const TEST_LIMITS: Limits = Limits {
@@ -41,6 +49,56 @@ pub struct Uploaded {
     pub size: u64,
     /// Decided from the content.
     pub content_type: String,
+}
+
+/// A file as the thread shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Attachment {
+    pub id: i64,
+    /// The comment it came with (the description, for the ticket's own files).
+    #[serde(skip)]
+    pub comment_id: i64,
+    pub name: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "i64"))]
+    pub size: u64,
+    pub content_type: String,
+    /// A picture's size in pixels; `None` for other files.
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// A thumbnail was made.
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
+    pub thumb: bool,
+}
+
+impl Attachment {
+    /// Where it is served. The name in the path is for the browser's address bar and
+    /// history only (the server goes by the id and names the download itself), so it is
+    /// kept to characters no URL needs to escape.
+    pub fn href(&self) -> String {
+        format!("/files/{}/{}", self.id, self.path_name())
+    }
+
+    pub fn thumb_href(&self) -> String {
+        format!("/files/{}/thumb/{}", self.id, self.path_name())
+    }
+
+    fn path_name(&self) -> String {
+        self.name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    }
+
+    pub fn is_picture(&self) -> bool {
+        is_picture(&self.content_type)
+    }
 }
 
 /// A file's name as given (by a browser or a mail), made safe to keep and show: no folders

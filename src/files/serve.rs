@@ -17,9 +17,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-/// The types shown in the page; the rest are downloads.
-const INLINE: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
-
 /// The policy of every file served: nothing in it may run, load or submit anything.
 const SANDBOX: &str = "sandbox; default-src 'none'";
 
@@ -48,13 +45,42 @@ pub async fn serve(
     }
 }
 
-async fn answer(
-    pool: &Pool,
-    files: &Files,
-    caller: &Caller,
-    id: &str,
-    headers: &HeaderMap,
-) -> Result<Response, AppError> {
+/// `GET /files/{id}/thumb/{name}`: a picture's thumbnail, to those who may see the
+/// picture; 404 for a file without one.
+pub async fn thumbnail(
+    State(pool): State<Pool>,
+    Extension(caller): Extension<Caller>,
+    Path((id, _name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let answer = async {
+        let file = find(&pool, &caller, &id).await?;
+        let thumb: Option<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT content_type, data FROM attachment_thumbs
+              WHERE sha256 = $1 AND data IS NOT NULL",
+        )
+        .bind(&file.sha256)
+        .fetch_optional(&pool)
+        .await?;
+        let (content_type, data) = thumb.ok_or(AppError::NotFound)?;
+        let etag = format!("\"t{}\"", file.sha256);
+        let mut res = if if_none_match(&headers, &etag) {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            let mut res = data.into_response();
+            res.headers_mut()
+                .insert(header::CONTENT_TYPE, value(&content_type));
+            res
+        };
+        guard(res.headers_mut(), &etag);
+        Ok::<_, AppError>(res)
+    };
+    answer.await.unwrap_or_else(|e| e.status_response())
+}
+
+/// An attachment as `caller` may see it: someone else's ticket, or a requester and an
+/// internal note's file, is as if there were none.
+async fn find(pool: &Pool, caller: &Caller, id: &str) -> Result<Served, AppError> {
     let user = caller.get(pool).await?.ok_or(AppError::Unauthenticated)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let file: Served = sqlx::query_as(
@@ -69,13 +95,23 @@ async fn answer(
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::NotFound)?;
-    // Someone else's ticket, or a requester and an internal note's file: as if none.
     if !user.is_staff && (file.requested_by != user.id || file.internal) {
         return Err(AppError::NotFound);
     }
+    Ok(file)
+}
+
+async fn answer(
+    pool: &Pool,
+    files: &Files,
+    caller: &Caller,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let file = find(pool, caller, id).await?;
     let size = file.size as u64;
     let etag = format!("\"{}\"", file.sha256);
-    let inline = INLINE.contains(&file.content_type.as_str());
+    let inline = super::model::is_picture(&file.content_type);
     let mut res = if if_none_match(headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -105,8 +141,26 @@ async fn answer(
         }
     };
     let h = res.headers_mut();
-    h.insert(header::ETAG, value(&etag));
+    guard(h, &etag);
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(
+        header::CONTENT_TYPE,
+        value(if inline {
+            &file.content_type
+        } else {
+            "application/octet-stream"
+        }),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        value(&disposition(inline, &file.name)),
+    );
+    Ok(res)
+}
+
+/// The headers of every file and thumbnail served.
+fn guard(h: &mut HeaderMap, etag: &str) {
+    h.insert(header::ETAG, value(etag));
     // Kept by the browser alone, and asked again each time (a 304 when unchanged), since
     // who may see it can change.
     h.insert(
@@ -121,19 +175,6 @@ async fn answer(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(SANDBOX),
     );
-    h.insert(
-        header::CONTENT_TYPE,
-        value(if inline {
-            &file.content_type
-        } else {
-            "application/octet-stream"
-        }),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        value(&disposition(inline, &file.name)),
-    );
-    Ok(res)
 }
 
 async fn body(

@@ -126,28 +126,177 @@ async fn receive_each(
         if field.name() != Some("file") {
             continue;
         }
-        let name = clean_name(field.file_name().unwrap_or(""));
-        if uploaded.len() as u64 >= files.limits.per_comment {
-            return Err(AppError::TooLarge(format!(
-                "{name}: at most {} files go on one comment.",
-                files.limits.per_comment
-            )));
+        uploaded.push(take(pool, files, user_id, field, uploaded.len()).await?);
+    }
+    Ok(())
+}
+
+/// Stores one file of a form (the `already`-th of its request) and stages it for its
+/// uploader, with its thumbnail if it is a picture.
+async fn take(
+    pool: &Pool,
+    files: &Files,
+    user_id: i64,
+    field: axum::extract::multipart::Field<'_>,
+    already: usize,
+) -> Result<Uploaded, AppError> {
+    let name = clean_name(field.file_name().unwrap_or(""));
+    if already as u64 >= files.limits.per_comment {
+        return Err(AppError::TooLarge(format!(
+            "{name}: at most {} files go on one comment.",
+            files.limits.per_comment
+        )));
+    }
+    files
+        .take_turn(user_id)
+        .map_err(AppError::TooManyAttempts)?;
+    let stored = files
+        .store
+        .put(pool, Box::pin(paced(field)), files.limits.file)
+        .await
+        .map_err(|e| refused(&name, e))?;
+    super::thumbs::ensure(
+        pool,
+        &files.store,
+        &stored.sha256,
+        stored.size,
+        stored.content_type,
+    )
+    .await?
+    .map_err(|too_many| AppError::TooLarge(format!("{name} {too_many}.")))?;
+    let token = db::stage(pool, user_id, &stored, &name).await?;
+    Ok(Uploaded {
+        token,
+        name,
+        size: stored.size,
+        content_type: stored.content_type.to_string(),
+    })
+}
+
+/// The server functions a form with files may be posted to without JavaScript.
+pub const FORMS_WITH_FILES: [&str; 2] = ["add_comment", "create_ticket"];
+
+/// The most a form's other fields may add up to (a comment is at most 10,000 characters).
+const FIELDS_MAX: usize = 64 * 1024;
+
+/// A form posted as `multipart/form-data` without JavaScript, to the server function
+/// `name` (one of `FORMS_WITH_FILES`): its files are stored and staged as the upload route
+/// does (all or nothing), and the rest becomes the request the server function takes, its
+/// `file` fields replaced by `attachment[]` tokens. `Err` is the answer to send instead: the
+/// page it came from, with the error for its form to show (as server functions answer a
+/// plain form), or the error itself when there is no such page.
+pub async fn form_with_files(
+    pool: &Pool,
+    files: &Files,
+    caller: &Caller,
+    name: &str,
+    req: axum::extract::Request,
+) -> Result<axum::extract::Request, Response> {
+    use axum::extract::FromRequest;
+    use axum::http::{HeaderValue, header};
+    let path = format!("/api/{name}");
+    let (parts, body) = req.into_parts();
+    let answer_error = |e: AppError| -> Response {
+        let back = parts
+            .headers
+            .get(header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|_| wants_html(&parts.headers));
+        match back.and_then(|back| {
+            leptos::server_fn::error::ServerFnUrlError::new(&path, e.clone())
+                .to_url(back)
+                .ok()
+        }) {
+            Some(url) => axum::response::Redirect::to(url.as_str()).into_response(),
+            None => e.status_response(),
         }
-        files
-            .take_turn(user_id)
-            .map_err(AppError::TooManyAttempts)?;
-        let stored = files
-            .store
-            .put(pool, Box::pin(paced(field)), files.limits.file)
-            .await
-            .map_err(|e| refused(&name, e))?;
-        let token = db::stage(pool, user_id, &stored, &name).await?;
-        uploaded.push(Uploaded {
-            token,
-            name,
-            size: stored.size,
-            content_type: stored.content_type.to_string(),
-        });
+    };
+    if !FORMS_WITH_FILES.contains(&name) {
+        return Err(AppError::NotFound.status_response());
+    }
+    let user = match caller.get(pool).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Err(answer_error(AppError::Unauthenticated)),
+        Err(e) => return Err(answer_error(e)),
+    };
+    let request = axum::extract::Request::from_parts(parts.clone(), body);
+    let form = Multipart::from_request(request, &())
+        .await
+        .map_err(|e| answer_error(AppError::Request(e.body_text())))?;
+    let mut fields = Vec::new();
+    let mut uploaded = Vec::new();
+    let read = read_form(pool, files, user.id, form, &mut fields, &mut uploaded).await;
+    if let Err(e) = read {
+        let tokens: Vec<String> = uploaded.into_iter().map(|u| u.token).collect();
+        if let Err(e) = db::unstage(pool, &tokens).await {
+            return Err(e.status_response());
+        }
+        return Err(answer_error(e));
+    }
+    let mut body = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in &fields {
+        body.append_pair(key, value);
+    }
+    for upload in &uploaded {
+        body.append_pair("attachment[]", &upload.token);
+    }
+    let body = body.finish();
+    let mut forwarded = axum::extract::Request::new(axum::body::Body::from(body.clone()));
+    *forwarded.method_mut() = axum::http::Method::POST;
+    *forwarded.uri_mut() = path
+        .parse()
+        .map_err(|_| AppError::NotFound.status_response())?;
+    *forwarded.headers_mut() = parts.headers;
+    *forwarded.extensions_mut() = parts.extensions;
+    let headers = forwarded.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    Ok(forwarded)
+}
+
+/// A plain form post (a browser navigating), not a script's request.
+fn wants_html(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// Reads a form's fields and files, in order: text fields kept (at most `FIELDS_MAX` in
+/// all), each chosen file stored. A file input left empty sends a part with no name and
+/// no bytes: skipped.
+async fn read_form(
+    pool: &Pool,
+    files: &Files,
+    user_id: i64,
+    mut form: Multipart,
+    fields: &mut Vec<(String, String)>,
+    uploaded: &mut Vec<Uploaded>,
+) -> Result<(), AppError> {
+    let mut room = FIELDS_MAX;
+    while let Some(mut field) = form.next_field().await.map_err(broke_off)? {
+        let key = field.name().unwrap_or("").to_string();
+        if key == "file" {
+            if field.file_name().is_none_or(str::is_empty) {
+                while field.chunk().await.map_err(broke_off)?.is_some() {}
+                continue;
+            }
+            uploaded.push(take(pool, files, user_id, field, uploaded.len()).await?);
+            continue;
+        }
+        let mut value = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(broke_off)? {
+            room = room
+                .checked_sub(chunk.len())
+                .ok_or_else(|| AppError::TooLarge("The form's text is too long.".into()))?;
+            value.extend_from_slice(&chunk);
+        }
+        let value = String::from_utf8(value)
+            .map_err(|_| AppError::Request("The form was not sent as UTF-8.".into()))?;
+        fields.push((key, value));
     }
     Ok(())
 }

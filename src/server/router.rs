@@ -161,6 +161,10 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
         // Attachments, to those who may see their comment.
         .route("/files/{id}/{name}", get(crate::files::serve::serve))
         .route(
+            "/files/{id}/thumb/{name}",
+            get(crate::files::serve::thumbnail),
+        )
+        .route(
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),
         )
@@ -197,6 +201,10 @@ pub async fn router(state: AppState) -> Result<Router, BootError> {
                 .route(
                     "/api/files",
                     axum::routing::post(crate::files::upload::upload),
+                )
+                .route(
+                    "/api/with-files/{name}",
+                    axum::routing::post(form_with_files),
                 )
                 .layer(middleware::from_fn(run_to_completion))
                 .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate))
@@ -398,6 +406,22 @@ async fn run_to_completion(req: Request, next: Next) -> Response {
 
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(move || state.provide(), req).await
+}
+
+/// A form with files, posted without JavaScript: its files stored, then the rest handed to
+/// the server function it is for (see `files::upload::form_with_files`).
+async fn form_with_files(
+    State(state): State<AppState>,
+    axum::Extension(caller): axum::Extension<auth::guard::Caller>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    req: Request<Body>,
+) -> Response {
+    match crate::files::upload::form_with_files(&state.pool, &state.files, &caller, &name, req)
+        .await
+    {
+        Ok(req) => server_fn_handler(State(state), req).await.into_response(),
+        Err(answer) => answer,
+    }
 }
 
 /// A request that changes something (anything but GET, HEAD, OPTIONS) from another site is

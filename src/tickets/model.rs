@@ -512,6 +512,11 @@ pub struct HistoryEntry {
     /// The comment is an internal note (only staff are ever sent these entries).
     #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
     pub internal: bool,
+    #[serde(skip)]
+    pub comment_id: Option<i64>,
+    /// The files that came with the comment.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub files: Vec<crate::files::model::Attachment>,
 }
 
 /// The options of the ticket form's selects.

@@ -457,7 +457,7 @@ fn version_and_migrate_say_what_they_did() {
     let out = helpdesk(dir.path(), &["migrate"], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("Database is up to date: 21 migrations, the latest “attachments”"),
+        text(&out).contains("Database is up to date: 22 migrations, the latest “thumbnails”"),
         "{}",
         text(&out)
     );

@@ -506,3 +506,248 @@ async fn files_are_served_to_who_may_see_them_pictures_inline_the_rest_as_downlo
     assert_eq!(res.bytes().await.unwrap().as_ref(), b"between us");
     assert_eq!(fetch(&app, &agent, png, &[]).await.status(), StatusCode::OK);
 }
+
+/// A real picture, `width` × `height`, as PNG.
+fn picture(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::RgbImage::from_pixel(width, height, image::Rgb([30, 90, 200]))
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// A form as a browser without JavaScript posts it (`multipart/form-data`, as the page's
+/// form says), to the page it came from.
+async fn post_with_files(
+    app: &TestApp,
+    client: &Client,
+    function: &str,
+    from: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> crate::common::Reply {
+    let boundary = "----helpdesk-form-boundary-51c2";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let res = client
+        .post(format!("{}/api/with-files/{function}", app.base))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("accept", "text/html")
+        .header("referer", format!("{}{from}", app.base))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    TestApp::reply(res).await
+}
+
+async fn history(
+    app: &TestApp,
+    client: &Client,
+    number: &str,
+) -> Vec<helpdesk::tickets::model::HistoryEntry> {
+    let reply = app
+        .call_form::<helpdesk::tickets::api::TicketHistory>(
+            client,
+            &[("service_request_no", number)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    serde_json::from_str(&reply.body).unwrap()
+}
+
+#[tokio::test]
+async fn a_form_without_javascript_sends_its_files_with_the_comment_or_nothing() {
+    let app = spawn_app_with(&[("attachment_max_mb", "1")]).await;
+    let dept = app.add_department("IT").await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let number = app.file_ticket(&ann, &dept, "Printer error").await;
+    let page = format!("/tickets/{number}");
+    let shot = picture(1200, 800);
+    // The empty file input a browser also sends when nothing more was chosen is skipped.
+    let reply = post_with_files(
+        &app,
+        &ann,
+        "add_comment",
+        &page,
+        &[
+            ("service_request_no", &number),
+            ("comment_text", "Here is the error."),
+            ("device_no", ""),
+        ],
+        &[
+            ("shot.png", &shot),
+            ("report.pdf", b"%PDF-1.4 report"),
+            ("", b""),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    // (server_fn's plain-form answer leaves an empty query.)
+    assert_eq!(
+        reply.location.as_deref().map(|l| l.trim_end_matches('?')),
+        Some(format!("{}{page}", app.base).as_str())
+    );
+    let entries = history(&app, &ann, &number).await;
+    let files = &entries.last().unwrap().files;
+    let named: Vec<(&str, &str, Option<i32>, bool)> = files
+        .iter()
+        .map(|f| (f.name.as_str(), f.content_type.as_str(), f.width, f.thumb))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("shot.png", "image/png", Some(1200), true),
+            ("report.pdf", "application/pdf", None, false)
+        ]
+    );
+    // The thumbnail, to who may see the picture, within the box; none for the PDF.
+    let res = ann
+        .get(format!("{}{}", app.base, files[0].thumb_href()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    let small = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
+    assert_eq!((small.width(), small.height()), (480, 320));
+    let bob = app.signed_in("bob", &[Role::User]).await;
+    for client in [&bob, &ann] {
+        let href = if std::ptr::eq(client, &bob) {
+            files[0].thumb_href()
+        } else {
+            files[1].thumb_href()
+        };
+        let res = client
+            .get(format!("{}{href}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{href}");
+    }
+
+    // A file over the limit: back to the page with the error for its form, naming the
+    // file; no comment, nothing staged.
+    let big = vec![7u8; 1_100_000];
+    let reply = post_with_files(
+        &app,
+        &ann,
+        "add_comment",
+        &page,
+        &[
+            ("service_request_no", &number),
+            ("comment_text", "Two files."),
+            ("device_no", ""),
+        ],
+        &[("small.txt", b"small"), ("huge.bin", &big)],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let back = reply.location.unwrap();
+    assert!(back.contains("__path=%2Fapi%2Fadd_comment"), "{back}");
+    assert_eq!(comments_saying(&app, "Two files.").await, 0);
+    assert_eq!(count(&app, "attachment_uploads").await, 0);
+    let shown = app.get(&ann, back.strip_prefix(&app.base).unwrap()).await;
+    assert!(
+        shown
+            .html()
+            .contains("huge.bin is larger than 1 MB, the largest file allowed."),
+        "{}",
+        shown.html()
+    );
+
+    // A refusal of the comment itself (empty text) keeps none of its files either.
+    let reply = post_with_files(
+        &app,
+        &ann,
+        "add_comment",
+        &page,
+        &[
+            ("service_request_no", &number),
+            ("comment_text", " "),
+            ("device_no", ""),
+        ],
+        &[("kept.txt", b"kept?")],
+    )
+    .await;
+    assert!(reply.location.unwrap().contains("__err="));
+    assert_eq!(count(&app, "attachments").await, 2);
+
+    // Only the forms that take files.
+    let reply = post_with_files(&app, &ann, "set_ticket_status", &page, &[], &[]).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+
+    // A new ticket the same way: to its page, the files on its description.
+    let reply = post_with_files(
+        &app,
+        &ann,
+        "create_ticket",
+        "/tickets/new",
+        &[
+            ("request_type_id", "1"),
+            ("department_id", &dept),
+            ("subject", "Scanner jams"),
+            ("description", "Photo attached."),
+            ("device_no", ""),
+        ],
+        &[("jam.png", &shot)],
+    )
+    .await;
+    let to = reply.location.unwrap();
+    assert!(to.starts_with("/tickets/SR-"), "{to}");
+    let entries = history(&app, &ann, to.trim_start_matches("/tickets/")).await;
+    assert_eq!(entries[0].files[0].name, "jam.png");
+}
+
+#[tokio::test]
+async fn an_image_bomb_is_refused_by_name_and_nothing_of_it_is_kept_for_a_comment() {
+    let app = spawn_app_with(&[]).await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    // 20,000 × 20,000 pixels of a two-colour palette: a few hundred KB of PNG, 1.2 GB
+    // decoded.
+    let mut bomb = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bomb, 20_000, 20_000);
+        encoder.set_color(png::ColorType::Indexed);
+        encoder.set_palette(vec![0, 0, 0, 255, 255, 255]);
+        encoder.set_depth(png::BitDepth::One);
+        let mut writer = encoder.write_header().unwrap();
+        let mut stream = writer.stream_writer().unwrap();
+        let row = vec![0u8; 2_500];
+        for _ in 0..20_000 {
+            std::io::Write::write_all(&mut stream, &row).unwrap();
+        }
+        stream.finish().unwrap();
+        writer.finish().unwrap();
+    }
+    let (status, body) = upload(&app, &ann, &[("file", "wallpaper.png", &bomb)]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(
+        body.contains("wallpaper.png is 20000 × 20000 pixels, larger than any photo"),
+        "{body}"
+    );
+    assert_eq!(count(&app, "attachment_uploads").await, 0);
+    assert_eq!(count(&app, "attachment_thumbs").await, 0);
+}

@@ -3,6 +3,7 @@
 use crate::auth::db::STAFF_ROLES;
 use crate::base::db::{Flag, Pool};
 use crate::error::AppError;
+use crate::files::model::Attachment;
 use crate::tickets::model::{HistoryEntry, TicketDetail, TicketSla};
 
 /// The ticket's id and requester, for the visibility check every ticket action starts with,
@@ -93,13 +94,13 @@ pub async fn history(
     } else {
         " AND (c.id IS NULL OR NOT c.internal)"
     };
-    Ok(sqlx::query_as(&format!(
+    let mut entries: Vec<HistoryEntry> = sqlx::query_as(&format!(
         "SELECT e.id, e.kind, u.username AS actor, u.avatar_url AS actor_avatar,
                 EXISTS (SELECT 1 FROM user_roles r
                          WHERE r.user_id = u.id AND r.role IN {STAFF_ROLES})
                     AS actor_is_staff,
                 e.from_value, e.to_value, c.comment_text, c.device_no, e.created_at,
-                CASE WHEN c.internal THEN 1 ELSE 0 END AS internal
+                CASE WHEN c.internal THEN 1 ELSE 0 END AS internal, e.comment_id
            FROM ticket_events e
            JOIN users u ON u.id = e.user_id
            LEFT JOIN ticket_comments c ON c.id = e.comment_id
@@ -108,5 +109,32 @@ pub async fn history(
     ))
     .bind(ticket_id)
     .fetch_all(pool)
-    .await?)
+    .await?;
+    // The files, with the same rule for notes, each under its comment's entry.
+    let files: Vec<Attachment> = sqlx::query_as(&format!(
+        "SELECT a.id, a.comment_id, a.name, b.size, b.content_type, th.width, th.height,
+                CASE WHEN th.data IS NULL THEN 0 ELSE 1 END AS thumb
+           FROM attachments a
+           JOIN attachment_blobs b ON b.sha256 = a.sha256
+           JOIN ticket_comments c ON c.id = a.comment_id
+           LEFT JOIN attachment_thumbs th ON th.sha256 = a.sha256
+          WHERE a.ticket_id = $1{notes}
+          ORDER BY a.id"
+    ))
+    .bind(ticket_id)
+    .fetch_all(pool)
+    .await?;
+    if !files.is_empty() {
+        let mut by_comment: std::collections::HashMap<i64, Vec<Attachment>> =
+            std::collections::HashMap::new();
+        for file in files {
+            by_comment.entry(file.comment_id).or_default().push(file);
+        }
+        for entry in &mut entries {
+            if let Some(files) = entry.comment_id.and_then(|id| by_comment.remove(&id)) {
+                entry.files = files;
+            }
+        }
+    }
+    Ok(entries)
 }

@@ -158,7 +158,7 @@ impl TestApp {
         db::create(&self.pool, &input, &hash).await.unwrap().id
     }
 
-    async fn reply(res: reqwest::Response) -> Reply {
+    pub async fn reply(res: reqwest::Response) -> Reply {
         let status = res.status();
         let location = res
             .headers()
