@@ -2,7 +2,9 @@
 //! (a folder for SQLite, the database for PostgreSQL), content-addressed and durable before
 //! any row names them; `upload` receives them ahead of the comment they are for.
 
+pub mod attach;
 pub mod model;
+pub mod view;
 
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 pub const NAME_MAX: usize = 150;
 
 /// The attachment settings, read once at boot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limits {
     /// The largest file, in bytes.
     pub file: u64,

@@ -82,6 +82,7 @@ pub async fn ticket_choices() -> Result<TicketOptions, AppError> {
         request_types,
         departments,
         my_department: user.department_id,
+        attachments: use_context::<crate::files::upload::Files>().map(|f| f.limits),
     })
 }
 

@@ -526,6 +526,8 @@ pub struct TicketOptions {
     pub departments: Vec<crate::lists::Choice>,
     /// The caller's own department: the new-ticket form starts with it chosen.
     pub my_department: Option<i64>,
+    /// What may be attached, for the forms' hints and their first checks.
+    pub attachments: Option<crate::files::model::Limits>,
 }
 
 /// The new-ticket form as posted.

@@ -15,6 +15,10 @@ use super::{
     DueLabel, PriorityBadge, StatusBadge,
 };
 use crate::auth::{Guard, use_auth};
+use crate::files::{
+    attach::{Attach, Attachments, FilesForm},
+    view::{FileList, PictureViewer, Viewer},
+};
 use crate::{
     components::{
         Avatar, Field, FormAlert, LoadError, NotFoundPage, SelectField, SuccessNote, TextArea,
@@ -148,7 +152,8 @@ fn TicketBody(t: TicketDetail, staff: bool, data: TicketData) -> impl IntoView {
                             })}
                         </Transition>
                     </section>
-                    <CommentForm number=number.clone() requester=t.requester.clone() action=data.comment staff/>
+                    <CommentForm number=number.clone() requester=t.requester.clone() action=data.comment staff
+                        limits=data.choices/>
                 </div>
                 <div class="ticket-side">
                     <section class="card" aria-labelledby="details-heading">
@@ -244,9 +249,11 @@ fn SlaRows(sla: TicketSla) -> impl IntoView {
     }
 }
 
-/// Comments as cards and the other changes as one-line entries between them, in order.
+/// Comments as cards and the other changes as one-line entries between them, in order;
+/// each comment's files under it, the pictures opening in one viewer.
 #[component]
 fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
+    let viewer = Viewer::new(list.iter().flat_map(|e| &e.files));
     let priority_label = |v: &Option<String>| {
         v.as_deref()
             .and_then(|s| Priority::parse(s).ok())
@@ -279,6 +286,7 @@ fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
                             {e.device_no.clone().map(|d| view! {
                                 <p class="comment-device"><span class="muted">"Device number: "</span>{d}</p>
                             })}
+                            {(!e.files.is_empty()).then(|| view! { <FileList files=e.files.clone() viewer/> })}
                         </article>
                     </li>
                 }.into_any(),
@@ -317,6 +325,7 @@ fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
                 }
             }).collect_view()}
         </ol>
+        <PictureViewer viewer/>
     }
 }
 
@@ -326,7 +335,15 @@ fn CommentForm(
     requester: String,
     action: ServerAction<AddComment>,
     staff: bool,
+    /// The ticket form's options, which carry the attachment limits.
+    limits: Resource<Result<TicketOptions, AppError>>,
 ) -> impl IntoView {
+    let attachments = Attachments::new(Signal::derive(move || {
+        limits
+            .get()
+            .and_then(Result::ok)
+            .and_then(|o| o.attachments)
+    }));
     let text = NodeRef::<html::Textarea>::new();
     // Staff may write an internal note instead: the box takes the note's colour (CSS, so
     // without JavaScript too) and the button says what it will add.
@@ -374,7 +391,7 @@ fn CommentForm(
     view! {
         <section class="card composer" aria-labelledby="comment-heading">
             <h2 id="comment-heading">"Add a comment"</h2>
-            <ActionForm action node_ref=form>
+            <FilesForm action attachments node_ref=form>
                 <FormAlert error/>
                 <SuccessNote message=added/>
                 <input type="hidden" name="service_request_no" value=number/>
@@ -391,10 +408,12 @@ fn CommentForm(
                 })}
                 <Field label="Device number" name="device_no" id="comment-device" maxlength=64
                     hint="Optional." error/>
-                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
+                <Attach id="comment-files" attachments action/>
+                <button type="submit" class="btn btn-primary"
+                    disabled=move || action.pending().get() || attachments.sending()>
                     {move || label.get()}
                 </button>
-            </ActionForm>
+            </FilesForm>
         </section>
     }
 }

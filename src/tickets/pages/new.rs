@@ -4,6 +4,7 @@ use crate::components::{
     Field, FormAlert, LoadError, SelectField, Submit, TextArea, action_error, past_dry_runs,
 };
 use crate::error::AppError;
+use crate::files::attach::{Attach, Attachments, FilesForm};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -43,12 +44,14 @@ fn NewTicket(
                             </p>
                         }.into_any(),
                         Ok(c) => {
+                            let limits = c.attachments;
+                            let attachments = Attachments::new(Signal::derive(move || limits));
                             let options = |list: Vec<crate::lists::Choice>| {
                                 list.into_iter().map(|c| (c.id.to_string(), c.name)).collect::<Vec<_>>()
                             };
                             view! {
                                 <section class="card">
-                                    <ActionForm action=create>
+                                    <FilesForm action=create attachments>
                                         <FormAlert error/>
                                         <div class="form-grid">
                                             <SelectField label="Request type" name="request_type_id"
@@ -67,8 +70,10 @@ fn NewTicket(
                                             hint="What happened, and what do you need? Up to 10,000 characters." error/>
                                         <Field label="Device number" name="device_no" id="ticket-device"
                                             maxlength=64 hint="Optional: the asset tag of the computer or device." error/>
-                                        <Submit label="Submit ticket" pending=create.pending()/>
-                                    </ActionForm>
+                                        <Attach id="ticket-files" attachments action=create/>
+                                        <Submit label="Submit ticket"
+                                            pending=Signal::derive(move || create.pending().get() || attachments.sending())/>
+                                    </FilesForm>
                                 </section>
                             }.into_any()
                         }
