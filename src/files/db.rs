@@ -50,7 +50,7 @@ pub async fn unstage(pool: &Pool, tokens: &[String]) -> Result<(), AppError> {
 /// A comment's uploads become its attachments, inside the comment's own transaction: each
 /// token must be `user_id`'s and not yet claimed; at most `limits.per_comment` files, and
 /// the ticket's files together at most `limits.per_ticket` bytes. Any refusal rolls the
-/// comment back with them.
+/// comment back with them. The names attached, for the search vocabulary.
 pub async fn claim_in(
     tx: &mut Conn,
     user_id: i64,
@@ -59,10 +59,11 @@ pub async fn claim_in(
     tokens: &[String],
     limits: &Limits,
     now: i64,
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     // In the order given (the first file over the ticket's limit is the one named), once.
     let mut seen = std::collections::HashSet::new();
     let tokens: Vec<&String> = tokens.iter().filter(|t| seen.insert(*t)).collect();
+    let mut names = Vec::with_capacity(tokens.len());
     if tokens.len() as u64 > limits.per_comment {
         return Err(AppError::TooLarge(format!(
             "At most {} files go on one comment.",
@@ -117,6 +118,7 @@ pub async fn claim_in(
             .bind(token)
             .execute(&mut *tx)
             .await?;
+        names.push(name);
     }
-    Ok(())
+    Ok(names)
 }

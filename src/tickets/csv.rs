@@ -21,7 +21,7 @@ use futures_util::StreamExt;
 /// Tickets per batch: one keyset page and its comments at a time.
 const BATCH: i64 = 500;
 
-const HEADER: [&str; 12] = [
+const HEADER: [&str; 13] = [
     "Number",
     "Subject",
     "Status",
@@ -34,6 +34,8 @@ const HEADER: [&str; 12] = [
     "Comments",
     "Comment texts",
     "Device numbers",
+    // The files on its public comments, as the list's paperclip counts them.
+    "Files",
 ];
 
 pub async fn export(
@@ -156,6 +158,7 @@ impl Batches {
                 t.comment_count.to_string(),
                 comments,
                 devices,
+                t.file_count.to_string(),
             ];
             w.write_record(cells.iter().map(|c| neutralised(c).into_owned()))
                 .map_err(fail)?;

@@ -78,6 +78,8 @@ pub struct TicketSummary {
     /// Staff only: when staff first answered the requester in public.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_response_at: Option<i64>,
+    /// The files on its public comments (like `comment_count`).
+    pub file_count: i64,
 }
 
 /// What a ticket list shows. The server forces `requested_by` for non-admins.

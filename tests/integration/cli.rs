@@ -457,7 +457,9 @@ fn version_and_migrate_say_what_they_did() {
     let out = helpdesk(dir.path(), &["migrate"], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("Database is up to date: 22 migrations, the latest “thumbnails”"),
+        text(&out).contains(
+            "Database is up to date: 23 migrations, the latest “attachment counts and search”"
+        ),
         "{}",
         text(&out)
     );

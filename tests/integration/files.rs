@@ -751,3 +751,100 @@ async fn an_image_bomb_is_refused_by_name_and_nothing_of_it_is_kept_for_a_commen
     assert_eq!(count(&app, "attachment_uploads").await, 0);
     assert_eq!(count(&app, "attachment_thumbs").await, 0);
 }
+
+/// The list as `client` sees it, searching for `text` (or not): each ticket's number and
+/// file count.
+async fn listed(app: &TestApp, client: &Client, text: Option<&str>) -> Vec<(String, i64)> {
+    let filter = serde_json::json!({ "statuses": [], "department_id": null,
+        "request_type_id": null, "text": text, "oldest_first": false });
+    let reply = app
+        .call_json_value::<helpdesk::tickets::api::ListTickets>(
+            client,
+            serde_json::json!({ "filter": filter, "page": "First" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let page: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    page["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["service_request_no"].as_str().unwrap().to_string(),
+                t["file_count"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_counts_files_search_finds_their_names_and_csv_counts_them_but_never_a_notes() {
+    let app = spawn_app_with(&[]).await;
+    let dept = app.add_department("IT").await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let agent = app.signed_in("aga", &[Role::Agent]).await;
+    let number = app.file_ticket(&ann, &dept, "Printer error").await;
+    let other = app.file_ticket(&ann, &dept, "Nothing attached").await;
+    let files = tokens(
+        &app,
+        &ann,
+        &[
+            ("file", "toner-quittung.pdf", b"%PDF-1.4 q"),
+            ("file", "shot.png", PNG),
+        ],
+    )
+    .await;
+    let reply = comment(&app, &ann, &number, "Two files.", &files).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // Staff's internal note with a file whose name only it has.
+    let note = tokens(&app, &agent, &[("file", "zebracode-audit.txt", b"secret")]).await;
+    let mut form = vec![
+        ("service_request_no", number.as_str()),
+        ("comment_text", "Staff only."),
+        ("device_no", ""),
+        ("internal", "on"),
+    ];
+    form.extend(note.iter().map(|t| ("attachment[]", t.as_str())));
+    let reply = app
+        .call_form::<helpdesk::tickets::api::AddComment>(&agent, &form)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    // The paperclip counts the public files, for everyone (as the comment count does).
+    for client in [&ann, &agent] {
+        let mut list = listed(&app, client, None).await;
+        list.sort();
+        assert_eq!(list, [(number.clone(), 2), (other.clone(), 0)]);
+    }
+    // A file's name finds its ticket, by a whole word or a prefix.
+    for words in ["quittung", "toner-quittung.pdf", "quit"] {
+        assert_eq!(
+            listed(&app, &ann, Some(words)).await,
+            [(number.clone(), 2)],
+            "{words}"
+        );
+    }
+    // The note's file: staff find it, the requester does not.
+    assert_eq!(listed(&app, &agent, Some("zebracode")).await.len(), 1);
+    assert_eq!(listed(&app, &ann, Some("zebracode")).await, []);
+
+    // CSV: the count as the last column.
+    let csv = ann
+        .get(format!("{}/tickets.csv", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let row = rows.iter().find(|r| r[0] == number).unwrap();
+    assert_eq!(&row[12], "2");
+    assert!(!csv.contains("zebracode"), "{csv}");
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",Files"), "{header}");
+}

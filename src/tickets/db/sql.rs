@@ -119,7 +119,8 @@ pub(super) fn summary_columns(snippet: &str) -> String {
          d.name AS c4, u.username AS c5, t.status AS c6, t.date_started AS c7,
          t.date_finished AS c8, t.comment_count AS c9, {snippet} AS c10,
          (SELECT a.username FROM users a WHERE a.id = t.assignee_id) AS c11,
-         t.priority AS c12, t.next_due AS c13, t.first_response_at AS c14"
+         t.priority AS c12, t.next_due AS c13, t.first_response_at AS c14,
+         t.file_count AS c15"
     )
 }
 
@@ -138,7 +139,7 @@ pub(super) fn summaries_query<'a>(start: &str, b: Backend, dir: &str) -> Sql<'a>
 /// The JSON array's start, its rows in `order` (of the sort keys k0, k1, k2).
 pub(super) fn summaries_start(b: Backend, order: &str) -> String {
     let row = format!(
-        "{}(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14)",
+        "{}(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15)",
         b.json_array()
     );
     format!(

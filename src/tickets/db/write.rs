@@ -45,7 +45,7 @@ pub async fn create(
     let mut tx = begin_write(pool).await?;
     let (id, number, description) = create_in(&mut tx, t, now_ms).await?;
     if !files.0.is_empty() {
-        crate::files::db::claim_in(
+        let names = crate::files::db::claim_in(
             &mut tx,
             t.requested_by,
             id,
@@ -53,6 +53,12 @@ pub async fn create(
             files.0,
             files.1,
             now_ms,
+        )
+        .await?;
+        // The names are searchable with their comment (a trigger adds them to its row).
+        add_terms(
+            &mut tx,
+            &names.iter().map(String::as_str).collect::<Vec<_>>(),
         )
         .await?;
     }
@@ -244,8 +250,14 @@ pub async fn add_comment(
         let ids =
             insert_comments_in(&mut tx, Backend::of(pool), std::slice::from_ref(&row)).await?;
         let id = ids.first().copied().ok_or(AppError::Internal)?;
-        crate::files::db::claim_in(&mut tx, author.id, ticket_id, id, files.0, files.1, now_ms)
-            .await?;
+        let names =
+            crate::files::db::claim_in(&mut tx, author.id, ticket_id, id, files.0, files.1, now_ms)
+                .await?;
+        add_terms(
+            &mut tx,
+            &names.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+        .await?;
         tx.commit().await?;
         id
     };

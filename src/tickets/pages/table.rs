@@ -162,6 +162,26 @@ fn rows_html(tickets: &[TicketSummary], staff: bool, now: i64, ticks: bool) -> S
         attr(&mut out, &plain(&t.subject));
         out.push_str(r#"">"#);
         marked(&mut out, &t.subject);
+        if t.file_count > 0 {
+            // A paperclip and the count; said in words to screen readers.
+            let n = thousands(t.file_count);
+            out.push_str(r#" <span class="clip" title=""#);
+            out.push_str(&n);
+            out.push_str(if t.file_count == 1 {
+                " attached file"
+            } else {
+                " attached files"
+            });
+            out.push_str(r#""><span aria-hidden="true">📎</span>"#);
+            out.push_str(&n);
+            out.push_str(r#"<span class="visually-hidden">"#);
+            out.push_str(if t.file_count == 1 {
+                " attached file"
+            } else {
+                " attached files"
+            });
+            out.push_str("</span></span>");
+        }
         if let Some(snippet) = &t.snippet {
             out.push_str(r#"<span class="snippet">"#);
             marked(&mut out, snippet);
@@ -434,6 +454,7 @@ mod tests {
             priority: Priority::High,
             next_due: Some(1_796_388_296_207 + 3 * 3_600_000 + 5),
             first_response_at: None,
+            file_count: 3,
         }
     }
 
@@ -464,6 +485,10 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("Unassigned"), "{html}");
+        assert!(
+            html.contains(r#"<span class="clip" title="3 attached files"><span aria-hidden="true">📎</span>3<span class="visually-hidden"> attached files</span></span>"#),
+            "{html}"
+        );
         // A requester's row: their columns, no staff ones, no tick.
         let html = rows_html(&[ticket("x")], false, 0, false);
         assert!(
