@@ -28,6 +28,17 @@ pub const CHUNK: u64 = 1 << 20;
 /// How many first bytes decide a file's type.
 const SNIFF: usize = 8192;
 
+/// Why `copy_to` did not copy a file.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error("missing")]
+    Missing,
+    #[error("damaged (its bytes no longer match its name)")]
+    Damaged,
+    #[error("{0}")]
+    Io(std::io::Error),
+}
+
 /// What a finished upload stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
@@ -99,6 +110,65 @@ impl Store {
             folder: data_dir.join("attachments"),
             in_database: backend == Backend::Postgres,
         }
+    }
+
+    /// A folder store kept somewhere else: a backup's `FILE.attachments`.
+    pub fn in_folder(folder: &Path) -> Store {
+        Store {
+            folder: folder.to_path_buf(),
+            in_database: false,
+        }
+    }
+
+    /// Copies the file `sha256` of `size` bytes from this folder store into `to`, checking
+    /// its bytes against their name on the way (a damaged file is not spread to another
+    /// place); a file already in `to` is left as it is. Written as uploads are: a private
+    /// temporary file, fsynced, renamed, its folder fsynced. Blocking. The bytes copied.
+    pub fn copy_to(&self, to: &Store, sha256: &str, size: u64) -> Result<u64, CopyError> {
+        use std::io::{Read, Write};
+        let target = to.path_of(sha256);
+        if target.is_file() {
+            return Ok(0);
+        }
+        let mut source = match std::fs::File::open(self.path_of(sha256)) {
+            Ok(file) => file,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Err(CopyError::Missing),
+            Err(e) => return Err(CopyError::Io(e)),
+        };
+        let folder = to.folder_of(sha256);
+        std::fs::create_dir_all(&folder).map_err(CopyError::Io)?;
+        let temp = folder.join(format!(".copy-{:016x}", fastrand::u64(..)));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut copy = options.open(&temp).map_err(CopyError::Io)?;
+        let mut temp = Temp {
+            path: temp,
+            moved: false,
+        };
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut copied = 0u64;
+        loop {
+            let n = source.read(&mut buffer).map_err(CopyError::Io)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+            copy.write_all(&buffer[..n]).map_err(CopyError::Io)?;
+            copied += n as u64;
+        }
+        if copied != size || hex(&hasher.finalize()) != sha256 {
+            return Err(CopyError::Damaged);
+        }
+        copy.sync_all().map_err(CopyError::Io)?;
+        std::fs::rename(&temp.path, &target).map_err(CopyError::Io)?;
+        temp.moved = true;
+        std::fs::File::open(&folder)
+            .and_then(|f| f.sync_all())
+            .map_err(CopyError::Io)?;
+        Ok(copied)
     }
 
     pub fn in_database(&self) -> bool {

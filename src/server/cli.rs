@@ -77,13 +77,14 @@ enum Command {
     /// Check the database's integrity and every attachment's bytes, and print what they
     /// hold; exits 1 if anything is damaged, missing or unknown.
     Check,
-    /// Write a consistent copy of the database to FILE, also while the server runs.
+    /// Write a consistent copy of the database to FILE, also while the server runs, and
+    /// the attachments it names to the folder FILE.attachments.
     Backup {
         #[arg(long, value_name = "FILE")]
         to: PathBuf,
     },
-    /// Replace the database with a backup, after checking the backup. Refused while a
-    /// server is using the database.
+    /// Replace the database with a backup, after checking the backup, and bring back the
+    /// attachments from FILE.attachments. Refused while a server is using the database.
     Restore {
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
@@ -224,8 +225,12 @@ pub async fn run() -> Result<(), BootError> {
         Some(Command::Check) => {
             super::ops::check(&config.database_url, Path::new(&config.data_dir)).await
         }
-        Some(Command::Backup { to }) => super::ops::backup(&config.database_url, &to).await,
-        Some(Command::Restore { from }) => super::ops::restore(&config.database_url, &from).await,
+        Some(Command::Backup { to }) => {
+            super::ops::backup(&config.database_url, Path::new(&config.data_dir), &to).await
+        }
+        Some(Command::Restore { from }) => {
+            super::ops::restore(&config.database_url, Path::new(&config.data_dir), &from).await
+        }
         Some(Command::Seed {
             tickets,
             comments,

@@ -4,7 +4,7 @@
 use super::router::BootError;
 use crate::base::db::{Backend, Pool};
 use crate::base::db::{Database, create_private_file, make_database_folder};
-use crate::files::store::Store;
+use crate::files::store::{CopyError, Store};
 use sqlx::{ConnectOptions, Connection, SqliteConnection, sqlite::SqliteConnectOptions};
 use std::{
     fs::File,
@@ -197,11 +197,15 @@ fn use_pg_tools(database: &Database, what: &str) -> BootError {
 
 /// A consistent snapshot with `VACUUM INTO`: it reads inside one transaction, so writes that
 /// commit meanwhile (WAL) neither block it nor tear it.
-pub async fn backup(database: &Database, to: &Path) -> Result<(), BootError> {
+pub async fn backup(database: &Database, data_dir: &Path, to: &Path) -> Result<(), BootError> {
     if database.backend() == Backend::Postgres {
         return Err(use_pg_tools(database, "backup"));
     }
     let from = database.path()?;
+    let files_to = attachments_beside(to);
+    if files_to.exists() {
+        return Err(format!("{} exists already; choose a new file", files_to.display()).into());
+    }
     // VACUUM INTO fills an empty file it is given, keeping the file's mode.
     create_private_file(to).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => {
@@ -236,12 +240,95 @@ pub async fn backup(database: &Database, to: &Path) -> Result<(), BootError> {
         from.display(),
         to.display()
     );
-    Ok(())
+    // The files the copy names, after it: a file never changes once its row is written,
+    // so what the copy names is all there, as it was.
+    let named = named_files(to).await?;
+    if named.is_empty() {
+        return Ok(());
+    }
+    let live = Store::new(Backend::Sqlite, data_dir);
+    let copy = Store::in_folder(&files_to);
+    let (copied, bytes, problems) =
+        tokio::task::spawn_blocking(move || copy_files(&live, &copy, &named)).await??;
+    println!(
+        "Copied {copied} attachments ({bytes} bytes, each checked against its hash) to {}.",
+        files_to.display()
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        for problem in &problems {
+            println!("  {problem}");
+        }
+        Err(format!(
+            "{} attachments could not be copied intact (listed above): the backup is written \
+             without them; run `helpdesk check`",
+            problems.len()
+        )
+        .into())
+    }
+}
+
+/// Where a SQLite backup `FILE` keeps its attachments: the folder `FILE.attachments`,
+/// laid out as the data folder's `attachments/`.
+pub fn attachments_beside(backup: &Path) -> PathBuf {
+    let mut name = backup.as_os_str().to_owned();
+    name.push(".attachments");
+    PathBuf::from(name)
+}
+
+/// The attachments a SQLite database file names: (sha256, size).
+async fn named_files(path: &Path) -> Result<Vec<(String, u64)>, BootError> {
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .connect()
+        .await?;
+    // A backup from before attachments has none.
+    let has_table: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'attachment_blobs'",
+    )
+    .fetch_optional(&mut conn)
+    .await?;
+    let rows: Vec<(String, i64)> = if has_table.is_some() {
+        sqlx::query_as("SELECT sha256, size FROM attachment_blobs ORDER BY sha256")
+            .fetch_all(&mut conn)
+            .await?
+    } else {
+        Vec::new()
+    };
+    conn.close().await?;
+    Ok(rows
+        .into_iter()
+        .map(|(sha, size)| (sha, size as u64))
+        .collect())
+}
+
+/// Copies `named` from `from` into `to`, each checked; (files copied, bytes, what failed).
+fn copy_files(
+    from: &Store,
+    to: &Store,
+    named: &[(String, u64)],
+) -> std::io::Result<(usize, u64, Vec<String>)> {
+    let (mut copied, mut bytes, mut problems) = (0, 0, Vec::new());
+    for (sha256, size) in named {
+        match from.copy_to(to, sha256, *size) {
+            Ok(n) => {
+                copied += 1;
+                bytes += n;
+            }
+            Err(CopyError::Io(e)) if e.kind() == std::io::ErrorKind::StorageFull => {
+                return Err(e);
+            }
+            Err(e) => problems.push(format!("{sha256}: {e}")),
+        }
+    }
+    Ok((copied, bytes, problems))
 }
 
 /// Replaces the database with `from` once `from` passes the integrity check and no server
 /// holds the database.
-pub async fn restore(database: &Database, from: &Path) -> Result<(), BootError> {
+pub async fn restore(database: &Database, data_dir: &Path, from: &Path) -> Result<(), BootError> {
     if database.backend() == Backend::Postgres {
         return Err(use_pg_tools(database, "restore"));
     }
@@ -259,6 +346,33 @@ pub async fn restore(database: &Database, from: &Path) -> Result<(), BootError> 
     }
     let _held = hold_database(database)
         .map_err(|e| format!("refusing to restore: {e}; stop the server first"))?;
+    // The backup's files first, beside those already here (the same name is the same
+    // bytes): the database is replaced only once every file it names is in place.
+    let named = named_files(from).await?;
+    if !named.is_empty() {
+        let files_from = attachments_beside(from);
+        let copy = Store::in_folder(&files_from);
+        let live = Store::new(Backend::Sqlite, data_dir);
+        let (copied, bytes, problems) =
+            tokio::task::spawn_blocking(move || copy_files(&copy, &live, &named)).await??;
+        if !problems.is_empty() {
+            for problem in &problems {
+                println!("  {problem}");
+            }
+            return Err(format!(
+                "refusing to restore: {} attachments the backup names are missing or damaged \
+                 in {} (listed above); the database is untouched",
+                problems.len(),
+                files_from.display()
+            )
+            .into());
+        }
+        println!(
+            "Restored {copied} attachments ({bytes} bytes copied, each checked against its hash) \
+             into {}.",
+            data_dir.join("attachments").display()
+        );
+    }
     // The copy is made and flushed to disk beside the database first: if that fails (a full
     // disk), the database is untouched. Only then does it take the database's place.
     let staged = to.with_extension("restoring");

@@ -974,3 +974,94 @@ async fn check_verifies_attachments_and_sweeps_what_crashes_left() {
         text(&out)
     );
 }
+
+#[tokio::test]
+async fn backup_and_restore_carry_the_attachments_beside_the_database() {
+    use helpdesk::files::store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    process::create_admin(&process::debug_bin(), dir.path(), "root", "a-long-password");
+    let data = dir.path().join("data");
+    let database = helpdesk::base::db::Database::file(&data.join("helpdesk.db"));
+    let pool = helpdesk::base::db::connect(&database).await.unwrap();
+    let store = Store::new(helpdesk::base::db::Backend::Sqlite, &data);
+    let body = |b: &'static [u8]| {
+        futures::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b))])
+    };
+    let shot = store.put(&pool, body(b"a screenshot"), 1000).await.unwrap();
+    let log = store.put(&pool, body(b"a log file"), 1000).await.unwrap();
+    pool.close().await;
+
+    let backup = dir.path().join("nightly.db");
+    let out = helpdesk(
+        dir.path(),
+        &["backup", "--to", backup.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Copied 2 attachments (22 bytes, each checked against its hash)"),
+        "{}",
+        text(&out)
+    );
+    let beside = Store::in_folder(&dir.path().join("nightly.db.attachments"));
+    assert_eq!(
+        std::fs::read(beside.path_of(&shot.sha256)).unwrap(),
+        b"a screenshot"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(beside.path_of(&log.sha256))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The name is taken, for the folder too.
+    let out = helpdesk(
+        dir.path(),
+        &["backup", "--to", backup.to_str().unwrap()],
+        "",
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+
+    // The data folder's files are lost; the restore brings them back, and check agrees.
+    std::fs::remove_dir_all(data.join("attachments")).unwrap();
+    let out = helpdesk(
+        dir.path(),
+        &["restore", "--from", backup.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Restored 2 attachments"),
+        "{}",
+        text(&out)
+    );
+    let out = helpdesk(dir.path(), &["check"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("0 missing, 0 damaged"),
+        "{}",
+        text(&out)
+    );
+
+    // A backup whose file went missing, with the data folder's copy gone too: refused,
+    // by the file, and the database is not replaced.
+    std::fs::remove_file(beside.path_of(&log.sha256)).unwrap();
+    std::fs::remove_file(store.path_of(&log.sha256)).unwrap();
+    let before = std::fs::read(data.join("helpdesk.db")).unwrap();
+    let out = helpdesk(
+        dir.path(),
+        &["restore", "--from", backup.to_str().unwrap()],
+        "",
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("{}: missing", log.sha256))
+            && text(&out).contains("the database is untouched"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read(data.join("helpdesk.db")).unwrap(), before);
+}
