@@ -122,3 +122,81 @@ pub async fn claim_in(
     }
     Ok(names)
 }
+
+/// A file the server stored itself ahead of its comment (a mail's attachment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub sha256: String,
+    pub size: u64,
+    pub name: String,
+}
+
+/// Which of `files` fit on one more comment of `ticket` (`None`: a ticket being opened)
+/// within `limits`, in order, and a note naming each one that does not: a mail keeps
+/// what fits and says what it could not.
+pub async fn fitting(
+    tx: &mut Conn,
+    ticket: Option<i64>,
+    files: Vec<Kept>,
+    limits: &Limits,
+) -> Result<(Vec<Kept>, Vec<String>), AppError> {
+    let mut total: i64 = match ticket {
+        Some(id) => {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM attachments a
+                   JOIN attachment_blobs b ON b.sha256 = a.sha256
+                  WHERE a.ticket_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+        None => 0,
+    };
+    let (mut fit, mut notes) = (Vec::new(), Vec::new());
+    for file in files {
+        if fit.len() as u64 >= limits.per_comment {
+            notes.push(format!(
+                "{}: at most {} files go on one comment",
+                file.name, limits.per_comment
+            ));
+        } else if (total + file.size as i64) as u64 > limits.per_ticket {
+            notes.push(format!(
+                "{} would take this ticket's files over {}",
+                file.name,
+                crate::text::bytes(limits.per_ticket)
+            ));
+        } else {
+            total += file.size as i64;
+            fit.push(file);
+        }
+    }
+    Ok((fit, notes))
+}
+
+/// Attaches `files` (already stored, already `fitting`) to a comment, in its transaction.
+/// The names attached, for the search vocabulary.
+pub async fn attach_in(
+    tx: &mut Conn,
+    user_id: i64,
+    ticket_id: i64,
+    comment_id: i64,
+    files: &[Kept],
+    now: i64,
+) -> Result<Vec<String>, AppError> {
+    for file in files {
+        sqlx::query(
+            "INSERT INTO attachments (ticket_id, comment_id, sha256, name, user_id, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(ticket_id)
+        .bind(comment_id)
+        .bind(&file.sha256)
+        .bind(&file.name)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(files.iter().map(|f| f.name.clone()).collect())
+}

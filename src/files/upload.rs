@@ -173,6 +173,41 @@ async fn take(
     })
 }
 
+/// Stores a file the server received itself (a mail's attachment, already in memory) as an
+/// upload is stored: the same store, size limit and picture checks. `Err` says why not, naming
+/// the file.
+pub async fn keep(
+    pool: &Pool,
+    files: &Files,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Result<db::Kept, String> {
+    let name = clean_name(name);
+    let body = futures::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(bytes))]);
+    let stored = files
+        .store
+        .put(pool, body, files.limits.file)
+        .await
+        .map_err(|e| refused(&name, e).to_string())?;
+    match super::thumbs::ensure(
+        pool,
+        &files.store,
+        &stored.sha256,
+        stored.size,
+        stored.content_type,
+    )
+    .await
+    {
+        Ok(Ok(())) => Ok(db::Kept {
+            sha256: stored.sha256,
+            size: stored.size,
+            name,
+        }),
+        Ok(Err(too_many)) => Err(format!("{name} {too_many}")),
+        Err(e) => Err(format!("{name} could not be stored: {e}")),
+    }
+}
+
 /// The server functions a form with files may be posted to without JavaScript.
 pub const FORMS_WITH_FILES: [&str; 2] = ["add_comment", "create_ticket"];
 

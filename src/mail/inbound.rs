@@ -27,8 +27,23 @@ pub struct Incoming {
     pub automatic: Option<String>,
     /// What the person wrote: quoted history and signature cut, HTML made text.
     pub text: String,
-    /// The attachments' names.
-    pub attachments: Vec<String>,
+    /// The attachments (inline pictures too: a screenshot pasted into the mail is one),
+    /// in the mail's order. Their bytes are in memory already: the mail is at most
+    /// `MAX_BYTES`.
+    pub attachments: Vec<MailFile>,
+}
+
+/// One attachment of a mail: its name as the mail gives it (cleaned when kept) and bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MailFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for MailFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({} bytes)", self.name, self.bytes.len())
+    }
 }
 
 /// Reads `raw`, or says why it cannot be read.
@@ -107,10 +122,9 @@ pub fn read(raw: &[u8]) -> Result<Incoming, String> {
     let text = cut(&crate::text::cleaned(&body, true));
     let attachments = m
         .attachments()
-        .map(|a| {
-            a.attachment_name()
-                .map(|n| crate::text::cleaned(n, false))
-                .unwrap_or_else(|| "(unnamed)".into())
+        .map(|a| MailFile {
+            name: a.attachment_name().unwrap_or("attachment").to_owned(),
+            bytes: a.contents().to_vec(),
         })
         .collect();
     Ok(Incoming {

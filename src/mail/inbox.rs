@@ -7,7 +7,11 @@ use super::message::Signer;
 use super::model::InboundOutcome;
 use crate::base::db::{Backend, Conn, Pool, begin_write};
 use crate::error::AppError;
-use crate::tickets::db::{NewTicket, add_comment_in, create_in};
+use crate::files::{
+    db::{Kept, attach_in},
+    model::Limits,
+};
+use crate::tickets::db::{NewTicket, add_comment_in, add_terms, create_in};
 use crate::tickets::model::{CommentText, DeviceNo, Subject};
 use crate::users::db::UserInput;
 use crate::users::model::{AvatarUrl, Email, Role, UserStatus, Username};
@@ -71,14 +75,26 @@ struct Sender {
     department_id: Option<i64>,
 }
 
+/// A mail's attachments, stored ahead of it (`files::upload::keep`), and a note for each
+/// one that could not be.
+#[derive(Debug, Clone, Default)]
+pub struct MailFiles {
+    pub kept: Vec<Kept>,
+    pub refused: Vec<String>,
+    pub limits: Option<Limits>,
+}
+
 /// Handles `mail` once: a reply to one of our threads (or naming a ticket's number) from
 /// someone who may comment there is a comment; other mail from an active user opens a
-/// ticket; the rest is refused or ignored, with the reason kept.
+/// ticket; the rest is refused or ignored, with the reason kept. Its files go on the
+/// comment (or the new ticket's description) as far as the limits allow; the comment
+/// names those that could not.
 pub async fn handle(
     pool: &Pool,
     signer: &Signer,
     ours: &Ours<'_>,
     mail: &Incoming,
+    files: &MailFiles,
     now: i64,
 ) -> Result<Handled, AppError> {
     let mut tx = begin_write(pool).await?;
@@ -95,7 +111,7 @@ pub async fn handle(
             again: true,
         });
     }
-    let handled = decide(&mut tx, Backend::of(pool), signer, ours, mail, now).await?;
+    let handled = decide(&mut tx, Backend::of(pool), signer, ours, mail, files, now).await?;
     let ticket_id: Option<i64> = match &handled.ticket {
         Some((number, _)) => {
             sqlx::query_scalar("SELECT id FROM tickets WHERE service_request_no = $1")
@@ -123,6 +139,27 @@ pub async fn handle(
     Ok(handled)
 }
 
+/// What of the mail's files fits on its comment of `ticket` (`None`: a new ticket), and
+/// the mail's text with a line naming what does not.
+async fn fit(
+    tx: &mut Conn,
+    ticket: Option<i64>,
+    mail: &Incoming,
+    files: &MailFiles,
+) -> Result<(Vec<Kept>, String), AppError> {
+    let (kept, mut refused) = match &files.limits {
+        Some(limits) => crate::files::db::fitting(tx, ticket, files.kept.clone(), limits).await?,
+        None => (Vec::new(), Vec::new()),
+    };
+    refused.splice(0..0, files.refused.iter().cloned());
+    let mut text = mail.text.clone();
+    if !refused.is_empty() {
+        let said: Vec<&str> = refused.iter().map(|r| r.trim_end_matches('.')).collect();
+        text.push_str(&format!("\n\n[Not kept: {}.]", said.join("; ")));
+    }
+    Ok((kept, text))
+}
+
 fn not_handled(outcome: InboundOutcome, reason: String) -> Handled {
     Handled {
         outcome,
@@ -138,6 +175,7 @@ async fn decide(
     signer: &Signer,
     ours: &Ours<'_>,
     mail: &Incoming,
+    files: &MailFiles,
     now: i64,
 ) -> Result<Handled, AppError> {
     use InboundOutcome::*;
@@ -189,14 +227,6 @@ async fn decide(
             None => None,
         },
     };
-    let mut text = mail.text.clone();
-    if !mail.attachments.is_empty() {
-        // Kept once attachments exist (issue 24); named until then.
-        text.push_str(&format!(
-            "\n\n[Attachments not kept: {}]",
-            mail.attachments.join(", ")
-        ));
-    }
     if let Some(ticket_id) = target {
         let ticket: Option<(String, i64)> =
             sqlx::query_as("SELECT service_request_no, requested_by FROM tickets WHERE id = $1")
@@ -215,13 +245,16 @@ async fn decide(
                 format!("{} may not comment on {number}.", mail.from),
             ));
         };
+        let (kept, text) = fit(tx, Some(ticket_id), mail, files).await?;
         let Ok(text) = CommentText::parse(&text) else {
             return Ok(not_handled(
                 Refused,
                 "Nothing is left once the quoted mail is cut.".into(),
             ));
         };
-        add_comment_in(tx, b, ticket_id, s.id, s.staff, &text, now).await?;
+        let comment = add_comment_in(tx, b, ticket_id, s.id, s.staff, &text, now).await?;
+        let names = attach_in(tx, s.id, ticket_id, comment, &kept, now).await?;
+        add_terms(tx, &names.iter().map(String::as_str).collect::<Vec<_>>()).await?;
         return Ok(Handled {
             outcome: Comment,
             reason: None,
@@ -287,10 +320,11 @@ async fn decide(
     let subject = Subject::parse(&subject)
         .or_else(|_| Subject::parse("(no subject)"))
         .map_err(|_| AppError::Internal)?;
+    let (kept, text) = fit(tx, None, mail, files).await?;
     let description = CommentText::parse(&text)
         .or_else(|_| CommentText::parse("(The mail had no text.)"))
         .map_err(|_| AppError::Internal)?;
-    let (_, number, _) = create_in(
+    let (ticket_id, number, description_id) = create_in(
         tx,
         &NewTicket {
             requested_by: sender.id,
@@ -303,6 +337,8 @@ async fn decide(
         now,
     )
     .await?;
+    let names = attach_in(tx, sender.id, ticket_id, description_id, &kept, now).await?;
+    add_terms(tx, &names.iter().map(String::as_str).collect::<Vec<_>>()).await?;
     Ok(Handled {
         outcome: Ticket,
         reason: None,

@@ -84,6 +84,7 @@ impl Mail {
         pool: &Pool,
         settings: MailSettings<'_>,
         hub: &crate::live::hub::Hub,
+        files: &crate::files::upload::Files,
     ) -> Result<Mail, BootError> {
         let (key, _) = outbox::key_and_switch(pool).await?;
         let poller = match (settings.imap, settings.from) {
@@ -95,6 +96,7 @@ impl Mail {
                 tracing::info!(imap = %imap, "reading mail");
                 Some(super::poller::Poller::new(
                     pool,
+                    files,
                     imap.clone(),
                     Signer::new(&key),
                     from.0.email.as_ref(),

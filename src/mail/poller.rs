@@ -31,6 +31,7 @@ pub struct Poller {
 
 struct Inner {
     pool: Pool,
+    files: crate::files::upload::Files,
     imap: ImapUrl,
     signer: Signer,
     from: String,
@@ -52,10 +53,18 @@ fn failed(what: &str) -> impl Fn(async_imap::error::Error) -> Failure + '_ {
 }
 
 impl Poller {
-    pub fn new(pool: &Pool, imap: ImapUrl, signer: Signer, from: &str, hub: Hub) -> Poller {
+    pub fn new(
+        pool: &Pool,
+        files: &crate::files::upload::Files,
+        imap: ImapUrl,
+        signer: Signer,
+        from: &str,
+        hub: Hub,
+    ) -> Poller {
         Poller {
             inner: Arc::new(Inner {
                 pool: pool.clone(),
+                files: files.clone(),
                 imap,
                 signer,
                 from: from.to_lowercase(),
@@ -267,9 +276,10 @@ impl Poller {
             .map_err(failed("reading a mail"))?;
         let raw = fetched.first().and_then(|f| f.body()).unwrap_or_default();
         match inbound::read(raw) {
-            Ok(mail) => {
+            Ok(mut mail) => {
                 let ours = Ours { from: &inner.from };
-                let handled = inbox::handle(&inner.pool, &inner.signer, &ours, &mail, now)
+                let files = keep_files(&inner.pool, &inner.files, &mut mail).await;
+                let handled = inbox::handle(&inner.pool, &inner.signer, &ours, &mail, &files, now)
                     .await
                     .map_err(|e| format!("storing a mail: {e}"))?;
                 if !handled.again {
@@ -287,6 +297,36 @@ impl Poller {
             }
         }
     }
+}
+
+/// Stores a mail's attachments before it is handled (outside its transaction: storing
+/// is slow and takes no turn of the writers' lock), as uploads are stored; at most a
+/// comment's worth, the rest named. Their bytes leave `mail`. Files a mail then did not
+/// use (it was refused) are left to `check`'s sweep.
+async fn keep_files(
+    pool: &Pool,
+    files: &crate::files::upload::Files,
+    mail: &mut inbound::Incoming,
+) -> inbox::MailFiles {
+    let mut out = inbox::MailFiles {
+        limits: Some(files.limits),
+        ..Default::default()
+    };
+    for file in std::mem::take(&mut mail.attachments) {
+        if out.kept.len() as u64 >= files.limits.per_comment {
+            out.refused.push(format!(
+                "{}: at most {} files go on one comment",
+                crate::files::model::clean_name(&file.name),
+                files.limits.per_comment
+            ));
+            continue;
+        }
+        match crate::files::upload::keep(pool, files, &file.name, file.bytes).await {
+            Ok(kept) => out.kept.push(kept),
+            Err(reason) => out.refused.push(reason),
+        }
+    }
+    out
 }
 
 async fn tls(

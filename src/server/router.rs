@@ -60,17 +60,6 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
         .build();
     let hub = Hub::new(&pool);
     listen_to_other_servers(&pool, &hub).await?;
-    let mail = crate::mail::mailer::Mail::new(
-        &pool,
-        crate::mail::mailer::MailSettings {
-            smtp: config.smtp_url.as_ref(),
-            imap: config.imap_url.as_ref(),
-            from: config.mail_from.as_ref(),
-            public: config.public_url.as_ref(),
-        },
-        &hub,
-    )
-    .await?;
     const MB: u64 = 1 << 20;
     let files = crate::files::upload::Files::new(
         crate::files::store::Store::new(
@@ -83,6 +72,18 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
             per_ticket: config.attachments_per_ticket_mb * MB,
         },
     );
+    let mail = crate::mail::mailer::Mail::new(
+        &pool,
+        crate::mail::mailer::MailSettings {
+            smtp: config.smtp_url.as_ref(),
+            imap: config.imap_url.as_ref(),
+            from: config.mail_from.as_ref(),
+            public: config.public_url.as_ref(),
+        },
+        &hub,
+        &files,
+    )
+    .await?;
     Ok(AppState {
         pool,
         leptos_options,

@@ -377,6 +377,7 @@ async fn a_mail_read_twice_is_handled_once() {
             from: "help@example.com",
         },
         &read,
+        &helpdesk::mail::inbox::MailFiles::default(),
         helpdesk::base::db::now_ms(),
     )
     .await
@@ -394,4 +395,95 @@ async fn a_mail_read_twice_is_handled_once() {
         .filter(|(_, t)| t == "Only once, please.")
         .collect();
     assert_eq!(said.len(), 1);
+}
+
+/// A MIME mail from Ann with `text` and each (name, type, bytes) attached, as a mail
+/// client sends it (lettre's builder: base64 parts).
+fn with_files(
+    subject: &str,
+    message_id: &str,
+    text: &str,
+    files: &[(&str, &str, &[u8])],
+) -> Vec<u8> {
+    use lettre::message::{Attachment, MultiPart, SinglePart, header::ContentType};
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(text.to_string()));
+    for (name, kind, bytes) in files {
+        parts = parts.singlepart(
+            Attachment::new(name.to_string())
+                .body(bytes.to_vec(), ContentType::parse(kind).unwrap()),
+        );
+    }
+    lettre::Message::builder()
+        .from("ann@example.com".parse().unwrap())
+        .to("help@example.com".parse().unwrap())
+        .subject(subject)
+        .message_id(Some(format!("<{message_id}>")))
+        .multipart(parts)
+        .unwrap()
+        .formatted()
+}
+
+#[tokio::test]
+async fn a_mails_attachments_go_on_its_comment_within_the_same_limits_as_uploads() {
+    let (sink, imap) = (Sink::start(), Imap::start());
+    let app = common::spawn_app_with(&[
+        ("smtp_url", &sink.url()),
+        ("imap_url", &imap.url()),
+        ("mail_from", "Helpdesk <help@example.com>"),
+        ("public_url", "https://help.example.com"),
+        ("attachment_max_mb", "1"),
+        ("attachments_per_comment", "2"),
+    ])
+    .await;
+    let dept = app.add_department("IT").await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let number = app.file_ticket(&ann, &dept, "Scanner").await;
+    let mut photo = Vec::new();
+    image::RgbImage::from_pixel(640, 480, image::Rgb([10, 120, 60]))
+        .write_to(
+            &mut std::io::Cursor::new(&mut photo),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    let big = vec![b'x'; 1_200_000];
+    imap.deliver(&with_files(
+        &format!("Re: {number}"),
+        "files-1@mail.example.org",
+        "The photo and the log.",
+        &[
+            ("../scan.png", "image/png", &photo),
+            ("huge.log", "text/plain", &big),
+            ("scanner.log", "text/plain", b"E12 lamp"),
+            ("third.txt", "text/plain", b"one too many"),
+        ],
+    ))
+    .await;
+    assert_eq!(handled(&app, "files-1@mail.example.org").await.0, "comment");
+    // Kept: the picture (its name cleaned, with a thumbnail) and the small log; named in
+    // the comment: the file over the size limit and the one over the count.
+    let kept: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT a.name, c.comment_text, CASE WHEN th.data IS NULL THEN 0 ELSE 1 END
+           FROM attachments a
+           JOIN ticket_comments c ON c.id = a.comment_id
+           LEFT JOIN attachment_thumbs th ON th.sha256 = a.sha256
+          ORDER BY a.id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let names: Vec<(&str, i64)> = kept.iter().map(|(n, _, t)| (n.as_str(), *t)).collect();
+    assert_eq!(names, [("scan.png", 1), ("scanner.log", 0)]);
+    assert_eq!(
+        kept[0].1,
+        "The photo and the log.\n\n[Not kept: huge.log is larger than 1 MB, the largest file allowed; \
+         third.txt: at most 2 files go on one comment.]"
+    );
+    // The requester sees them on her ticket like uploaded ones.
+    let reply = app
+        .call_form::<helpdesk::tickets::api::TicketHistory>(
+            &ann,
+            &[("service_request_no", &number)],
+        )
+        .await;
+    assert!(reply.body.contains("scan.png"), "{}", reply.body);
 }
