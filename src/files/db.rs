@@ -2,7 +2,10 @@
 
 use crate::base::db::{Conn, Pool, begin_write, now_ms};
 use crate::error::AppError;
-use crate::files::{model::Limits, store::Stored};
+use crate::files::{
+    model::Limits,
+    store::{Store, Stored},
+};
 
 /// Keeps an upload for the comment it is for: a random token only its uploader learns.
 pub async fn stage(
@@ -199,4 +202,39 @@ pub async fn attach_in(
         .await?;
     }
     Ok(files.iter().map(|f| f.name.clone()).collect())
+}
+
+/// How long an upload waits for its comment, and an unused file for a use.
+pub const KEPT_UNUSED_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Forgets uploads no comment claimed within a day, then the files nothing uses that were
+/// last stored over a day ago (a refused mail's, a removed upload's): their rows, their
+/// thumbnails, their bytes. Under the writers' lock, which an upload's `record` also
+/// takes, so an upload of the same bytes meanwhile finds its file or puts it back.
+/// (uploads forgotten, files deleted).
+pub async fn sweep(pool: &Pool, store: &Store, now: i64) -> Result<(u64, usize), AppError> {
+    let before = now - KEPT_UNUSED_MS;
+    let mut tx = begin_write(pool).await?;
+    let uploads = sqlx::query("DELETE FROM attachment_uploads WHERE created_at < $1")
+        .bind(before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let gone: Vec<String> = sqlx::query_scalar(
+        "DELETE FROM attachment_blobs
+          WHERE created_at < $1
+            AND NOT EXISTS (SELECT 1 FROM attachments a
+                             WHERE a.sha256 = attachment_blobs.sha256)
+            AND NOT EXISTS (SELECT 1 FROM attachment_uploads u
+                             WHERE u.sha256 = attachment_blobs.sha256)
+         RETURNING sha256",
+    )
+    .bind(before)
+    .fetch_all(&mut *tx)
+    .await?;
+    for sha256 in &gone {
+        store.forget(sha256);
+    }
+    tx.commit().await?;
+    Ok((uploads, gone.len()))
 }

@@ -255,7 +255,13 @@ impl Store {
             })
             .await
             .map_err(|e| PutError::Io(std::io::Error::other(e)))??;
-            return record(pool, stored).await;
+            record(pool, stored).await?;
+            // The daily sweep may have taken it away just before the row came back (it
+            // holds the writers' lock, which `record` waited for): then this copy takes
+            // its place.
+            if tokio::fs::try_exists(&target).await? {
+                return Ok(());
+            }
         }
         tokio::fs::create_dir_all(&folder).await?;
         tokio::fs::rename(&temp.path, &target).await?;
@@ -265,6 +271,23 @@ impl Store {
             .await
             .map_err(|e| PutError::Io(std::io::Error::other(e)))??;
         record(pool, stored).await
+    }
+
+    /// The folder store's bytes of a file whose row is being deleted: removed unless an
+    /// upload of the same bytes touched them lately (its row is coming back). Called with
+    /// the writers' lock held (see `files::db::sweep`).
+    pub fn forget(&self, sha256: &str) {
+        if self.in_database {
+            return;
+        }
+        let path = self.path_of(sha256);
+        let settled = std::time::SystemTime::now() - SETTLED;
+        let old = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|at| at < settled);
+        if old {
+            let _ = std::fs::remove_file(path);
+        }
     }
 
     /// The bytes into `attachment_chunks` with their row, in one transaction: another
@@ -278,18 +301,21 @@ impl Store {
         stored: &Stored,
     ) -> Result<(), PutError> {
         let mut tx = pool.begin().await?;
-        let new = sqlx::query(
+        // Renewed when already there, so the daily sweep leaves it to the upload.
+        // (`xmax = 0`: PostgreSQL's way of telling an insert from an update.)
+        let new: i32 = sqlx::query_scalar(
             "INSERT INTO attachment_blobs (sha256, size, content_type, created_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (sha256) DO UPDATE SET created_at = EXCLUDED.created_at
+             RETURNING CASE WHEN xmax = 0 THEN 1 ELSE 0 END",
         )
         .bind(&stored.sha256)
         .bind(stored.size as i64)
         .bind(stored.content_type)
         .bind(now_ms())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
+        .fetch_one(&mut *tx)
+        .await?;
+        let new = new == 1;
         if new {
             let mut file = tokio::fs::File::open(&temp.path).await?;
             let mut n = 0i64;
@@ -483,7 +509,8 @@ async fn record(pool: &Pool, stored: &Stored) -> Result<(), PutError> {
     let mut tx = begin_write(pool).await?;
     sqlx::query(
         "INSERT INTO attachment_blobs (sha256, size, content_type, created_at)
-         VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING",
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (sha256) DO UPDATE SET created_at = excluded.created_at",
     )
     .bind(&stored.sha256)
     .bind(stored.size as i64)

@@ -140,6 +140,7 @@ async fn advance_clock(
 
 pub async fn router(state: AppState) -> Result<Router, BootError> {
     tokio::spawn(purge_sessions(state.pool.clone()));
+    tokio::spawn(sweep_files(state.pool.clone(), state.files.store.clone()));
     if let Some(mailer) = state.mail.mailer.clone() {
         tokio::spawn(mailer.run());
     }
@@ -477,6 +478,20 @@ async fn purge_sessions(pool: crate::base::db::Pool) {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "expired sessions deleted"),
             Err(e) => tracing::warn!(error = %e, "deleting expired sessions failed"),
+        }
+    }
+}
+
+/// Uploads no comment claimed and files nothing uses are forgotten after a day, once an
+/// hour (`files::db::sweep`).
+async fn sweep_files(pool: crate::base::db::Pool, store: crate::files::store::Store) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
+    loop {
+        every.tick().await;
+        match crate::files::db::sweep(&pool, &store, crate::base::db::now_ms()).await {
+            Ok((0, 0)) => {}
+            Ok((uploads, files)) => tracing::info!(uploads, files, "unused attachments forgotten"),
+            Err(e) => tracing::warn!(error = %e, "forgetting unused attachments failed"),
         }
     }
 }

@@ -848,3 +848,86 @@ async fn the_list_counts_files_search_finds_their_names_and_csv_counts_them_but_
     let header = csv.lines().next().unwrap();
     assert!(header.ends_with(",Files"), "{header}");
 }
+
+#[tokio::test]
+async fn uploads_left_unclaimed_for_a_day_and_their_files_are_forgotten() {
+    use helpdesk::files::store::Store;
+    let app = spawn_app_with(&[]).await;
+    let dept = app.add_department("IT").await;
+    let ann = app.signed_in("ann", &[Role::User]).await;
+    let number = app.file_ticket(&ann, &dept, "Printer error").await;
+    let used = tokens(&app, &ann, &[("file", "used.txt", b"kept: on a comment")]).await;
+    let reply = comment(&app, &ann, &number, "With a file.", &used).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    tokens(
+        &app,
+        &ann,
+        &[("file", "left.txt", b"chosen, then never sent")],
+    )
+    .await;
+    let store = Store::new(helpdesk::base::db::Backend::of(&app.pool), app.dir.path());
+    // The bytes are there: a file (SQLite) or chunks (PostgreSQL).
+    let there = |sha: String| {
+        let (app, store) = (&app, &store);
+        async move {
+            if store.in_database() {
+                let chunks: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM attachment_chunks WHERE sha256 = $1")
+                        .bind(&sha)
+                        .fetch_one(&app.pool)
+                        .await
+                        .unwrap();
+                chunks > 0
+            } else {
+                store.path_of(&sha).exists()
+            }
+        }
+    };
+    let sha = |bytes: &[u8]| {
+        use sha2::Digest;
+        sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let (left, kept) = (sha(b"chosen, then never sent"), sha(b"kept: on a comment"));
+    let now = helpdesk::base::db::now_ms();
+    // Young: nothing goes.
+    assert_eq!(
+        helpdesk::files::db::sweep(&app.pool, &store, now)
+            .await
+            .unwrap(),
+        (0, 0)
+    );
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for sha in [&left, &kept].into_iter().filter(|_| !store.in_database()) {
+        std::fs::File::options()
+            .write(true)
+            .open(store.path_of(sha))
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+    }
+    // A day later: the unclaimed upload and its file; the attached one stays.
+    let later = now + helpdesk::files::db::KEPT_UNUSED_MS + 1;
+    assert_eq!(
+        helpdesk::files::db::sweep(&app.pool, &store, later)
+            .await
+            .unwrap(),
+        (1, 1)
+    );
+    assert!(!there(left.clone()).await);
+    assert!(there(kept.clone()).await);
+    assert_eq!(count(&app, "attachment_uploads").await, 0);
+    assert_eq!(count(&app, "attachment_blobs").await, 1);
+    // The same bytes again are simply stored again.
+    tokens(
+        &app,
+        &ann,
+        &[("file", "left.txt", b"chosen, then never sent")],
+    )
+    .await;
+    assert!(there(left.clone()).await);
+    let out = app.get(&ann, &format!("/tickets/{number}")).await;
+    assert!(out.html().contains("used.txt"), "{}", out.html());
+}
