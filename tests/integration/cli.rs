@@ -1065,3 +1065,186 @@ async fn backup_and_restore_carry_the_attachments_beside_the_database() {
     );
     assert_eq!(std::fs::read(data.join("helpdesk.db")).unwrap(), before);
 }
+
+/// A client signed in as `username` on a server process, and its session cookie.
+async fn signed_in_to(
+    server: &process::Server,
+    username: &str,
+    password: &str,
+) -> (reqwest::Client, String) {
+    let client = common::browser()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client
+        .post(format!("{}{}", server.base(), Login::PATH))
+        .header("accept", "application/json")
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    (client, cookie)
+}
+
+/// The start of a multipart upload of one file, and its end.
+const UPLOAD_HEAD: &str = "--b0und4ry\r\nContent-Disposition: form-data; name=\"file\"; \
+    filename=\"crash.log\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+const UPLOAD_TAIL: &str = "\r\n--b0und4ry--\r\n";
+
+#[tokio::test]
+async fn an_upload_cut_off_by_kill_9_leaves_nothing_that_check_does_not_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    process::create_admin(&process::debug_bin(), dir.path(), "root", "a-long-password");
+    let mut server = process::start(&process::debug_bin(), dir.path(), &[], &[]);
+    let (_, cookie) = signed_in_to(&server, "root", "a-long-password").await;
+    // An upload that announces 10 MB, sends 3 MB and then keeps the request open, as a
+    // slow link does.
+    use tokio::io::AsyncWriteExt;
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+        .await
+        .unwrap();
+    conn.write_all(
+        format!(
+            "POST /api/files HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nCookie: {cookie}\r\n\
+             Content-Type: multipart/form-data; boundary=b0und4ry\r\n\
+             Content-Length: {}\r\n\r\n{UPLOAD_HEAD}",
+            server.port,
+            10 << 20
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        conn.write_all(&vec![b'l'; 1 << 20]).await.unwrap();
+    }
+    let staging = dir.path().join("data/attachments/tmp");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let written = || {
+        std::fs::read_dir(&staging)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+            .sum::<u64>()
+    };
+    while written() < 3 << 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upload never reached the disk"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // SIGKILL: no cleanup of any kind runs.
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    drop(conn);
+
+    // What it left is an upload still in progress for ten minutes, then swept; no row
+    // names it, nothing is missing or damaged.
+    let out = helpdesk(dir.path(), &["check"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("attachments: 0 files")
+            && text(&out).contains("0 missing, 0 damaged")
+            && text(&out).contains("1 uploads in progress"),
+        "{}",
+        text(&out)
+    );
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in std::fs::read_dir(&staging).unwrap().flatten() {
+        std::fs::File::options()
+            .write(true)
+            .open(entry.path())
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+    }
+    let out = helpdesk(dir.path(), &["check"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("1 left by cut-off uploads swept"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read_dir(&staging).unwrap().count(), 0);
+}
+
+/// The server runs with its attachments folder on a 2 MB disk of its own (a tmpfs mounted
+/// in a mount namespace of its own, made with `unshare`: no privileges needed where user
+/// namespaces are allowed, as on these machines).
+#[tokio::test]
+async fn a_full_disk_refuses_the_upload_clearly_and_keeps_nothing_of_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    process::create_admin(&process::debug_bin(), dir.path(), "root", "a-long-password");
+    let attachments = dir.path().join("data/attachments");
+    std::fs::create_dir_all(&attachments).unwrap();
+    let wrapper = dir.path().join("on-a-small-disk.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec unshare -Urm sh -c 'mount -t tmpfs -o size=2m tmpfs \"$0\" && exec \"$@\"' {} {} \"$@\"\n",
+            attachments.display(),
+            process::debug_bin().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = process::start(&wrapper, dir.path(), &[], &[]);
+    let (client, _) = signed_in_to(&server, "root", "a-long-password").await;
+    let upload = |size: usize| {
+        let mut body = UPLOAD_HEAD.as_bytes().to_vec();
+        body.extend(std::iter::repeat_n(b'd', size));
+        body.extend_from_slice(UPLOAD_TAIL.as_bytes());
+        client
+            .post(format!("{}/api/files", server.base()))
+            .header("content-type", "multipart/form-data; boundary=b0und4ry")
+            .body(body)
+            .send()
+    };
+    let res = upload(3 << 20).await.unwrap();
+    assert_eq!(res.status(), 507);
+    assert_eq!(
+        res.text().await.unwrap(),
+        "The server's disk is full: nothing was stored. Please tell your administrator."
+    );
+    // Nothing of it is left on that disk (seen through the server's own mount namespace)
+    // or in the database, and a file that fits is taken.
+    let inside = std::path::PathBuf::from(format!("/proc/{}/root", server.child.id()))
+        .join(attachments.strip_prefix("/").unwrap());
+    let files = |folder: &std::path::Path| -> u64 {
+        let mut total = 0;
+        let mut folders = vec![folder.to_path_buf()];
+        while let Some(f) = folders.pop() {
+            for e in std::fs::read_dir(f).unwrap().flatten() {
+                let m = e.metadata().unwrap();
+                if m.is_dir() {
+                    folders.push(e.path());
+                } else {
+                    total += m.len();
+                }
+            }
+        }
+        total
+    };
+    assert_eq!(files(&inside), 0);
+    let res = upload(100_000).await.unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(files(&inside), 100_000);
+    let database = helpdesk::base::db::Database::file(&dir.path().join("data/helpdesk.db"));
+    let pool = helpdesk::base::db::connect(&database).await.unwrap();
+    let blobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachment_blobs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(blobs, 1);
+}
