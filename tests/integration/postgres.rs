@@ -347,3 +347,156 @@ async fn two_servers_send_each_mail_once() {
         seen.iter().filter(|(_, n)| **n > 1).collect::<Vec<_>>()
     );
 }
+
+/// Uploads `bytes` as `name` through `server`; the token.
+async fn upload(
+    client: &reqwest::Client,
+    server: &process::Server,
+    name: &str,
+    bytes: &[u8],
+) -> String {
+    let boundary = "pg-b0und4ry";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let res = client
+        .post(format!("{}/api/files", server.base()))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{status} {text}");
+    let uploaded: Vec<helpdesk::files::model::Uploaded> = serde_json::from_str(&text).unwrap();
+    uploaded[0].token.clone()
+}
+
+/// Attachments live in the database with PostgreSQL: two servers with data folders of
+/// their own each serve, whole, in ranges and as thumbnails, what the other stored, and
+/// the same bytes uploaded through both at once are stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_store_and_serve_each_others_files() {
+    let database = database().await;
+    let bin = process::debug_bin();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let settings = ["--database-url", database.url()];
+    process::create_admin_with(&bin, dir_a.path(), &settings, "root", "a-long-password");
+    let a = process::start(&bin, dir_a.path(), &settings, &[]);
+    let b = process::start(&bin, dir_b.path(), &settings, &[]);
+    let client = browser();
+    call(
+        &client,
+        &a,
+        Login::PATH,
+        &[("username", "root"), ("password", "a-long-password")],
+    )
+    .await;
+    let dept: serde_json::Value = serde_json::from_str(
+        &call(
+            &client,
+            &a,
+            CreateListEntry::PATH,
+            &[("list", "departments"), ("name", "IT")],
+        )
+        .await,
+    )
+    .unwrap();
+    let dept = dept["id"].to_string();
+    let number: String = serde_json::from_str(
+        &call(
+            &client,
+            &a,
+            CreateTicket::PATH,
+            &[
+                ("request_type_id", "1"),
+                ("department_id", dept.as_str()),
+                ("subject", "Logs"),
+                ("description", "Attached."),
+                ("device_no", ""),
+            ],
+        )
+        .await,
+    )
+    .unwrap();
+    // 2.5 MB: three chunks.
+    let log: Vec<u8> = (0..2_500_000u32).map(|i| (i % 251) as u8).collect();
+    let mut picture = Vec::new();
+    image::RgbImage::from_pixel(900, 600, image::Rgb([200, 100, 0]))
+        .write_to(
+            &mut std::io::Cursor::new(&mut picture),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    let tokens = [
+        upload(&client, &a, "server.log", &log).await,
+        upload(&client, &a, "screen.png", &picture).await,
+    ];
+    call(
+        &client,
+        &a,
+        AddComment::PATH,
+        &[
+            ("service_request_no", number.as_str()),
+            ("comment_text", "Both files."),
+            ("device_no", ""),
+            ("attachment[]", tokens[0].as_str()),
+            ("attachment[]", tokens[1].as_str()),
+        ],
+    )
+    .await;
+    let db = helpdesk::base::db::open(&database).await.unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM attachments ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    // B's data folder holds nothing: it reads the database.
+    let whole = client
+        .get(format!("{}/files/{}/server.log", b.base(), ids[0]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.bytes().await.unwrap().as_ref(), log.as_slice());
+    let part = client
+        .get(format!("{}/files/{}/server.log", b.base(), ids[0]))
+        .header("range", "bytes=1048570-1048589")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        part.bytes().await.unwrap().as_ref(),
+        &log[1_048_570..1_048_590]
+    );
+    let thumb = client
+        .get(format!("{}/files/{}/thumb/screen.png", b.base(), ids[1]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.status(), 200);
+    assert!(!dir_b.path().join("data/attachments").join("ab").exists());
+
+    // The same new bytes through both servers at once: both uploads succeed, one copy.
+    let same: Vec<u8> = (0..1_500_000u32).map(|i| (i % 13) as u8).collect();
+    let (one, two) = tokio::join!(
+        upload(&client, &a, "same.bin", &same),
+        upload(&client, &b, "same.bin", &same)
+    );
+    assert_ne!(one, two);
+    let copies: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM attachment_chunks c JOIN attachment_blobs b ON b.sha256 = c.sha256
+          WHERE b.size = 1500000",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(copies, 2, "one file's two chunks");
+}
