@@ -24,9 +24,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// How many files one person may start uploading in a minute.
-pub const UPLOADS_PER_MINUTE: usize = 30;
-
 /// An upload that sends nothing for this long is cut off.
 const IDLE: Duration = Duration::from_secs(20);
 
@@ -40,19 +37,22 @@ const MIN_BYTES_PER_SECOND: u64 = 8 * 1024;
 pub struct Files {
     pub store: Store,
     pub limits: Limits,
+    /// How many files one person may start uploading in a minute (the setting).
+    per_minute: usize,
     recent: Arc<Mutex<HashMap<i64, VecDeque<Instant>>>>,
 }
 
 impl Files {
-    pub fn new(store: Store, limits: Limits) -> Files {
+    pub fn new(store: Store, limits: Limits, per_minute: u64) -> Files {
         Files {
             store,
             limits,
+            per_minute: usize::try_from(per_minute).unwrap_or(usize::MAX),
             recent: Arc::default(),
         }
     }
 
-    /// One more upload by `user`, unless they started `UPLOADS_PER_MINUTE` in the last
+    /// One more upload by `user`, unless they started `per_minute` in the last
     /// minute: then how many seconds until they may.
     fn take_turn(&self, user: i64) -> Result<(), u64> {
         let now = Instant::now();
@@ -67,7 +67,7 @@ impl Files {
             !started.is_empty()
         });
         let started = recent.entry(user).or_default();
-        if started.len() >= UPLOADS_PER_MINUTE {
+        if started.len() >= self.per_minute {
             let waited = started
                 .front()
                 .map_or(Duration::ZERO, |first| now.duration_since(*first));

@@ -345,6 +345,9 @@ settings! {
     /// The most one ticket's files may add up to, in MB.
     attachments_per_ticket_mb: u64 = 250, shown "`250`",
         flag "--attachments-per-ticket-mb", env "HELPDESK_ATTACHMENTS_PER_TICKET_MB", value "MB", for Server;
+    /// How many files one person may start uploading in a minute (per app server).
+    uploads_per_minute: u64 = 30, shown "`30`",
+        flag "--uploads-per-minute", env "HELPDESK_UPLOADS_PER_MINUTE", value "N", for Server;
     /// For browser tests only: POST /api/test/clock?advance_minutes=N moves the server's clock forward (due times turn overdue). Never in production.
     test_clock: bool = false, shown "`false`",
         flag "--test-clock", env "HELPDESK_TEST_CLOCK", value "BOOL", for Server;

@@ -71,6 +71,7 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
             per_comment: config.attachments_per_comment,
             per_ticket: config.attachments_per_ticket_mb * MB,
         },
+        config.uploads_per_minute,
     );
     let mail = crate::mail::mailer::Mail::new(
         &pool,

@@ -175,11 +175,11 @@ async fn a_refused_upload_names_the_file_and_keeps_none_of_the_request() {
 }
 
 #[tokio::test]
-async fn one_person_starts_at_most_thirty_uploads_a_minute() {
-    let app = spawn_app_with(&[]).await;
+async fn one_person_starts_at_most_the_set_number_of_uploads_a_minute() {
+    let app = spawn_app_with(&[("uploads_per_minute", "12")]).await;
     let ann = app.signed_in("ann", &[Role::User]).await;
     let bob = app.signed_in("bob", &[Role::User]).await;
-    for i in 0..helpdesk::files::upload::UPLOADS_PER_MINUTE {
+    for i in 0..12 {
         let (status, body) = upload(&app, &ann, &[("file", &format!("{i}.txt"), b"x")]).await;
         assert_eq!(status, StatusCode::OK, "{i}: {body}");
     }
