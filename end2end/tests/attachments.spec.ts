@@ -129,7 +129,7 @@ test('files by picker and paste, a thumbnail live elsewhere, the viewer by keybo
   await pia.context.close();
 });
 
-test('a slow upload shows its progress and can be cancelled', async ({ browser }) => {
+test('a slow upload shows its progress and can be cancelled; a dropped file can be removed', async ({ browser }) => {
   const pia = await signedIn(browser, PIA.username, PIA.password);
   await pia.page.goto(`/tickets/${number}`);
   await waitForHydration(pia.page);
@@ -155,6 +155,28 @@ test('a slow upload shows its progress and can be cancelled', async ({ browser }
   await upload.getByRole('button', { name: 'Cancel' }).click();
   await expect(upload).toHaveCount(0);
   await expect(pia.page.getByRole('button', { name: 'Add comment' })).toBeEnabled();
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
+
+  // A file dropped on the form is sent too; Remove takes it off again before sending.
+  await pia.page.locator('#comment-text').evaluate((el) => {
+    const data = new DataTransfer();
+    data.items.add(new File(['dropped notes'], 'dropped.txt', { type: 'text/plain' }));
+    el.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+    el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  const dropped = pia.page.locator('.upload').filter({ hasText: 'dropped.txt' });
+  await expect(dropped.getByText('Attached')).toBeVisible();
+  await dropped.getByRole('button', { name: 'Remove dropped.txt' }).click();
+  await expect(dropped).toHaveCount(0);
+  await pia.page.getByRole('textbox', { name: 'Comment' }).fill('Nothing attached after all.');
+  await pia.page.getByRole('button', { name: 'Add comment' }).click();
+  await expect(pia.page.getByText('Comment added.')).toBeVisible();
+  await expect(pia.page.getByRole('link', { name: 'dropped.txt' })).toHaveCount(0);
   await pia.context.close();
 });
 
