@@ -3,7 +3,7 @@
 //! exactly like a missing one.
 
 use super::model::{
-    BulkForm, Comment, CommentForm, HistoryEntry, NewTicketForm, PageAt, TicketDetail,
+    BulkForm, Comment, CommentForm, EventCursor, HistoryPage, NewTicketForm, PageAt, TicketDetail,
     TicketFilter, TicketOptions, TicketPage, TicketStatus,
 };
 use crate::error::AppError;
@@ -236,11 +236,17 @@ pub async fn get_ticket(service_request_no: String) -> Result<TicketDetail, AppE
 }
 
 /// The ticket's history merged with its comments, oldest first.
+/// The newest page of the ticket's history, or the page before `before` (an
+/// `EventCursor` parameter; one that does not parse is the newest page).
 #[server(endpoint = "ticket_history")]
-pub async fn ticket_history(service_request_no: String) -> Result<Vec<HistoryEntry>, AppError> {
+pub async fn ticket_history(
+    service_request_no: String,
+    #[server(default)] before: Option<String>,
+) -> Result<HistoryPage, AppError> {
     let user = require_user().await?;
     let ticket = visible(&user, &service_request_no).await?;
-    db::history(&pool()?, ticket.id, user.is_staff).await
+    let before = before.as_deref().and_then(EventCursor::from_param);
+    db::history(&pool()?, ticket.id, user.is_staff, before).await
 }
 
 #[server(endpoint = "add_comment")]

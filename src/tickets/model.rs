@@ -521,6 +521,41 @@ pub struct HistoryEntry {
     pub files: Vec<crate::files::model::Attachment>,
 }
 
+/// How many history entries a ticket page shows at once: the newest, and older ones a page
+/// at a time ("Show earlier"), so a ticket with 100,000 comments opens as fast as a short one.
+pub const THREAD_PAGE: i64 = 50;
+
+/// A place in a ticket's history: an entry's time and id (`"ms.id"` in a URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventCursor {
+    pub at: i64,
+    pub id: i64,
+}
+
+impl EventCursor {
+    pub fn to_param(self) -> String {
+        format!("{}.{}", self.at, self.id)
+    }
+
+    pub fn from_param(s: &str) -> Option<EventCursor> {
+        let (at, id) = s.split_once('.')?;
+        Some(EventCursor {
+            at: at.parse().ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+/// A page of a ticket's history, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub entries: Vec<HistoryEntry>,
+    /// Where the page before this one ends, when there are older entries.
+    pub earlier: Option<EventCursor>,
+    /// This page is not the newest (it was asked for with a cursor).
+    pub older: bool,
+}
+
 /// The options of the ticket form's selects.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketOptions {

@@ -574,7 +574,9 @@ async fn history(
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    serde_json::from_str(&reply.body).unwrap()
+    serde_json::from_str::<helpdesk::tickets::model::HistoryPage>(&reply.body)
+        .unwrap()
+        .entries
 }
 
 #[tokio::test]

@@ -144,13 +144,14 @@ async fn an_internal_note_never_reaches_the_requester_by_any_path() {
                     &client,
                     TicketHistory {
                         service_request_no: number,
+                        before: None,
                     },
                 )
                 .await;
             assert!(!reply.body.is_empty());
             (
                 reply.body.clone(),
-                json_of(&reply).as_array().unwrap().len(),
+                json_of(&reply)["entries"].as_array().unwrap().len(),
             )
         }
     };

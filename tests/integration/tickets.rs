@@ -230,7 +230,7 @@ async fn users_see_and_touch_only_their_own_tickets() {
     );
     // The history the requester sees: who did what, in order, comments included.
     let reply = w.app.call_form::<TicketHistory>(&w.ann, &number).await;
-    let entries: Vec<String> = json(&reply)
+    let entries: Vec<String> = json(&reply)["entries"]
         .as_array()
         .unwrap()
         .iter()
@@ -1212,4 +1212,109 @@ async fn staff_set_priorities_and_the_list_filters_by_them() {
     let mut urgent = no_filter();
     urgent["priorities"] = json!(["urgent"]);
     assert_eq!(list(&w, &w.admin, urgent).await, ["Printer jam"]);
+}
+
+/// The thread's pages as `client` reads them: each entry's comment text (or kind), and
+/// the cursor to the page before.
+async fn thread_page(
+    app: &TestApp,
+    client: &Client,
+    number: &str,
+    before: Option<&str>,
+) -> (Vec<String>, Option<String>, bool) {
+    let mut form = vec![("service_request_no", number)];
+    if let Some(before) = before {
+        form.push(("before", before));
+    }
+    let reply = app.call_form::<TicketHistory>(client, &form).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let page: helpdesk::tickets::model::HistoryPage = serde_json::from_str(&reply.body).unwrap();
+    (
+        page.entries
+            .iter()
+            .map(|e| {
+                e.comment_text
+                    .clone()
+                    .unwrap_or_else(|| e.kind.as_str().into())
+            })
+            .collect(),
+        page.earlier.map(|c| c.to_param()),
+        page.older,
+    )
+}
+
+#[tokio::test]
+async fn a_long_thread_opens_on_its_newest_page_and_pages_back_to_its_start() {
+    let w = world().await;
+    let number = w.app.file_ticket(&w.ann, &w.it, "A long story").await;
+    let agent = w.app.signed_in("aga", &[Role::Agent]).await;
+    for i in 0..120 {
+        let mut form = vec![("service_request_no", number.as_str()), ("device_no", "")];
+        let text = format!("Comment {i}");
+        form.push(("comment_text", &text));
+        let reply = w.app.call_form::<AddComment>(&w.ann, &form).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        if i == 100 {
+            // Staff's note in between: not the requester's, and not one of her 50.
+            let note = [
+                ("service_request_no", number.as_str()),
+                ("comment_text", "A note"),
+                ("device_no", ""),
+                ("internal", "on"),
+            ];
+            let reply = w.app.call_form::<AddComment>(&agent, &note).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        }
+    }
+    let said = |range: std::ops::Range<usize>| -> Vec<String> {
+        range.map(|i| format!("Comment {i}")).collect()
+    };
+    // The requester: the newest 50, then 50 more, then the rest with the description.
+    let (newest, earlier, older) = thread_page(&w.app, &w.ann, &number, None).await;
+    assert_eq!(newest, said(70..120));
+    assert!(!older);
+    let (second, earlier, older) = thread_page(&w.app, &w.ann, &number, earlier.as_deref()).await;
+    assert_eq!(second, said(20..70));
+    assert!(older);
+    let (third, earlier, _) = thread_page(&w.app, &w.ann, &number, earlier.as_deref()).await;
+    let mut start = vec!["Please have a look.".to_string()];
+    start.extend(said(0..20));
+    assert_eq!(third, start);
+    assert_eq!(earlier, None);
+    // Staff's newest page has the note among its 50.
+    let (staff, _, _) = thread_page(&w.app, &agent, &number, None).await;
+    assert_eq!(staff.len(), 50);
+    assert!(staff.contains(&"A note".to_string()));
+    assert_eq!(staff.first().unwrap(), "Comment 71");
+    // A cursor that does not parse is the newest page.
+    let (again, _, _) = thread_page(&w.app, &w.ann, &number, Some("x.y")).await;
+    assert_eq!(again, newest);
+
+    // The page, as a browser without JavaScript gets it: the newest comments, and a link
+    // to the earlier ones that shows them.
+    let page = w
+        .app
+        .get(&w.ann, &format!("/tickets/{number}"))
+        .await
+        .html();
+    assert!(
+        page.contains("Comment 119") && !page.contains("Comment 69<"),
+        "{page}"
+    );
+    let link = page
+        .split("href=\"?before=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a Show earlier link");
+    let page = w
+        .app
+        .get(&w.ann, &format!("/tickets/{number}?before={link}"))
+        .await
+        .html();
+    assert!(
+        page.contains("Comment 20") && page.contains("Comment 69"),
+        "{page}"
+    );
+    assert!(!page.contains("Comment 70"), "{page}");
+    assert!(page.contains("Show the newest"), "{page}");
 }

@@ -773,7 +773,7 @@ async fn comments_and_department_changes() {
         .await
         .unwrap();
 
-    let history = history(&pool, id, true).await.unwrap();
+    let history = history(&pool, id, true, None).await.unwrap().entries;
     let lines: Vec<_> = history
         .iter()
         .map(|e| {
@@ -1130,7 +1130,7 @@ async fn history_is_written_with_its_change_or_neither_is() {
             .map(|e| format!("{}:{:?}>{:?}", e.kind.as_str(), e.from_value, e.to_value))
             .collect()
     };
-    let before = steps(history(&pool, id, true).await.unwrap());
+    let before = steps(history(&pool, id, true, None).await.unwrap().entries);
     assert_eq!(
         before,
         [
@@ -1211,7 +1211,10 @@ async fn history_is_written_with_its_change_or_neither_is() {
     .execute(&pool)
     .await
     .unwrap();
-    assert_eq!(steps(history(&pool, id, true).await.unwrap()), before);
+    assert_eq!(
+        steps(history(&pool, id, true, None).await.unwrap().entries),
+        before
+    );
 
     // And history is append-only in the database itself.
     let edit = sqlx::query("UPDATE ticket_events SET to_value = 'pending'")

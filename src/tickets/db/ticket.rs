@@ -4,7 +4,9 @@ use crate::auth::db::STAFF_ROLES;
 use crate::base::db::{Flag, Pool};
 use crate::error::AppError;
 use crate::files::model::Attachment;
-use crate::tickets::model::{HistoryEntry, TicketDetail, TicketSla};
+use crate::tickets::model::{
+    EventCursor, HistoryEntry, HistoryPage, THREAD_PAGE, TicketDetail, TicketSla,
+};
 
 /// The ticket's id and requester, for the visibility check every ticket action starts with,
 /// and whether it still awaits its first response (once set, that time stays).
@@ -88,12 +90,16 @@ pub async fn history(
     pool: &Pool,
     ticket_id: i64,
     staff: bool,
-) -> Result<Vec<HistoryEntry>, AppError> {
+    before: Option<EventCursor>,
+) -> Result<HistoryPage, AppError> {
     let notes = if staff {
         ""
     } else {
         " AND (c.id IS NULL OR NOT c.internal)"
     };
+    // The newest page (before `before`), read newest first along
+    // ticket_events (ticket_id, created_at, id), one more than shown to know of older ones.
+    let (at, id) = before.map_or((i64::MAX, i64::MAX), |c| (c.at, c.id));
     let mut entries: Vec<HistoryEntry> = sqlx::query_as(&format!(
         "SELECT e.id, e.kind, u.username AS actor, u.avatar_url AS actor_avatar,
                 EXISTS (SELECT 1 FROM user_roles r
@@ -105,12 +111,36 @@ pub async fn history(
            JOIN users u ON u.id = e.user_id
            LEFT JOIN ticket_comments c ON c.id = e.comment_id
           WHERE e.ticket_id = $1{notes}
-          ORDER BY e.created_at, e.id"
+            AND (e.created_at < $2 OR (e.created_at = $2 AND e.id < $3))
+          ORDER BY e.created_at DESC, e.id DESC
+          LIMIT $4"
     ))
     .bind(ticket_id)
+    .bind(at)
+    .bind(id)
+    .bind(THREAD_PAGE + 1)
     .fetch_all(pool)
     .await?;
-    // The files, with the same rule for notes, each under its comment's entry.
+    let more = entries.len() as i64 > THREAD_PAGE;
+    entries.truncate(THREAD_PAGE as usize);
+    entries.reverse();
+    let earlier = more
+        .then(|| {
+            entries.first().map(|e| EventCursor {
+                at: e.created_at,
+                id: e.id,
+            })
+        })
+        .flatten();
+    // The page's comments' files, with the same rule for notes, each under its entry.
+    let comments: Vec<i64> = entries.iter().filter_map(|e| e.comment_id).collect();
+    let (Some(first), Some(last)) = (comments.iter().min(), comments.iter().max()) else {
+        return Ok(HistoryPage {
+            entries,
+            earlier,
+            older: before.is_some(),
+        });
+    };
     let files: Vec<Attachment> = sqlx::query_as(&format!(
         "SELECT a.id, a.comment_id, a.name, b.size, b.content_type, th.width, th.height,
                 CASE WHEN th.data IS NULL THEN 0 ELSE 1 END AS thumb
@@ -118,10 +148,12 @@ pub async fn history(
            JOIN attachment_blobs b ON b.sha256 = a.sha256
            JOIN ticket_comments c ON c.id = a.comment_id
            LEFT JOIN attachment_thumbs th ON th.sha256 = a.sha256
-          WHERE a.ticket_id = $1{notes}
+          WHERE a.ticket_id = $1 AND a.comment_id BETWEEN $2 AND $3{notes}
           ORDER BY a.id"
     ))
     .bind(ticket_id)
+    .bind(first)
+    .bind(last)
     .fetch_all(pool)
     .await?;
     if !files.is_empty() {
@@ -136,5 +168,9 @@ pub async fn history(
             }
         }
     }
-    Ok(entries)
+    Ok(HistoryPage {
+        entries,
+        earlier,
+        older: before.is_some(),
+    })
 }

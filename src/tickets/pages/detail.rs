@@ -8,7 +8,7 @@ use super::{
             get_ticket, suggest_assignees, ticket_choices, ticket_history,
         },
         model::{
-            ASSIGNED_TO_ME, EventKind, HistoryEntry, Priority, TicketDetail, TicketOptions,
+            ASSIGNED_TO_ME, EventKind, HistoryPage, Priority, TicketDetail, TicketOptions,
             TicketSla, TicketStatus,
         },
     },
@@ -29,12 +29,15 @@ use crate::{
 };
 use leptos::{html, prelude::*};
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn TicketPage() -> impl IntoView {
     let params = use_params_map();
     let number = move || params.read().get("no").unwrap_or_default();
+    // An older page of the thread ("Show earlier"), or the newest.
+    let query = use_query_map();
+    let before = move || query.read().get("before");
     let comment = ServerAction::<AddComment>::new();
     let set_status = ServerAction::<SetTicketStatus>::new();
     let set_department = ServerAction::<SetTicketDepartment>::new();
@@ -61,6 +64,7 @@ pub fn TicketPage() -> impl IntoView {
             move || {
                 (
                     number(),
+                    before(),
                     comment.version().get(),
                     set_status.version().get(),
                     set_department.version().get(),
@@ -69,7 +73,7 @@ pub fn TicketPage() -> impl IntoView {
                     changed.get(),
                 )
             },
-            |(no, ..)| ticket_history(no),
+            |(no, before, ..)| ticket_history(no, before),
         ),
         choices: Resource::new(|| (), |_| ticket_choices()),
         comment,
@@ -90,7 +94,7 @@ pub fn TicketPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct TicketData {
     ticket: Resource<Result<TicketDetail, AppError>>,
-    history: Resource<Result<Vec<HistoryEntry>, AppError>>,
+    history: Resource<Result<HistoryPage, AppError>>,
     choices: Resource<Result<TicketOptions, AppError>>,
     comment: ServerAction<AddComment>,
     set_status: ServerAction<SetTicketStatus>,
@@ -146,7 +150,7 @@ fn TicketBody(t: TicketDetail, staff: bool, data: TicketData) -> impl IntoView {
                                 let history = data.history.await;
                                 past_dry_runs().await;
                                 match history {
-                                    Ok(list) => view! { <Thread list/> }.into_any(),
+                                    Ok(page) => view! { <Thread page/> }.into_any(),
                                     Err(error) => view! { <LoadError error/> }.into_any(),
                                 }
                             })}
@@ -252,8 +256,29 @@ fn SlaRows(sla: TicketSla) -> impl IntoView {
 /// Comments as cards and the other changes as one-line entries between them, in order;
 /// each comment's files under it, the pictures opening in one viewer.
 #[component]
-fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
+fn Thread(page: HistoryPage) -> impl IntoView {
+    let HistoryPage {
+        entries: list,
+        earlier,
+        older,
+    } = page;
     let viewer = Viewer::new(list.iter().flat_map(|e| &e.files));
+    // Plain links: the router fetches the page without a reload, and without JavaScript
+    // they are ordinary pages.
+    let show_earlier = earlier.map(|c| {
+        view! {
+            <p class="thread-more">
+                <a href=format!("?before={}", c.to_param()) class="btn">"Show earlier"</a>
+            </p>
+        }
+    });
+    let show_newest = older.then(|| {
+        view! {
+            <p class="thread-more">
+                <a href="?" class="btn">"Show the newest"</a>
+            </p>
+        }
+    });
     let priority_label = |v: &Option<String>| {
         v.as_deref()
             .and_then(|s| Priority::parse(s).ok())
@@ -265,6 +290,7 @@ fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
             .map_or("?", TicketStatus::label)
     };
     view! {
+        {show_earlier}
         <ol class="thread">
             {list.into_iter().map(|e| match (e.kind, e.comment_text.clone()) {
                 (EventKind::Created | EventKind::Comment, Some(text)) => view! {
@@ -325,6 +351,7 @@ fn Thread(list: Vec<HistoryEntry>) -> impl IntoView {
                 }
             }).collect_view()}
         </ol>
+        {show_newest}
         <PictureViewer viewer/>
     }
 }
