@@ -3,8 +3,8 @@
 //! exactly like a missing one.
 
 use super::model::{
-    BulkForm, Comment, CommentForm, EventCursor, HistoryPage, NewTicketForm, PageAt, TicketDetail,
-    TicketFilter, TicketOptions, TicketPage, TicketStatus,
+    BulkForm, Comment, CommentForm, HistoryPage, NewTicketForm, PageAt, TicketDetail, TicketFilter,
+    TicketOptions, TicketPage, TicketStatus,
 };
 use crate::error::AppError;
 use leptos::{prelude::*, server_fn::codec::Json};
@@ -245,7 +245,9 @@ pub async fn ticket_history(
 ) -> Result<HistoryPage, AppError> {
     let user = require_user().await?;
     let ticket = visible(&user, &service_request_no).await?;
-    let before = before.as_deref().and_then(EventCursor::from_param);
+    let before = before
+        .as_deref()
+        .and_then(super::model::EventCursor::from_param);
     db::history(&pool()?, ticket.id, user.is_staff, before).await
 }
 
