@@ -133,6 +133,8 @@ test('a slow upload shows its progress and can be cancelled; a dropped file can 
   const pia = await signedIn(browser, PIA.username, PIA.password);
   await pia.page.goto(`/tickets/${number}`);
   await waitForHydration(pia.page);
+  // The hint comes with the limits, once the form has come to life.
+  await expect(pia.page.getByText(/Up to 10 files of 25 MB each/)).toBeVisible();
   // 256 KB a second up: a 4 MB file takes long enough to see and cancel.
   const cdp = await pia.context.newCDPSession(pia.page);
   await cdp.send('Network.enable');

@@ -335,30 +335,32 @@ where
             )
         })
     };
-    let picked = move |ev: leptos::ev::Event| {
+    let input = NodeRef::<html::Input>::new();
+    // Sends what the picker holds; it is emptied (the form carries the tokens, not the
+    // files again).
+    let take = move || {
         #[cfg(feature = "hydrate")]
+        if let Some(input) = input.get_untracked()
+            && let Some(files) = input.files()
+            && files.length() > 0
         {
-            use wasm_bindgen::JsCast;
-            if let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            {
-                if let Some(files) = input.files() {
-                    attachments.add(files);
-                }
-                // Sent already: the form carries their tokens, not the files again.
-                input.set_value("");
-            }
+            attachments.add(files);
+            input.set_value("");
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
     };
+    // Files chosen before the page came to life are sent once it has.
+    Effect::new(move || {
+        if input.get().is_some() {
+            take();
+        }
+    });
+    let picked = move |_: leptos::ev::Event| take();
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     view! {
         <div class="attach">
             <label for=id class="attach-label">"Attach files"</label>
-            <input type="file" id=id name="file" multiple on:change=picked
+            <input type="file" id=id name="file" multiple on:change=picked node_ref=input
                 aria-describedby=format!("{hint_id} {error_id}")/>
             <p class="hint" id=hint_id>{hint}</p>
             <p class="field-error" id=error_id>
