@@ -77,6 +77,7 @@ test('files by picker and paste, a thumbnail live elsewhere, the viewer by keybo
   await waitForHydration(admin.page);
   await expect(admin.page.getByRole('img', { name: 'printer.png (open full size)' })).toBeVisible();
   await waitForHydration(pia.page);
+  await expect(pia.page.getByText(/Up to 10 files of 25 MB each/)).toBeVisible();
   await pia.page.getByRole('textbox', { name: 'Comment' }).fill('And now this one.');
   await pastePicture(pia.page, '#comment-text', await png(pia.page, 800, 600, '#803020'));
   await expect(pia.page.locator('.upload').getByText('Attached')).toBeVisible();
