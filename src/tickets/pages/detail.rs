@@ -111,10 +111,13 @@ fn TicketView(data: TicketData) -> impl IntoView {
             {move || Suspend::new(async move {
                 let staff = auth.user.await.ok().flatten().is_some_and(|u| u.is_staff);
                 let ticket = data.ticket.await;
+                // Awaited here, so the server sends it with the page: read unawaited, it
+                // reached a hydrating page only when its query beat the end of the page.
+                let limits = data.choices.await.ok().and_then(|c| c.attachments);
                 past_dry_runs().await;
                 match ticket {
                     Ok(t) => view! {
-                        <TicketBody t staff data/>
+                        <TicketBody t staff data limits/>
                     }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
                     Err(e) => view! {
@@ -130,7 +133,12 @@ fn TicketView(data: TicketData) -> impl IntoView {
 }
 
 #[component]
-fn TicketBody(t: TicketDetail, staff: bool, data: TicketData) -> impl IntoView {
+fn TicketBody(
+    t: TicketDetail,
+    staff: bool,
+    data: TicketData,
+    limits: Option<crate::files::model::Limits>,
+) -> impl IntoView {
     let number = t.service_request_no.clone();
     view! {
         <Title text=format!("{} · {}", t.service_request_no, t.subject)/>
@@ -157,7 +165,7 @@ fn TicketBody(t: TicketDetail, staff: bool, data: TicketData) -> impl IntoView {
                         </Transition>
                     </section>
                     <CommentForm number=number.clone() requester=t.requester.clone() action=data.comment staff
-                        limits=data.choices/>
+                        limits/>
                 </div>
                 <div class="ticket-side">
                     <section class="card" aria-labelledby="details-heading">
@@ -362,15 +370,10 @@ fn CommentForm(
     requester: String,
     action: ServerAction<AddComment>,
     staff: bool,
-    /// The ticket form's options, which carry the attachment limits.
-    limits: Resource<Result<TicketOptions, AppError>>,
+    /// What may be attached (the ticket form's options carry it).
+    limits: Option<crate::files::model::Limits>,
 ) -> impl IntoView {
-    let attachments = Attachments::new(Signal::derive(move || {
-        limits
-            .get()
-            .and_then(Result::ok)
-            .and_then(|o| o.attachments)
-    }));
+    let attachments = Attachments::new(Signal::derive(move || limits));
     let text = NodeRef::<html::Textarea>::new();
     // Staff may write an internal note instead: the box takes the note's colour (CSS, so
     // without JavaScript too) and the button says what it will add.
