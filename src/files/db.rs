@@ -50,6 +50,19 @@ pub async fn unstage(pool: &Pool, tokens: &[String]) -> Result<(), AppError> {
     Ok(())
 }
 
+/// What a ticket's files add up to, in bytes.
+async fn ticket_bytes(tx: &mut Conn, ticket_id: i64) -> Result<i64, AppError> {
+    // SUM of BIGINT is NUMERIC on PostgreSQL: cast back.
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM attachments a
+           JOIN attachment_blobs b ON b.sha256 = a.sha256
+          WHERE a.ticket_id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_one(&mut *tx)
+    .await?)
+}
+
 /// A comment's uploads become its attachments, inside the comment's own transaction: each
 /// token must be `user_id`'s and not yet claimed; at most `limits.per_comment` files, and
 /// the ticket's files together at most `limits.per_ticket` bytes. Any refusal rolls the
@@ -73,15 +86,7 @@ pub async fn claim_in(
             limits.per_comment
         )));
     }
-    // SUM of BIGINT is NUMERIC on PostgreSQL: cast back.
-    let mut total: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM attachments a
-           JOIN attachment_blobs b ON b.sha256 = a.sha256
-          WHERE a.ticket_id = $1",
-    )
-    .bind(ticket_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let mut total = ticket_bytes(tx, ticket_id).await?;
     for token in tokens {
         let upload: Option<(String, String, i64)> = sqlx::query_as(
             "SELECT u.name, u.sha256, b.size FROM attachment_uploads u
@@ -143,17 +148,8 @@ pub async fn fitting(
     files: Vec<Kept>,
     limits: &Limits,
 ) -> Result<(Vec<Kept>, Vec<String>), AppError> {
-    let mut total: i64 = match ticket {
-        Some(id) => {
-            sqlx::query_scalar(
-                "SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM attachments a
-                   JOIN attachment_blobs b ON b.sha256 = a.sha256
-                  WHERE a.ticket_id = $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?
-        }
+    let mut total = match ticket {
+        Some(id) => ticket_bytes(tx, id).await?,
         None => 0,
     };
     let (mut fit, mut notes) = (Vec::new(), Vec::new());

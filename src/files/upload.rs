@@ -150,20 +150,7 @@ async fn take(
     files
         .take_turn(user_id)
         .map_err(AppError::TooManyAttempts)?;
-    let stored = files
-        .store
-        .put(pool, Box::pin(paced(field)), files.limits.file)
-        .await
-        .map_err(|e| refused(&name, e))?;
-    super::thumbs::ensure(
-        pool,
-        &files.store,
-        &stored.sha256,
-        stored.size,
-        stored.content_type,
-    )
-    .await?
-    .map_err(|too_many| AppError::TooLarge(format!("{name} {too_many}.")))?;
+    let stored = store_checked(pool, files, &name, Box::pin(paced(field))).await?;
     let token = db::stage(pool, user_id, &stored, &name).await?;
     Ok(Uploaded {
         token,
@@ -184,28 +171,46 @@ pub async fn keep(
 ) -> Result<db::Kept, String> {
     let name = clean_name(name);
     let body = futures::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(bytes))]);
+    let stored = store_checked(pool, files, &name, body)
+        .await
+        .map_err(|e| match e {
+            AppError::TooLarge(message) => message,
+            e => format!("{name} could not be stored: {e}"),
+        })?;
+    Ok(db::Kept {
+        sha256: stored.sha256,
+        size: stored.size,
+        name,
+    })
+}
+
+/// Any file's way into the store, uploaded or mailed: at most the largest file allowed,
+/// then its thumbnail if it is a picture (one with too many pixels refused, by `name`).
+async fn store_checked<S, E>(
+    pool: &Pool,
+    files: &Files,
+    name: &str,
+    body: S,
+) -> Result<super::store::Stored, AppError>
+where
+    S: futures::Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
     let stored = files
         .store
         .put(pool, body, files.limits.file)
         .await
-        .map_err(|e| refused(&name, e).to_string())?;
-    match super::thumbs::ensure(
+        .map_err(|e| refused(name, e))?;
+    super::thumbs::ensure(
         pool,
         &files.store,
         &stored.sha256,
         stored.size,
         stored.content_type,
     )
-    .await
-    {
-        Ok(Ok(())) => Ok(db::Kept {
-            sha256: stored.sha256,
-            size: stored.size,
-            name,
-        }),
-        Ok(Err(too_many)) => Err(format!("{name} {too_many}")),
-        Err(e) => Err(format!("{name} could not be stored: {e}")),
-    }
+    .await?
+    .map_err(|too_many| AppError::TooLarge(format!("{name} {too_many}.")))?;
+    Ok(stored)
 }
 
 /// The server functions a form with files may be posted to without JavaScript.
