@@ -13,7 +13,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # target/debug instead of rebuilding each other's.
 SSR_ENV := LEPTOS_OUTPUT_NAME=helpdesk RUSTFLAGS="--cfg erase_components"
 
-.PHONY: run test setup setup-e2e release release-test unit e2e lint fmt
+.PHONY: run test setup setup-e2e release release-test unit e2e e2e-scale-out lint fmt
 
 run: release
 	./target/release/helpdesk serve
@@ -34,7 +34,7 @@ target/release-site.built: $(SITE_INPUTS)
 	scripts/sync-site.sh target/release-site.new target/release-site
 	touch $@
 
-test: setup-e2e lint unit release-test e2e
+test: setup-e2e lint unit release-test e2e e2e-scale-out
 	@scripts/leftovers.sh
 
 setup:
@@ -68,6 +68,17 @@ e2e:
 	rm -f $(E2E_LOG)
 	cd end2end && E2E_SERVER_LOG=$(E2E_LOG) E2E_PORT=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') npx playwright test
 	@if grep -n "panicked at" $(E2E_LOG); then echo "The server panicked during the Playwright run (above)."; exit 1; fi
+
+# Every journey again on the scale-out setup, with the binary a self-hoster runs: the
+# release build twice on one PostgreSQL database, behind one address that sends each
+# request to the next server in turn (end2end/proxy.mjs; start-server.sh and OwnServer).
+# The throwaway cluster is stopped after, unless HELPDESK_PG_KEEP=1.
+E2E_SCALE_OUT_LOG := $(CURDIR)/target/e2e-scale-out-server.log
+e2e-scale-out: release
+	rm -f $(E2E_SCALE_OUT_LOG)
+	cd end2end && E2E_SCALE_OUT=1 E2E_BIN=../target/release/helpdesk E2E_SERVER_LOG=$(E2E_SCALE_OUT_LOG) E2E_PORT=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') npx playwright test; \
+	  status=$$?; cd .. && { [ "$${HELPDESK_PG_KEEP:-}" = 1 ] || scripts/postgres.sh stop; }; exit $$status
+	@if grep -n "panicked at" $(E2E_SCALE_OUT_LOG); then echo "A server panicked during the scale-out Playwright run (above)."; exit 1; fi
 
 lint:
 	cargo fmt --check

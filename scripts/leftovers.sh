@@ -6,8 +6,8 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 servers="^($root/target/(debug|release)/helpdesk|[^ ]*/(\.tmp[^/ ]*|helpdesk-own-[^/ ]*)/helpdesk) serve"
-# The mail tests' SMTP and IMAP servers.
-servers="$servers|$root/scripts/smtp-sink.py|dovecot -F -c [^ ]*/dovecot.conf"
+# The mail tests' SMTP and IMAP servers; the scale-out journeys' proxy.
+servers="$servers|$root/scripts/smtp-sink.py|dovecot -F -c [^ ]*/dovecot.conf|node proxy.mjs"
 pattern="$servers"
 if [ "${HELPDESK_PG_KEEP:-}" != 1 ]; then
   pattern="$pattern|postgres -D ${HELPDESK_PG_DIR:-/tmp/helpdesk-pg}/data"
