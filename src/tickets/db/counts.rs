@@ -1,6 +1,6 @@
 //! How many tickets a filter picks in each status.
 
-use super::fulltext::{search, search_query};
+use super::fulltext::{BOUNDS, search, search_query};
 use super::sql::push_conditions;
 use crate::base::db::{Backend, Pool, Sql};
 use crate::error::AppError;
@@ -15,7 +15,7 @@ pub async fn status_counts(
     f: &TicketFilter,
 ) -> Result<Vec<(TicketStatus, i64)>, AppError> {
     if let Some(query) = search_query(pool, f).await? {
-        return Ok(search(pool, f, &query, 0).await?.counts);
+        return Ok(search(pool, f, &query, 0, &BOUNDS).await?.counts);
     }
     let rows: Vec<(TicketStatus, i64)> = counts_query("", Backend::of(pool), f)
         .build_query_as()
@@ -50,13 +50,21 @@ pub(super) fn push_counts<'a>(q: &mut Sql<'a>, b: Backend, f: &'a TicketFilter) 
     if f.due.is_some() && f.due_window.is_some() {
         return push_due_counts(q, b, f);
     }
+    // Only completed tickets have a finished date (the tickets' CHECK), so a finished
+    // range counts them alone, and without the status the finished index can answer by
+    // itself: grouping by status read each ticket's row (PostgreSQL, a week at 1,000,000
+    // tickets: 5,315 rows, 5.5 of the list page's 6 ms).
+    if f.finished.is_set() {
+        q.push("SELECT 'completed' AS s, COUNT(*) AS n FROM tickets t WHERE 1 = 1");
+        push_conditions(q, f, false);
+        return;
+    }
     // `t` a requester's tickets or a span of days, `k` the counters: both have the filter
     // columns. The counters know no dates.
     if f.requested_by.is_some()
         || f.assigned.is_some()
         || !f.priorities.is_empty()
         || f.started.is_set()
-        || f.finished.is_set()
     {
         q.push("SELECT t.status AS s, COUNT(*) AS n FROM tickets t WHERE 1 = 1");
         push_conditions(q, f, false);

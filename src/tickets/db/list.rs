@@ -2,7 +2,7 @@
 
 use super::counts::{all_statuses, push_counts};
 use super::from_json;
-use super::fulltext::{search, search_query};
+use super::fulltext::{BOUNDS, search, search_query};
 use super::sql::{fetch_summaries, push_filter, summaries_start, summary_columns, summary_joins};
 use crate::base::db::{Backend, Pool, Sql};
 use crate::error::AppError;
@@ -22,7 +22,7 @@ pub async fn page(
     let query = search_query(pool, f).await?;
     if let Some(query) = query {
         // Ranked results have no stable keyset: the best ones, on one page.
-        let found = search(pool, f, &query, SEARCH_LIMIT).await?;
+        let found = search(pool, f, &query, SEARCH_LIMIT, &BOUNDS).await?;
         return Ok(TicketPage {
             now: 0,
             tickets: found.tickets,

@@ -1078,11 +1078,7 @@ async fn every_list_count_and_search_query_uses_an_index() {
                 "counts {f:?}:\n{p}"
             );
         }
-        let p = plan(
-            &pool,
-            round_query(ep, Backend::Sqlite, f, "\"printer\"*", i64::MAX),
-        )
-        .await;
+        let p = plan(&pool, round_query(ep, f, "\"printer\"*", i64::MAX)).await;
         assert!(full_scans(&p).is_empty(), "search round {f:?}:\n{p}");
         // FTS5 reads newest first itself (the rowid order is consumed): no sort of all
         // the matches.
@@ -1286,4 +1282,140 @@ async fn completing_sets_the_finished_date_and_reopening_clears_it() {
         set_status(&pool, 999, TicketStatus::Ongoing, ticket.requested_by, 0).await,
         Err(AppError::NotFound)
     );
+}
+
+/// PostgreSQL's bounded search (issue 25): once ANALYZE has counted the words, a common one
+/// is looked for in the newest rows and a rare one in the index over all of history; either
+/// way a requester finds only their own tickets and never a staff note's words, and an
+/// index statement that runs too long is cut off without spoiling the connection. Small
+/// bounds reach each path on a few rows.
+#[tokio::test]
+async fn postgres_search_reads_the_newest_rows_for_common_words_and_the_index_for_rare_ones() {
+    use super::fulltext::{BOUNDS, Bounds, rarest_word, search, search_query, within};
+    use crate::tickets::search::words;
+    let (pool, _dir) = test_pool().await;
+    if Backend::of(&pool) != Backend::Postgres {
+        return;
+    }
+    let mut t = fixture(&pool).await;
+    let ann = t.requested_by;
+    let bob = insert_user(&pool, "bob").await;
+    let mut made = Vec::new();
+    for i in 0..60 {
+        t.subject = Subject::parse(&format!("Printer {i} offline")).unwrap();
+        t.requested_by = if i % 2 == 0 { ann } else { bob };
+        made.push(create(&pool, &t, NO_FILES, JAN_2026 + i).await.unwrap().0);
+    }
+    // The oldest ticket holds the one rare word; a staff note on one of ann's tickets the
+    // words "printer" and "toner" together, which nothing else has.
+    sqlx::query("UPDATE tickets SET subject = 'Zeppelin printer' WHERE id = $1")
+        .bind(made[0])
+        .execute(&pool)
+        .await
+        .unwrap();
+    let note = NewCommentInput {
+        text: CommentText::parse("printer toner swapped, see the invoice").unwrap(),
+        device_no: DeviceNo::parse("").unwrap(),
+        internal: true,
+    };
+    let staff = author(&pool, 1).await;
+    add_comment(
+        &pool,
+        made[2],
+        false,
+        &staff,
+        &note,
+        NO_FILES,
+        JAN_2026 + 100,
+    )
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE ticket_search")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let tiny = Bounds {
+        indexed_rows: 10.0,
+        index_timeout_ms: 5_000,
+        recent_rows: 20,
+        own_recent_rows: 10,
+        recent_matches: 8,
+    };
+
+    // By the statistics: "printer" (120 rows, and a prefix of it) is common, "zeppelin"
+    // (2 rows) and a word nobody wrote are rare, and the rarest of several words is taken.
+    let mut conn = pool.acquire().await.unwrap();
+    for (typed, rarest) in [
+        ("printer", None),
+        ("print", None),
+        ("zeppelin", Some("zeppelin")),
+        ("printer zeppe", Some("zeppe")),
+        ("quasar", Some("quasar")),
+    ] {
+        let found = rarest_word(&mut conn, &words(typed), tiny.indexed_rows)
+            .await
+            .unwrap();
+        assert_eq!(found.map(|w| w.text).as_deref(), rarest, "{typed}");
+    }
+
+    let find = async |text: &str, requester: Option<i64>, bounds: &Bounds| {
+        let f = TicketFilter {
+            text: Some(text.into()),
+            requested_by: requester,
+            staff: requester.is_none(),
+            ..Default::default()
+        };
+        let query = search_query(&pool, &f).await.unwrap().unwrap();
+        let found = search(&pool, &f, &query, SEARCH_LIMIT, bounds)
+            .await
+            .unwrap();
+        let ids: Vec<i64> = found.tickets.iter().map(|t| t.id).collect();
+        (ids, found.more_matches)
+    };
+    // A common word in the newest rows: all of them with the app's bounds, newest first;
+    // with small windows only the newest, and older matches reported.
+    let (all, more) = find("printer", None, &BOUNDS).await;
+    assert_eq!((all.len(), all[0], more), (50, made[59], false));
+    let (newest, more) = find("printer", None, &tiny).await;
+    assert!(
+        more && newest[0] == made[59] && newest.len() <= 9,
+        "{newest:?}"
+    );
+    assert!(!newest.contains(&made[10]), "{newest:?}");
+    // A requester's own rows only, hers (even-numbered), never the note's words.
+    for bounds in [&BOUNDS, &tiny] {
+        let (hers, _) = find("printer", Some(ann), bounds).await;
+        assert!(!hers.is_empty());
+        for id in &hers {
+            let i = made.iter().position(|m| m == id).unwrap();
+            assert_eq!(i % 2, 0, "bob's ticket {id} found for ann");
+        }
+        assert!(find("printer toner", Some(ann), bounds).await.0.is_empty());
+        assert_eq!(find("printer toner", None, bounds).await.0, [made[2]]);
+    }
+    // A rare word: the index, over all of history, past any window (the oldest ticket).
+    assert_eq!(find("zeppelin", None, &tiny).await, (vec![made[0]], false));
+    assert_eq!(
+        find("zeppelin printer", Some(ann), &tiny).await.0,
+        [made[0]]
+    );
+    assert!(find("zeppelin", Some(bob), &tiny).await.0.is_empty());
+
+    // An index statement that runs over its time is cancelled and reported as None; the
+    // connection then answers as before (no statement timeout left on it).
+    let mut slow =
+        Sql::new("SELECT CAST(1 AS BIGINT), CAST(NULL AS BIGINT), CAST(pg_sleep(0.5) AS TEXT)");
+    let started = std::time::Instant::now();
+    assert_eq!(within(&mut conn, 50, &mut slow).await.unwrap(), None);
+    assert!(started.elapsed() < std::time::Duration::from_millis(400));
+    let mut quick = Sql::new("SELECT CAST(1 AS BIGINT), CAST(2 AS BIGINT), 'x'");
+    assert_eq!(
+        within(&mut conn, 50, &mut quick).await.unwrap(),
+        Some((1, Some(2), "x".to_string()))
+    );
+    let timeout: String = sqlx::query_scalar("SELECT current_setting('statement_timeout')")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(timeout, "0");
 }

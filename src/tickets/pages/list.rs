@@ -600,7 +600,8 @@ fn Results(
     let counts = view! { <StatusCounts counts=page.counts total more=page.more_matches/> };
     if page.tickets.is_empty() {
         let filtered = current.is_filtered();
-        return view! { {counts} <NoResults filtered staff/> }.into_any();
+        let more = page.more_matches;
+        return view! { {counts} <NoResults filtered staff more/> }.into_any();
     }
     let link = |at: PageAt| {
         let q = TicketQuery {
@@ -781,9 +782,18 @@ fn StatusCounts(counts: Vec<(TicketStatus, i64)>, total: i64, more: bool) -> imp
     }
 }
 
+/// `more`: a search that stopped before the oldest tickets (its work is bounded).
 #[component]
-fn NoResults(filtered: bool, staff: bool) -> impl IntoView {
-    if filtered {
+fn NoResults(filtered: bool, staff: bool, more: bool) -> impl IntoView {
+    if more {
+        view! {
+            <div class="empty">
+                <p>"No match among the most recent tickets. Add words or filters to reach further back."</p>
+                <p><a href="/tickets">"Clear filters"</a></p>
+            </div>
+        }
+        .into_any()
+    } else if filtered {
         view! {
             <div class="empty">
                 <p>"No tickets match these filters."</p>
