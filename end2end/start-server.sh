@@ -54,8 +54,13 @@ for n in 1 2; do
   pids+=($!)
   upstreams+=("$p")
 done
+# Both answering before the proxy opens the address Playwright waits on (python3, which
+# the Makefile needs anyway, rather than curl, which a fresh machine may lack).
 for p in "${upstreams[@]}"; do
-  until curl -fs -o /dev/null "http://127.0.0.1:$p/login"; do sleep 0.2; done
+  until python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+    "http://127.0.0.1:$p/login" 2>/dev/null; do
+    sleep 0.2
+  done
 done
 node proxy.mjs "$port" "${upstreams[@]}" &
 pids+=($!)
