@@ -785,18 +785,15 @@ fn StatusCounts(counts: Vec<(TicketStatus, i64)>, total: i64, more: bool) -> imp
 /// `more`: a search that stopped before the oldest tickets (its work is bounded).
 #[component]
 fn NoResults(filtered: bool, staff: bool, more: bool) -> impl IntoView {
-    if more {
+    if more || filtered {
+        let text = if more {
+            "No match among the most recent tickets. Add words or filters to reach further back."
+        } else {
+            "No tickets match these filters."
+        };
         view! {
             <div class="empty">
-                <p>"No match among the most recent tickets. Add words or filters to reach further back."</p>
-                <p><a href="/tickets">"Clear filters"</a></p>
-            </div>
-        }
-        .into_any()
-    } else if filtered {
-        view! {
-            <div class="empty">
-                <p>"No tickets match these filters."</p>
+                <p>{text}</p>
                 <p><a href="/tickets">"Clear filters"</a></p>
             </div>
         }
