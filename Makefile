@@ -26,11 +26,15 @@ release: setup target/release-site.built
 	LEPTOS_SITE_ROOT=target/release-site cargo leptos build --release --server-only --bin-features embed-site
 
 # The site is rebuilt only when something it is made from changed (cargo-leptos would redo
-# wasm-bindgen and wasm-opt every time: 25 s), into a staging folder, and only files whose
-# content changed are copied into the embedded folder (scripts/sync-site.sh says why).
+# wasm-bindgen and wasm-opt every time: 25 s), into a staging folder emptied first (the WASM's
+# lazily loaded parts are numbered files: an older build's must not linger), and only files
+# whose content changed are copied into the embedded folder (scripts/sync-site.sh says why).
+# --split: the admin pages are lazy routes, each page's code a part of the WASM of its own
+# (src/app/mod.rs); without it their imports stay unresolved and the app does not start.
 SITE_INPUTS := $(shell find src style public -type f) Cargo.toml Cargo.lock
 target/release-site.built: $(SITE_INPUTS)
-	LEPTOS_SITE_ROOT=target/release-site.new cargo leptos build --release --precompress --frontend-only
+	rm -rf target/release-site.new
+	LEPTOS_SITE_ROOT=target/release-site.new cargo leptos build --release --split --precompress --frontend-only
 	scripts/sync-site.sh target/release-site.new target/release-site
 	touch $@
 
@@ -63,7 +67,7 @@ unit:
 # and once more here for the whole run: a panic anywhere fails it.
 E2E_LOG := $(CURDIR)/target/e2e-server.log
 e2e:
-	cargo leptos build --frontend-only
+	cargo leptos build --split --frontend-only
 	$(SSR_ENV) cargo test --features ssr --no-run
 	rm -f $(E2E_LOG)
 	cd end2end && E2E_SERVER_LOG=$(E2E_LOG) E2E_PORT=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') npx playwright test

@@ -28,6 +28,11 @@ pub mod server;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        app::after_panic(info);
+    }));
+    // Async: the admin pages are lazy routes (their code loads when first shown), and
+    // hydrating one waits for its part of the WASM.
+    leptos::mount::hydrate_lazy(app::App);
 }

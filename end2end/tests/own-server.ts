@@ -8,6 +8,8 @@ import { panicsIn } from './fixtures';
 
 /** The journeys' binary: the debug build by default, E2E_BIN (the release build) when set. */
 export const E2E_BIN = path.resolve(process.env.E2E_BIN ?? '../target/debug/helpdesk');
+/** The compiled site the journeys' binary was built with (the release build embeds its copy). */
+export const E2E_SITE = path.resolve(E2E_BIN.includes('/target/debug/') ? '../target/site' : '../target/release-site');
 /** With E2E_SCALE_OUT=1 every server of the journeys is two app servers on one PostgreSQL
  * database behind proxy.mjs (issue 25), the scale-out setup. */
 const SCALE_OUT = !!process.env.E2E_SCALE_OUT;
@@ -47,7 +49,14 @@ export class OwnServer {
   }
 
   static async start(
-    options: { bin?: string; alone?: boolean; args?: string[]; argsFor?: (url: string) => string[] } = {},
+    options: {
+      bin?: string;
+      alone?: boolean;
+      args?: string[];
+      argsFor?: (url: string) => string[];
+      /** A folder to serve the compiled site from instead of the build's own. */
+      site?: string;
+    } = {},
   ): Promise<OwnServer> {
     const port = await freePort();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-own-'));
@@ -75,7 +84,8 @@ export class OwnServer {
       env.DATABASE_URL = `sqlite://${dir}/helpdesk.db`;
     }
     // The debug build reads the site cargo-leptos built; the release build has it inside.
-    if (!options.alone && bin.includes('/target/debug/')) args.push('--site-root', '../target/site');
+    if (options.site) args.push('--site-root', options.site);
+    else if (!options.alone && bin.includes('/target/debug/')) args.push('--site-root', '../target/site');
     execFileSync(bin, ['create-admin', '--username', 'admin', '--email', 'admin@example.com'], {
       cwd,
       env,

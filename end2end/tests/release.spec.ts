@@ -1,6 +1,9 @@
 import { test, expect } from './fixtures';
-import { OwnServer } from './own-server';
-import { addDepartment, downloadCsv, listedNumbers, signIn, waitForHydration, watchErrors } from './helpers';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { E2E_SITE, OwnServer } from './own-server';
+import { addDepartment, adminMenu, downloadCsv, listedNumbers, signIn, waitForHydration, watchErrors } from './helpers';
 
 // The release binary (built by `make release`, which `make test` runs first) copied alone
 // into an empty folder: everything the browser needs comes from inside it.
@@ -60,5 +63,49 @@ test('the release binary alone serves an app that hydrates, signs in and navigat
     await context.close();
   } finally {
     await server.close();
+  }
+});
+
+// The admin pages' code is loaded when first opened (lazy routes, issue 25). A tab open
+// across an upgrade asks for its release's part, which the new server no longer has: it
+// loads the page in full instead, from the new release, rather than stop working.
+test('a tab open across an upgrade opens a page whose code it had not loaded yet', async ({ browser }) => {
+  const site = fs.mkdtempSync(path.join(os.tmpdir(), 'helpdesk-site-'));
+  fs.cpSync(E2E_SITE, site, { recursive: true });
+  const server = await OwnServer.start({ site });
+  try {
+    const context = await browser.newContext({ baseURL: server.url });
+    const page = await context.newPage();
+    await signIn(page, 'admin', 'admin-password-1');
+    await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+    await page.goto('/tickets');
+    await waitForHydration(page);
+    const release = () => page.evaluate(() => document.querySelector('link[rel=modulepreload]')!.getAttribute('href'));
+    const before = await release();
+    await page.evaluate(() => ((window as any).__sameDocument = true));
+
+    // The upgrade: any file of the app changed gives its files a new folder.
+    await server.stop();
+    fs.writeFileSync(path.join(site, 'pkg', 'upgrade.txt'), 'a new release');
+    await server.restart();
+
+    // The users page's part was never loaded in this tab: it comes from the new release.
+    const gone = page.waitForResponse((res) => res.url().includes(before!.replace(/helpdesk\.js$/, '')) && res.status() === 404);
+    await adminMenu(page, 'Users');
+    await gone;
+    await expect(page.getByRole('heading', { name: 'Users', level: 1 })).toBeVisible();
+    await expect(page).toHaveURL(/\/admin\/users$/);
+    await waitForHydration(page);
+    expect(await page.evaluate(() => (window as any).__sameDocument)).toBeUndefined();
+    expect(await release()).not.toBe(before);
+    // And it works on: another admin page, its part loaded from the new release, in place.
+    await page.evaluate(() => ((window as any).__sameDocument = true));
+    await adminMenu(page, 'Departments');
+    await expect(page.getByRole('heading', { name: 'Departments', level: 1 })).toBeVisible();
+    expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+    await context.close();
+  } finally {
+    await server.close();
+    fs.rmSync(site, { recursive: true, force: true });
   }
 });

@@ -17,7 +17,16 @@ pub fn Layout(children: Children) -> impl IntoView {
     // Taken now, while the router is surely there: the menu is built after an await, when
     // a dropped request may already have taken the router's context away (router hooks
     // then panic: "use_resolved_path outside a <Router>").
-    let path = use_location().pathname;
+    let location = use_location();
+    let path = location.pathname;
+    Effect::new(move || {
+        let (path, query, hash) = (path.get(), location.search.get(), location.hash.get());
+        super::follow_navigation(if query.is_empty() {
+            format!("{path}{hash}")
+        } else {
+            format!("{path}?{query}{hash}")
+        });
+    });
     let live = provide_live(Signal::derive(move || {
         matches!(user.try_get().flatten(), Some(Ok(Some(_))))
     }));

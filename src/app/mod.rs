@@ -23,10 +23,41 @@ use layout::Layout;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, LazyRoute, SsrMode,
     components::{Route, Router, Routes},
-    path,
+    lazy_route, path,
 };
+
+/// A route whose page's code is its own WASM chunk, loaded when first visited.
+macro_rules! lazy_page {
+    ($name:ident, $view:expr) => {
+        struct $name;
+        #[lazy_route]
+        impl LazyRoute for $name {
+            fn data() -> Self {
+                $name
+            }
+            fn view(_this: Self) -> AnyView {
+                $view.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(DashboardRoute, view! { <DashboardPage/> });
+lazy_page!(
+    RequestTypesRoute,
+    view! { <NamedListPage list=NamedList::RequestTypes/> }
+);
+lazy_page!(
+    DepartmentsRoute,
+    view! { <NamedListPage list=NamedList::Departments/> }
+);
+lazy_page!(ServiceLevelsRoute, view! { <ServiceLevelsPage/> });
+lazy_page!(MailRoute, view! { <MailPage/> });
+lazy_page!(RepliesRoute, view! { <RepliesPage/> });
+lazy_page!(UsersRoute, view! { <UsersPage/> });
+lazy_page!(EditUserRoute, view! { <EditUserPage/> });
 
 /// Adds the hydration scripts kept in `<template id="hydration">` once the page is loaded
 /// and the browser idle (cloned template scripts run when inserted).
@@ -81,22 +112,55 @@ pub fn App() -> impl IntoView {
                         let mail = MailChoicesState::new();
                         view! { <AccountPage more=ViewFn::from(move || view! { <MailChoicesCard state=mail/> })/> }
                     } ssr=SsrMode::Async/>
-                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::Async/>
                     // Before the :no route, so "new" is never taken for a ticket number.
                     <Route path=path!("/tickets/new") view=NewTicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/tickets/:no") view=TicketPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/request-types") view=|| view! { <NamedListPage list=NamedList::RequestTypes/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/departments") view=|| view! { <NamedListPage list=NamedList::Departments/> } ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/service-levels") view=ServiceLevelsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/mail") view=MailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/replies") view=RepliesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/users/:id") view=EditUserPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/request-types") view={Lazy::<RequestTypesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/departments") view={Lazy::<DepartmentsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/service-levels") view={Lazy::<ServiceLevelsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/mail") view={Lazy::<MailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/replies") view={Lazy::<RepliesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users/:id") view={Lazy::<EditUserRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>
     }
+}
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    /// Where the router is taking the page (its URL changes in the address bar only once
+    /// the new page is ready).
+    static HEADING_TO: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Notes where the router is taking the page, for `after_panic`.
+fn follow_navigation(to: String) {
+    #[cfg(feature = "hydrate")]
+    HEADING_TO.with(|h| *h.borrow_mut() = Some(to));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = to;
+}
+
+/// A lazy page's part of the WASM that cannot be loaded (a new release replaced the files
+/// of the one this tab runs, or the network failed) panics in wasm_split's loader, which
+/// leaves the app dead. Load the page the router was heading to in full instead: the
+/// browser then gets the server's current release, as a page without JavaScript would.
+#[cfg(feature = "hydrate")]
+pub fn after_panic(info: &std::panic::PanicHookInfo) {
+    // wasm_split_macros' message for a part that did not load.
+    if !info.to_string().contains("load callback should succeed") {
+        return;
+    }
+    let to = HEADING_TO.with(|h| h.borrow().clone());
+    let location = window().location();
+    let _ = match to {
+        Some(to) => location.assign(&to),
+        None => location.reload(),
+    };
 }
 
 /// Sets `data-hydrated` on `<html>` (see `App`).

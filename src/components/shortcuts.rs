@@ -1,7 +1,7 @@
 //! Single-key keyboard shortcuts: never while typing in a field, never with Ctrl, Alt or
 //! Meta held, and only for people who leave them on (My account; WCAG 2.1.4).
 
-use leptos::prelude::*;
+use leptos::{portal::Portal, prelude::*};
 
 /// Calls `on_key` with the key of each keydown that may be a shortcut while this component
 /// lives; when it answers true the key is taken (its default action prevented). `enabled`
@@ -74,27 +74,24 @@ pub fn ShortcutHelp(enabled: Signal<bool>) -> impl IntoView {
             _ => false,
         },
     );
-    // Shortcuts need JavaScript, so the panel is drawn in the browser only: no server page
-    // pays for it (it was 2 % of a list page's render, callgrind).
-    let hydrated = RwSignal::new(false);
-    Effect::new(move || hydrated.set(true));
-    move || {
-        hydrated.get().then(|| {
-            view! {
-                <div class="shortcut-help card" role="dialog" aria-modal="false"
-                    aria-labelledby="shortcut-help-heading" hidden=move || !open.get()>
-                    <h2 id="shortcut-help-heading">"Keyboard shortcuts"</h2>
-                    <table>
-                        <tbody>
-                            {SHORTCUTS.iter().map(|(keys, what)| view! {
-                                <tr><th scope="row"><kbd>{*keys}</kbd></th><td>{*what}</td></tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <p class="hint">"Not while typing in a field. Turn them off on "<a href="/account">"My account"</a>"."</p>
-                    <button type="button" class="btn" on:click=move |_| open.set(false)>"Close"</button>
-                </div>
-            }
-        })
+    // Shortcuts need JavaScript, so the panel is drawn in the browser only, at the end of
+    // the body: no server page pays for it (it was 2 % of a list page's render, callgrind),
+    // and hydration, which may pause for a lazily loaded page, never meets it.
+    view! {
+        <Portal>
+            <div class="shortcut-help card" role="dialog" aria-modal="false"
+                aria-labelledby="shortcut-help-heading" hidden=move || !open.get()>
+                <h2 id="shortcut-help-heading">"Keyboard shortcuts"</h2>
+                <table>
+                    <tbody>
+                        {SHORTCUTS.iter().map(|(keys, what)| view! {
+                            <tr><th scope="row"><kbd>{*keys}</kbd></th><td>{*what}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <p class="hint">"Not while typing in a field. Turn them off on "<a href="/account">"My account"</a>"."</p>
+                <button type="button" class="btn" on:click=move |_| open.set(false)>"Close"</button>
+            </div>
+        </Portal>
     }
 }

@@ -49,13 +49,13 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
         }
     }
     let leptos_options = LeptosOptions::builder()
-        // Pages link the app's JS, WASM and CSS under this versioned name (see site.rs).
-        .output_name(site.output_name())
+        // Pages link the app's files under a versioned folder (see site.rs).
+        .output_name("helpdesk")
         .site_root(match &config.site_root {
             super::config::SiteRoot::Folder(dir) => dir.as_str(),
             super::config::SiteRoot::BuiltIn => "",
         })
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(site.pkg_dir())
         .site_addr(config.listen)
         .build();
     let hub = Hub::new(&pool);

@@ -4,10 +4,12 @@
 //! gzip variants `cargo leptos build --precompress` wrote next to each file (`make release`
 //! builds it into target/release-site); a development build reads target/site at start.
 //! Either way each file is answered with its content type, a strong ETag, the best
-//! precompressed variant the browser accepts, and a cache lifetime: the app's JS, WASM and
-//! CSS are linked under a name that carries a hash of their content
-//! (`/pkg/helpdesk.<version>.wasm`), so browsers keep them forever (`immutable`) and a new
-//! release is fetched at once; other files are revalidated each time.
+//! precompressed variant the browser accepts, and a cache lifetime: the app's files (JS,
+//! WASM, CSS and the WASM's lazily loaded parts) are linked under a folder named by a hash
+//! of all their content (`/pkg/<version>/helpdesk.wasm`), so browsers keep them forever
+//! (`immutable`) and a new release is fetched at once; other files are revalidated each
+//! time. A folder rather than a name per file: the WASM's loader imports its parts and the
+//! app's JS by relative names, which must resolve to the one copy the page loaded.
 
 use super::config::SiteRoot;
 use crate::base::context::{header_items, if_none_match};
@@ -22,9 +24,8 @@ use std::{
     path::{Path, PathBuf},
 };
 
-/// The file names (in `pkg/`) of the app itself, which pages link with the version inside.
+/// The app's own files (in `pkg/`): without them the site is not built and has no version.
 const APP_FILES: [&str; 3] = ["helpdesk.js", "helpdesk.wasm", "helpdesk.css"];
-const OUTPUT_NAME: &str = "helpdesk";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
@@ -38,7 +39,7 @@ pub enum Origin {
 #[derive(Debug)]
 pub struct Site {
     files: HashMap<String, Asset>,
-    /// Hash of the app's JS, WASM and CSS together: part of the names pages link them by.
+    /// Hash of every file in `pkg/` together: the folder pages link them under.
     version: Option<String>,
     pub origin: Origin,
 }
@@ -186,11 +187,19 @@ impl Site {
                 }
             }
         }
-        let app: Option<Vec<&[u8]>> = APP_FILES
+        let built = APP_FILES
             .iter()
-            .map(|name| site.get(&format!("pkg/{name}")).map(|a| a.hash.as_bytes()))
+            .all(|name| site.contains_key(&format!("pkg/{name}")));
+        let mut pkg: Vec<(&String, &Asset)> = site
+            .iter()
+            .filter(|(path, _)| path.starts_with("pkg/"))
             .collect();
-        let version = app.map(|hashes| hex_hash(&hashes)[..12].to_string());
+        pkg.sort_by_key(|(path, _)| *path);
+        let parts: Vec<&[u8]> = pkg
+            .iter()
+            .flat_map(|(path, asset)| [path.as_bytes(), asset.hash.as_bytes()])
+            .collect();
+        let version = built.then(|| hex_hash(&parts)[..12].to_string());
         Site {
             files: site,
             version,
@@ -198,12 +207,12 @@ impl Site {
         }
     }
 
-    /// The name pages link the app's files by (`helpdesk.<version>`, or plain `helpdesk`
-    /// when the site is not built): Leptos adds `.js`, `.wasm` and `.css`.
-    pub fn output_name(&self) -> String {
+    /// The folder pages link the app's files under (`pkg/<version>`, or plain `pkg` when
+    /// the site is not built).
+    pub fn pkg_dir(&self) -> String {
         match &self.version {
-            Some(version) => format!("{OUTPUT_NAME}.{version}"),
-            None => OUTPUT_NAME.to_string(),
+            Some(version) => format!("pkg/{version}"),
+            None => "pkg".to_string(),
         }
     }
 
@@ -220,17 +229,15 @@ impl Site {
         if let Some(asset) = self.files.get(path) {
             return Some((asset, false));
         }
-        // pkg/helpdesk.<version>.wasm → pkg/helpdesk.wasm, for the current version only: an
+        // pkg/<version>/helpdesk.wasm → pkg/helpdesk.wasm, for the current version only: an
         // older page asking for an older build gets a 404 rather than mismatched code.
         let version = self.version.as_deref()?;
-        let rest = path.strip_prefix("pkg/")?;
-        let (stem, ext) = rest.rsplit_once('.')?;
-        let (name, v) = stem.rsplit_once('.')?;
-        if v != version || name != OUTPUT_NAME {
+        let (v, name) = path.strip_prefix("pkg/")?.split_once('/')?;
+        if v != version {
             return None;
         }
         self.files
-            .get(&format!("pkg/{name}.{ext}"))
+            .get(&format!("pkg/{name}"))
             .map(|asset| (asset, true))
     }
 
@@ -350,6 +357,7 @@ mod tests {
             ("pkg/helpdesk.wasm.gz", "wasm-gz"),
             ("pkg/helpdesk.css", "css"),
             ("pkg/helpdesk.d.ts", "types"),
+            ("pkg/chunk_1.wasm", "part"),
             ("favicon.svg", "<svg/>"),
         ];
         Site::from_files(
@@ -415,9 +423,9 @@ mod tests {
     #[test]
     fn versioned_names_are_immutable_and_others_revalidate() {
         let site = site();
-        let name = site.output_name();
-        assert!(name.starts_with("helpdesk.") && name.len() == "helpdesk.".len() + 12);
-        let versioned = get(&site, &format!("/pkg/{name}.css"), &[]).unwrap();
+        let dir = site.pkg_dir();
+        assert!(dir.starts_with("pkg/") && dir.len() == "pkg/".len() + 12);
+        let versioned = get(&site, &format!("/{dir}/helpdesk.css"), &[]).unwrap();
         assert_eq!(h(&versioned, header::CACHE_CONTROL), IMMUTABLE);
         assert_eq!(
             h(&versioned, header::CONTENT_TYPE),
@@ -425,7 +433,10 @@ mod tests {
         );
         let plain = get(&site, "/favicon.svg", &[]).unwrap();
         assert_eq!(h(&plain, header::CACHE_CONTROL), REVALIDATE);
-        assert!(get(&site, "/pkg/helpdesk.000000000000.css", &[]).is_none());
+        assert!(get(&site, "/pkg/000000000000/helpdesk.css", &[]).is_none());
+        // Every file of the folder, not only the three the page links (the WASM's parts).
+        let part = get(&site, &format!("/{dir}/chunk_1.wasm"), &[]).unwrap();
+        assert_eq!(h(&part, header::CACHE_CONTROL), IMMUTABLE);
         assert!(get(&site, "/pkg/helpdesk.d.ts", &[]).is_none());
         assert!(get(&site, "/missing.txt", &[]).is_none());
         let post = site.respond(&Method::POST, "/favicon.svg", &HeaderMap::new());
@@ -472,18 +483,24 @@ mod tests {
     #[test]
     fn the_version_follows_the_content() {
         let a = site();
-        let b = Site::from_files(
-            [
-                ("pkg/helpdesk.js", "js"),
-                ("pkg/helpdesk.wasm", "changed"),
-                ("pkg/helpdesk.css", "css"),
-            ]
-            .into_iter()
-            .map(|(p, d)| (p.to_string(), Bytes::from_static(d.as_bytes()), None)),
-            Origin::Embedded,
-        );
-        assert_ne!(a.output_name(), b.output_name());
+        let with = |part: &'static str| {
+            Site::from_files(
+                [
+                    ("pkg/helpdesk.js", "js"),
+                    ("pkg/helpdesk.wasm", "wasm"),
+                    ("pkg/helpdesk.css", "css"),
+                    ("pkg/chunk_1.wasm", part),
+                    ("favicon.svg", "<svg/>"),
+                ]
+                .into_iter()
+                .map(|(p, d)| (p.to_string(), Bytes::from_static(d.as_bytes()), None)),
+                Origin::Embedded,
+            )
+        };
+        // A part of the WASM changing alone is a new version too.
+        assert_eq!(a.pkg_dir(), with("part").pkg_dir());
+        assert_ne!(a.pkg_dir(), with("changed").pkg_dir());
         let unbuilt = Site::from_files(std::iter::empty(), Origin::Embedded);
-        assert_eq!(unbuilt.output_name(), "helpdesk");
+        assert_eq!(unbuilt.pkg_dir(), "pkg");
     }
 }

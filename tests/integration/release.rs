@@ -25,10 +25,10 @@ fn release_bin() -> PathBuf {
     bin
 }
 
-/// The versioned `/pkg/...` address a page links with this extension.
+/// The versioned `/pkg/<version>/helpdesk...` address a page links with this extension.
 fn linked(html: &str, ext: &str) -> String {
     html.split('"')
-        .find(|part| part.starts_with("/pkg/helpdesk.") && part.ends_with(ext))
+        .find(|part| part.starts_with("/pkg/") && part.ends_with(&format!("/helpdesk{ext}")))
         .unwrap_or_else(|| panic!("no {ext} linked in:\n{html}"))
         .to_string()
 }
@@ -134,13 +134,60 @@ async fn the_release_binary_alone_serves_the_whole_app() {
         }
     }
 
-    // Unversioned files are revalidated each time; an old version's name is gone.
+    // The WASM's lazily loaded parts (the admin pages), each listed in the manifest, come
+    // from the same versioned folder, as does their loader, which imports the app's JS by a
+    // relative name: the very copy the page loaded.
+    let folder = linked(&html, ".js")
+        .trim_end_matches("/helpdesk.js")
+        .to_string();
+    let loader = raw
+        .get(format!(
+            "{base}{folder}/__wasm_split.______________________.js"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(loader.status(), StatusCode::OK);
+    assert_eq!(
+        head(&loader, header::CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        loader
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"from "./helpdesk.js""#)
+    );
+    let manifest: std::collections::HashMap<String, Vec<String>> = raw
+        .get(format!("{base}{folder}/__wasm_split_manifest.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        manifest.keys().any(|k| k.contains("dashboard")),
+        "{manifest:?}"
+    );
+    for part in manifest.values().flatten() {
+        let res = raw
+            .get(format!("{base}{folder}/{part}.wasm"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{part}");
+        assert!(res.bytes().await.unwrap().starts_with(b"\0asm"), "{part}");
+    }
+
+    // Unversioned files are revalidated each time; an old version's folder is gone.
     let icon = raw.get(format!("{base}/favicon.svg")).send().await.unwrap();
     assert_eq!(icon.status(), StatusCode::OK);
     assert!(head(&icon, header::CONTENT_TYPE).starts_with("image/svg+xml"));
     assert_eq!(head(&icon, header::CACHE_CONTROL), "no-cache");
     let stale = raw
-        .get(format!("{base}/pkg/helpdesk.000000000000.wasm"))
+        .get(format!("{base}/pkg/000000000000/helpdesk.wasm"))
         .send()
         .await
         .unwrap();
