@@ -3,13 +3,14 @@
 mod avatar;
 mod clock;
 mod form;
+pub mod html;
 mod pages;
 mod render;
 mod shortcuts;
 mod table;
 mod time;
 
-pub use avatar::Avatar;
+pub use avatar::{Avatar, avatar_html};
 pub use clock::{Clock, provide_clock, use_clock};
 pub use form::{
     Field, FormAlert, LoadError, SelectField, Submit, SuccessNote, TextArea, action_error,
@@ -19,4 +20,6 @@ pub use pages::{MessagePage, NotFoundPage};
 pub use render::past_dry_runs;
 pub use shortcuts::{SHORTCUTS, ShortcutHelp, use_shortcuts};
 pub use table::{DataTable, col, num};
-pub use time::{Time, local_time};
+#[cfg(feature = "hydrate")]
+pub use time::localize_times;
+pub use time::{Time, local_time, time_html};

@@ -4,7 +4,10 @@
 //! Without JavaScript a thumbnail is a plain link to the picture.
 
 use super::model::Attachment;
-use crate::text::bytes;
+use crate::{
+    components::html::{attr, text},
+    text::bytes,
+};
 use leptos::{html, prelude::*};
 
 /// The thumbnail's room in the thread, in CSS pixels (the image is twice that).
@@ -42,6 +45,7 @@ impl Viewer {
         self.pictures.with_value(Vec::len)
     }
 
+    #[cfg(feature = "hydrate")]
     fn show(&self, i: usize) {
         self.open.set(Some(i));
         #[cfg(feature = "hydrate")]
@@ -49,6 +53,26 @@ impl Viewer {
             && !dialog.open()
         {
             let _ = dialog.show_modal();
+        }
+    }
+
+    /// A click in a region of `files_html`: a plain click on a thumbnail opens its picture
+    /// here (with a modifier or another button, the new tab or window asked for).
+    #[cfg(feature = "hydrate")]
+    pub fn clicked(&self, ev: &leptos::ev::MouseEvent) {
+        use wasm_bindgen::JsCast;
+        if ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.button() != 0 {
+            return;
+        }
+        let picture = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("a[data-picture]").ok().flatten())
+            .and_then(|link| link.get_attribute("data-picture"))
+            .and_then(|i| i.parse::<usize>().ok());
+        if let Some(i) = picture {
+            ev.prevent_default();
+            self.show(i);
         }
     }
 
@@ -76,50 +100,60 @@ fn kind(content_type: &str) -> &'static str {
     }
 }
 
-/// The files of one comment.
-#[component]
-pub fn FileList(files: Vec<Attachment>, viewer: Viewer) -> impl IntoView {
+/// The files of one comment, as HTML (see components/html.rs; the thread is written so).
+/// A picture's link carries its place among the viewer's pictures (`data-picture`), for
+/// `Viewer::clicked`.
+pub fn files_html(out: &mut String, files: &[Attachment], viewer: Viewer) {
     let count = files.len();
-    view! {
-        <ul class="files" aria-label=if count == 1 { "1 attached file".to_string() } else { format!("{count} attached files") }>
-            {files.into_iter().map(|f| {
-                let size = bytes(f.size);
-                match viewer.index_of(f.id) {
-                    Some(i) => {
-                        let (w, h) = (f64::from(f.width.unwrap_or(1)), f64::from(f.height.unwrap_or(1)));
-                        let scale = (ROOM.0 / w).min(ROOM.1 / h).min(1.0);
-                        let open = move |ev: leptos::ev::MouseEvent| {
-                            // A new tab or window, as the person asked.
-                            if ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.button() != 0 {
-                                return;
-                            }
-                            ev.prevent_default();
-                            viewer.show(i);
-                        };
-                        view! {
-                            <li class="file file-picture">
-                                <a href=f.href() rel="external" class="thumb" id=format!("file-{}", f.id) on:click=open>
-                                    <img src=f.thumb_href() alt=format!("{} (open full size)", f.name.clone())
-                                        width=(w * scale).round() as u32 height=(h * scale).round() as u32
-                                        loading="lazy" decoding="async"/>
-                                </a>
-                                <span class="file-caption">{f.name.clone()}" · "<span class="muted">{size}</span></span>
-                            </li>
-                        }.into_any()
-                    }
-                    None => view! {
-                        <li class="file">
-                            <span class="file-icon" aria-hidden="true">"📎"</span>
-                            // The router's client-side navigation leaves it alone: the server
-                            // answers with the file itself.
-                            <a href=f.href() rel="external">{f.name.clone()}</a>
-                            <span class="muted">{kind(&f.content_type)}" · "{size}</span>
-                        </li>
-                    }.into_any(),
-                }
-            }).collect_view()}
-        </ul>
+    out.push_str(r#"<ul class="files" aria-label=""#);
+    if count == 1 {
+        out.push_str("1 attached file");
+    } else {
+        out.push_str(&format!("{count} attached files"));
     }
+    out.push_str(r#"">"#);
+    for f in files {
+        let size = bytes(f.size);
+        match viewer.index_of(f.id) {
+            Some(i) => {
+                let (w, h) = (
+                    f64::from(f.width.unwrap_or(1)),
+                    f64::from(f.height.unwrap_or(1)),
+                );
+                let scale = (ROOM.0 / w).min(ROOM.1 / h).min(1.0);
+                out.push_str(r#"<li class="file file-picture"><a href=""#);
+                attr(out, &f.href());
+                out.push_str(r#"" rel="external" class="thumb" id="file-"#);
+                out.push_str(&format!(r#"{}" data-picture="{i}"><img src=""#, f.id));
+                attr(out, &f.thumb_href());
+                out.push_str(r#"" alt=""#);
+                attr(out, &f.name);
+                out.push_str(&format!(
+                    r#" (open full size)" width="{}" height="{}" loading="lazy" decoding="async"></a><span class="file-caption">"#,
+                    (w * scale).round() as u32,
+                    (h * scale).round() as u32
+                ));
+                text(out, &f.name);
+                out.push_str(r#" · <span class="muted">"#);
+                text(out, &size);
+                out.push_str("</span></span></li>");
+            }
+            None => {
+                // rel=external: the router's client-side navigation leaves it alone, and
+                // the server answers with the file itself.
+                out.push_str(r#"<li class="file"><span class="file-icon" aria-hidden="true">📎</span><a href=""#);
+                attr(out, &f.href());
+                out.push_str(r#"" rel="external">"#);
+                text(out, &f.name);
+                out.push_str(r#"</a><span class="muted">"#);
+                out.push_str(kind(&f.content_type));
+                out.push_str(" · ");
+                text(out, &size);
+                out.push_str("</span></li>");
+            }
+        }
+    }
+    out.push_str("</ul>");
 }
 
 /// The full-size picture, over the page.

@@ -8,17 +8,15 @@ use super::{
             get_ticket, suggest_assignees, ticket_choices, ticket_history,
         },
         model::{
-            ASSIGNED_TO_ME, EventKind, HistoryPage, Priority, TicketDetail, TicketOptions,
-            TicketSla, TicketStatus,
+            ASSIGNED_TO_ME, HistoryPage, Priority, TicketDetail, TicketOptions, TicketSla,
+            TicketStatus,
         },
     },
     DueLabel, PriorityBadge, StatusBadge,
+    thread::Thread,
 };
 use crate::auth::{Guard, use_auth};
-use crate::files::{
-    attach::{Attach, Attachments, FilesForm},
-    view::{FileList, PictureViewer, Viewer},
-};
+use crate::files::attach::{Attach, Attachments, FilesForm};
 use crate::{
     components::{
         Avatar, Field, FormAlert, LoadError, NotFoundPage, SelectField, SuccessNote, TextArea,
@@ -258,109 +256,6 @@ fn SlaRows(sla: TicketSla) -> impl IntoView {
         <dd>{first}</dd>
         <dt>"Resolution"</dt>
         <dd>{resolution}</dd>
-    }
-}
-
-/// Comments as cards and the other changes as one-line entries between them, in order;
-/// each comment's files under it, the pictures opening in one viewer.
-#[component]
-fn Thread(page: HistoryPage) -> impl IntoView {
-    let HistoryPage {
-        entries: list,
-        earlier,
-        older,
-    } = page;
-    let viewer = Viewer::new(list.iter().flat_map(|e| &e.files));
-    // Plain links: the router fetches the page without a reload, and without JavaScript
-    // they are ordinary pages.
-    let show_earlier = earlier.map(|c| {
-        view! {
-            <p class="thread-more">
-                <a href=format!("?before={}", c.to_param()) class="btn">"Show earlier"</a>
-            </p>
-        }
-    });
-    let show_newest = older.then(|| {
-        view! {
-            <p class="thread-more">
-                <a href="?" class="btn">"Show the newest"</a>
-            </p>
-        }
-    });
-    let priority_label = |v: &Option<String>| {
-        v.as_deref()
-            .and_then(|s| Priority::parse(s).ok())
-            .map_or("?", Priority::label)
-    };
-    let status_label = |v: &Option<String>| {
-        v.as_deref()
-            .and_then(|s| TicketStatus::parse(s).ok())
-            .map_or("?", TicketStatus::label)
-    };
-    view! {
-        {show_earlier}
-        <ol class="thread">
-            {list.into_iter().map(|e| match (e.kind, e.comment_text.clone()) {
-                (EventKind::Created | EventKind::Comment, Some(text)) => view! {
-                    <li class=if e.internal { "comment comment-internal" } else { "comment" }
-                        id=format!("event-{}", e.id)>
-                        <Avatar name=e.actor.clone() url=e.actor_avatar.clone()/>
-                        <article class="comment-body">
-                            <header class="comment-meta">
-                                <strong>{e.actor.clone()}</strong>
-                                {e.actor_is_staff.then(|| view! { <span class="tag">"Staff"</span> })}
-                                {e.internal.then(|| view! { <span class="tag tag-internal">"Internal note"</span> })}
-                                {(e.kind == EventKind::Created).then(|| view! {
-                                    <span class="muted">"opened the ticket"</span>
-                                })}
-                                <Time ms=e.created_at/>
-                            </header>
-                            // Plain text: escaped by the renderer, line breaks kept by CSS.
-                            <p class="comment-text">{text}</p>
-                            {e.device_no.clone().map(|d| view! {
-                                <p class="comment-device"><span class="muted">"Device number: "</span>{d}</p>
-                            })}
-                            {(!e.files.is_empty()).then(|| view! { <FileList files=e.files.clone() viewer/> })}
-                        </article>
-                    </li>
-                }.into_any(),
-                (kind, _) => {
-                    let what = match kind {
-                        EventKind::Status => format!(
-                            "changed the status from {} to {}",
-                            status_label(&e.from_value),
-                            status_label(&e.to_value)
-                        ),
-                        EventKind::Department => format!(
-                            "moved the ticket from {} to {}",
-                            e.from_value.clone().unwrap_or_default(),
-                            e.to_value.clone().unwrap_or_default()
-                        ),
-                        EventKind::Priority => format!(
-                            "changed the priority from {} to {}",
-                            priority_label(&e.from_value),
-                            priority_label(&e.to_value)
-                        ),
-                        EventKind::Assignee => match (&e.from_value, &e.to_value) {
-                            (_, Some(to)) if *to == e.actor => "took the ticket".to_string(),
-                            (_, Some(to)) => format!("assigned the ticket to {to}"),
-                            (Some(from), None) => format!("unassigned {from}"),
-                            (None, None) => "unassigned the ticket".to_string(),
-                        },
-                        EventKind::Created => "opened the ticket".to_string(),
-                        EventKind::Comment => "added a comment".to_string(),
-                    };
-                    view! {
-                        <li class="event" id=format!("event-{}", e.id)>
-                            <span class="event-dot" aria-hidden="true"></span>
-                            <p><strong>{e.actor.clone()}</strong>" "{what}" · "<Time ms=e.created_at/></p>
-                        </li>
-                    }.into_any()
-                }
-            }).collect_view()}
-        </ol>
-        {show_newest}
-        <PictureViewer viewer/>
     }
 }
 

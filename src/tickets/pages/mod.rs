@@ -5,6 +5,7 @@ mod home;
 mod list;
 mod new;
 mod table;
+mod thread;
 
 pub use detail::TicketPage;
 pub use home::HomePage;

@@ -3,11 +3,9 @@
 //! hydrated (the ticks, the row chosen with j / k, due times, local times) is done on the
 //! rendered rows by a few effects, and a tick's click reaches the table.
 //!
-//! Why not `view!`: with erased views (`--cfg erase_components`, both builds) every
-//! element, child and attribute of a row is a boxed value that is built, escaped and
-//! written on its own: ~63,000 instructions per row (callgrind, 100 rows), and the rows
-//! were most of what the list page lost at 16 connections (-11 %) when they gained the
-//! assignee, priority and due columns. Written as text: see bench/RESULTS.md.
+//! Why not `view!` (components/html.rs): the rows were most of what the list page lost at
+//! 16 connections (-11 %) when they gained the assignee, priority and due columns. Written
+//! as text: see bench/RESULTS.md.
 
 use super::{
     super::{
@@ -17,7 +15,11 @@ use super::{
     due_class,
 };
 use crate::{
-    components::{DataTable, col, num},
+    components::{
+        DataTable, col,
+        html::{attr, text},
+        num, time_html,
+    },
     text::thousands,
     time::UtcTime,
 };
@@ -261,25 +263,10 @@ fn rows_html(tickets: &[TicketSummary], staff: bool, now: i64, ticks: bool) -> S
     out
 }
 
-fn text(out: &mut String, s: &str) {
-    html_escape::encode_text_to_string(s, out);
-}
-
-fn attr(out: &mut String, s: &str) {
-    html_escape::encode_double_quoted_attribute_to_string(s, out);
-}
-
 /// A date, in UTC as the server writes it (the browser turns it local: `enliven`), the
-/// exact time in its tooltip; the `Time` component's markup.
+/// exact time in its tooltip.
 fn time(out: &mut String, ms: i64) {
-    let t = UtcTime::from_ms(ms);
-    out.push_str(r#"<time datetime=""#);
-    out.push_str(&t.iso());
-    out.push_str(r#"" title=""#);
-    out.push_str(&t.display());
-    out.push_str(r#"">"#);
-    out.push_str(&t.date());
-    out.push_str("</time>");
+    time_html(out, ms, true);
 }
 
 /// `text` with the words a search matched in `<mark>`s. The text stays text: the marks
@@ -335,7 +322,7 @@ fn enliven(
     cursor: RwSignal<Option<usize>>,
     server_now: i64,
 ) {
-    use crate::components::{local_time, use_clock};
+    use crate::components::{html::elements, localize_times, use_clock};
     use wasm_bindgen::JsCast;
 
     if let Some(sel) = selection {
@@ -406,30 +393,10 @@ fn enliven(
         }
     });
     Effect::new(move || {
-        let Some(body) = body.get() else { return };
-        for el in elements(&body, "time[datetime]") {
-            let Some(iso) = el.get_attribute("datetime") else {
-                continue;
-            };
-            let ms = js_sys::Date::parse(&iso);
-            if ms.is_finite()
-                && let Some(local) = local_time(ms as i64)
-            {
-                el.set_text_content(Some(&local.date()));
-            }
+        if let Some(body) = body.get() {
+            localize_times(&body, true);
         }
     });
-}
-
-#[cfg(feature = "hydrate")]
-fn elements(root: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> {
-    use wasm_bindgen::JsCast;
-    let Ok(list) = root.query_selector_all(selector) else {
-        return Vec::new();
-    };
-    (0..list.length())
-        .filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok())
-        .collect()
 }
 
 #[cfg(test)]
