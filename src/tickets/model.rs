@@ -516,6 +516,10 @@ pub struct HistoryEntry {
     pub internal: bool,
     #[serde(skip)]
     pub comment_id: Option<i64>,
+    /// The comment came with files (read with the entry: `files` are looked up only then).
+    #[serde(skip)]
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
+    pub has_files: bool,
     /// The files that came with the comment.
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub files: Vec<crate::files::model::Attachment>,

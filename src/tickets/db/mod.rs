@@ -20,7 +20,7 @@ pub use counts::status_counts;
 pub use export::export_details;
 pub use fulltext::add_terms;
 pub use list::{list, page};
-pub use ticket::{by_numbers, detail, history, owner, sla};
+pub use ticket::{by_numbers, detail, history, owner};
 pub use triage::{Change, Triaged, apply as apply_triage, triage};
 pub use write::{
     NewTicket, add_comment, add_comment_in, create, create_in, set_assignee, set_department,

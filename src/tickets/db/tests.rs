@@ -758,12 +758,12 @@ async fn comments_and_department_changes() {
     set_department(&pool, id, hr, by, JAN_2026 + 6)
         .await
         .unwrap();
-    assert_eq!(detail(&pool, id).await.unwrap().department, "HR");
+    assert_eq!(detail(&pool, id, None).await.unwrap().department, "HR");
     let err = set_department(&pool, id, 999, by, JAN_2026 + 7)
         .await
         .unwrap_err();
     assert!(err.for_field("department_id").is_some());
-    assert_eq!(detail(&pool, id).await.unwrap().department_id, hr);
+    assert_eq!(detail(&pool, id, None).await.unwrap().department_id, hr);
     assert_counters_match(&pool).await;
     // Moving to where it already is changes and records nothing.
     set_department(&pool, id, hr, by, JAN_2026 + 8)
@@ -1183,7 +1183,7 @@ async fn history_is_written_with_its_change_or_neither_is() {
             .await
             .is_err()
     );
-    let after = detail(&pool, id).await.unwrap();
+    let after = detail(&pool, id, None).await.unwrap();
     assert_eq!(
         (after.status, after.date_finished, after.department),
         (

@@ -24,14 +24,31 @@ pub async fn owner(pool: &Pool, number: &str) -> Result<(i64, i64, bool), AppErr
     Ok((id, requested_by, awaits.0))
 }
 
-pub async fn detail(pool: &Pool, ticket_id: i64) -> Result<TicketDetail, AppError> {
-    Ok(sqlx::query_as(
+/// The ticket's head, with its service-level targets and progress read at `sla_at` when
+/// given (for staff): one statement, as every statement is a hand-off to the database's
+/// thread and back (the ticket page ran six where 439756a ran four: bench/RESULTS.md).
+pub async fn detail(
+    pool: &Pool,
+    ticket_id: i64,
+    sla_at: Option<i64>,
+) -> Result<TicketDetail, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        detail: TicketDetail,
+        first_response_due: Option<i64>,
+        first_response_at: Option<i64>,
+        resolution_due: Option<i64>,
+        resolution_met: Option<Flag>,
+    }
+    let row: Row = sqlx::query_as(
         "SELECT t.id, t.service_request_no, t.subject, rt.name AS request_type,
                 t.department_id, d.name AS department, t.requested_by,
                 u.username AS requester, u.avatar_url AS requester_avatar, t.status,
                 t.date_started, t.date_finished,
                 (SELECT a.username FROM users a WHERE a.id = t.assignee_id) AS assignee,
-                t.priority
+                t.priority, t.first_response_due, t.first_response_at, t.resolution_due,
+                t.resolution_met
            FROM tickets t
            JOIN request_types rt ON rt.id = t.request_type_id
            JOIN departments d ON d.id = t.department_id
@@ -40,7 +57,17 @@ pub async fn detail(pool: &Pool, ticket_id: i64) -> Result<TicketDetail, AppErro
     )
     .bind(ticket_id)
     .fetch_one(pool)
-    .await?)
+    .await?;
+    Ok(TicketDetail {
+        sla: sla_at.map(|now| TicketSla {
+            first_response_due: row.first_response_due,
+            first_response_at: row.first_response_at,
+            resolution_due: row.resolution_due,
+            resolution_met: row.resolution_met.map(bool::from),
+            now,
+        }),
+        ..row.detail
+    })
 }
 
 /// The tickets of `numbers` that exist: (id, number, requester), in no particular order.
@@ -59,29 +86,6 @@ pub async fn by_numbers(
     .bind(list)
     .fetch_all(pool)
     .await?)
-}
-
-/// The ticket's service-level targets and progress, read at `now`.
-pub async fn sla(pool: &Pool, ticket_id: i64, now: i64) -> Result<TicketSla, AppError> {
-    let (first_response_due, first_response_at, resolution_due, met): (
-        Option<i64>,
-        Option<i64>,
-        Option<i64>,
-        Option<Flag>,
-    ) = sqlx::query_as(
-        "SELECT first_response_due, first_response_at, resolution_due, resolution_met
-           FROM tickets WHERE id = $1",
-    )
-    .bind(ticket_id)
-    .fetch_one(pool)
-    .await?;
-    Ok(TicketSla {
-        first_response_due,
-        first_response_at,
-        resolution_due,
-        resolution_met: met.map(bool::from),
-        now,
-    })
 }
 
 /// The ticket's history, oldest first, each entry with the comment it added; internal
@@ -106,7 +110,9 @@ pub async fn history(
                          WHERE r.user_id = u.id AND r.role IN {STAFF_ROLES})
                     AS actor_is_staff,
                 e.from_value, e.to_value, c.comment_text, c.device_no, e.created_at,
-                CASE WHEN c.internal THEN 1 ELSE 0 END AS internal, e.comment_id
+                CASE WHEN c.internal THEN 1 ELSE 0 END AS internal, e.comment_id,
+                EXISTS (SELECT 1 FROM attachments a WHERE a.comment_id = e.comment_id)
+                    AS has_files
            FROM ticket_events e
            JOIN users u ON u.id = e.user_id
            LEFT JOIN ticket_comments c ON c.id = e.comment_id
@@ -132,8 +138,13 @@ pub async fn history(
             })
         })
         .flatten();
-    // The page's comments' files, with the same rule for notes, each under its entry.
-    let comments: Vec<i64> = entries.iter().filter_map(|e| e.comment_id).collect();
+    // The files of the page's comments that have any (most pages: none, and no second
+    // statement), with the same rule for notes, each under its entry.
+    let comments: Vec<i64> = entries
+        .iter()
+        .filter(|e| e.has_files)
+        .filter_map(|e| e.comment_id)
+        .collect();
     let (Some(first), Some(last)) = (comments.iter().min(), comments.iter().max()) else {
         return Ok(HistoryPage {
             entries,

@@ -174,6 +174,7 @@ mod tests {
             created_at: 1_796_388_296_207,
             internal: false,
             comment_id: None,
+            has_files: false,
             files: Vec::new(),
         }
     }
