@@ -63,15 +63,16 @@ unit:
 # cargo-leptos builds the site; the server is the binary `cargo test` builds for the
 # integration tests: `cargo leptos build` would build it again with other features on the
 # dependencies (cargo unifies dev-dependencies' features only for tests), 4 more minutes.
-# The shared server's log is read for panics after each test (end2end/tests/fixtures.ts)
-# and once more here for the whole run: a panic anywhere fails it.
+# The shared server's log is read after each test (end2end/tests/fixtures.ts) and once more
+# here for the whole run: a panic anywhere, or a line its logger did not write (Leptos's
+# own warnings go straight to stderr), fails it.
 E2E_LOG := $(CURDIR)/target/e2e-server.log
 e2e:
 	cargo leptos build --split --frontend-only
 	$(SSR_ENV) cargo test --features ssr --no-run
 	rm -f $(E2E_LOG)
 	cd end2end && E2E_SERVER_LOG=$(E2E_LOG) E2E_PORT=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') npx playwright test
-	@if grep -n "panicked at" $(E2E_LOG); then echo "The server panicked during the Playwright run (above)."; exit 1; fi
+	@if grep -n -e "panicked at" -e '^[^0-9]' $(E2E_LOG); then echo "The server panicked, or wrote past its logger, during the Playwright run (above)."; exit 1; fi
 
 # Every journey again on the scale-out setup, with the binary a self-hoster runs: the
 # release build twice on one PostgreSQL database, behind one address that sends each
@@ -82,7 +83,7 @@ e2e-scale-out: release
 	rm -f $(E2E_SCALE_OUT_LOG)
 	cd end2end && E2E_SCALE_OUT=1 E2E_BIN=../target/release/helpdesk E2E_SERVER_LOG=$(E2E_SCALE_OUT_LOG) E2E_PORT=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') npx playwright test; \
 	  status=$$?; cd .. && { [ "$${HELPDESK_PG_KEEP:-}" = 1 ] || scripts/postgres.sh stop; }; exit $$status
-	@if grep -n "panicked at" $(E2E_SCALE_OUT_LOG); then echo "A server panicked during the scale-out Playwright run (above)."; exit 1; fi
+	@if grep -n -e "panicked at" -e '^[^0-9]' $(E2E_SCALE_OUT_LOG); then echo "A server panicked, or wrote past its logger, during the scale-out Playwright run (above)."; exit 1; fi
 
 lint:
 	cargo fmt --check

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { panicsIn } from './fixtures';
+import { troubleIn } from './fixtures';
 
 /** The journeys' binary: the debug build by default, E2E_BIN (the release build) when set. */
 export const E2E_BIN = path.resolve(process.env.E2E_BIN ?? '../target/debug/helpdesk');
@@ -152,15 +152,15 @@ export class OwnServer {
   }
 
   /** Stops the server and removes its folder (database, copied binary); fails the test if
-   * the server panicked meanwhile. */
+   * the server panicked meanwhile or wrote past its logger (`troubleIn`). */
   async close() {
     await this.stop();
     if (this.database) {
       const { cluster, name } = this.database;
       execFileSync('psql', ['-q', cluster, '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
     }
-    const panics = panicsIn(this.log);
+    const trouble = troubleIn(this.log);
     fs.rmSync(this.dir, { recursive: true, force: true });
-    expect(panics, 'panics in the server log').toEqual([]);
+    expect(trouble, 'panics, or lines its logger did not write, in the server log').toEqual([]);
   }
 }

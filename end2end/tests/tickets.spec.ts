@@ -404,6 +404,10 @@ test('an agent takes a ticket and the requester sees it live; the list filters b
   const errors = watchErrors(aga.page);
   await aga.page.goto(new URL(tina.page.url()).pathname);
   await waitForHydration(aga.page);
+  // Staff names are suggested as one types (from the server: never the staff list in the page).
+  await expect(aga.page.locator('#assignee-suggestions option')).toHaveCount(0);
+  await aga.page.getByLabel('Assignee').fill('ag');
+  await expect(aga.page.locator('#assignee-suggestions option[value="aga"]')).toHaveCount(1);
   // A name that is not active staff is refused, next to the field.
   await aga.page.getByLabel('Assignee').fill('tina');
   await aga.page.getByRole('button', { name: 'Assign', exact: true }).click();

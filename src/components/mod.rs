@@ -17,7 +17,7 @@ pub use form::{
     reset_on_success,
 };
 pub use pages::{MessagePage, NotFoundPage};
-pub use render::past_dry_runs;
+pub use render::{hydrated, past_dry_runs};
 pub use shortcuts::{SHORTCUTS, ShortcutHelp, use_shortcuts};
 pub use table::{DataTable, col, num};
 #[cfg(feature = "hydrate")]

@@ -1,3 +1,5 @@
+use leptos::prelude::*;
+
 /// Await this in a `Suspend` before building a large view from data that is already loaded.
 ///
 /// On the server, a `<Suspense>`/`<Transition>` walks its children up to twice before it
@@ -11,4 +13,15 @@
 pub async fn past_dry_runs() {
     #[cfg(feature = "ssr")]
     tokio::task::yield_now().await;
+}
+
+/// False on the server and while hydrating, true once the page is interactive (effects run
+/// only in the browser). For what needs JavaScript to work, and for `LocalResource`s: read
+/// on the server inside a `<Transition>`, one has that boundary's local-only notice sent
+/// after the boundary has resolved, and Leptos then writes a warning to stderr, once per
+/// staff ticket page before this was used there.
+pub fn hydrated() -> ReadSignal<bool> {
+    let (hydrated, set) = signal(false);
+    Effect::new(move || set.set(true));
+    hydrated
 }

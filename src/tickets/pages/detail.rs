@@ -20,7 +20,7 @@ use crate::files::attach::{Attach, Attachments, FilesForm};
 use crate::{
     components::{
         Avatar, Field, FormAlert, LoadError, NotFoundPage, SelectField, SuccessNote, TextArea,
-        Time, action_error, past_dry_runs, reset_on_success,
+        Time, action_error, hydrated, past_dry_runs, reset_on_success,
     },
     error::AppError,
     live::use_live,
@@ -350,6 +350,7 @@ fn ReplyPicker(text: NodeRef<html::Textarea>, number: String, requester: String)
     use crate::replies::{api::saved_replies, model::fill};
     let auth = use_auth();
     let replies = LocalResource::new(saved_replies);
+    let hydrated = hydrated();
     let picked = NodeRef::<html::Input>::new();
     let missing = RwSignal::new(None::<String>);
     let insert = move |_| {
@@ -385,13 +386,14 @@ fn ReplyPicker(text: NodeRef<html::Textarea>, number: String, requester: String)
         input.set_value("");
     };
     view! {
-        <div class="reply-picker" hidden=move || replies.get().is_none()>
+        <div class="reply-picker" hidden=move || !hydrated.get() || replies.get().is_none()>
             <label for="reply-pick">"Insert a saved reply"</label>
             <div class="inline-form">
                 <input id="reply-pick" list="reply-names" node_ref=picked autocomplete="off"
                     placeholder="Type to search" aria-describedby="reply-pick-error"/>
                 <datalist id="reply-names">
-                    {move || replies.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                    {move || hydrated.get().then(|| replies.get()).flatten().and_then(Result::ok)
+                        .unwrap_or_default().into_iter()
                         .map(|r| view! { <option value=r.name/> }).collect_view()}
                 </datalist>
                 <button type="button" class="btn" on:click=insert>"Insert"</button>
@@ -496,6 +498,7 @@ fn Assign(
     let number = t.service_request_no.clone();
     let (number_mine, number_named, number_none) = (number.clone(), number.clone(), number);
     let typed = RwSignal::new(String::new());
+    let hydrated = hydrated();
     // In the browser only: without JavaScript one types the name, and the page carries no
     // empty suggestion list.
     let suggestions = LocalResource::new(move || {
@@ -537,13 +540,10 @@ fn Assign(
                         aria-invalid=move || error.get().and_then(|e| e.for_field("assignee")).is_some().then_some("true")
                         on:input=move |ev| typed.set(event_target_value(&ev))/>
                     <datalist id="assignee-suggestions">
-                        <Transition fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                suggestions.await.unwrap_or_default().into_iter()
-                                    .map(|name| view! { <option value=name/> })
-                                    .collect_view()
-                            })}
-                        </Transition>
+                        {move || hydrated.get().then(|| suggestions.get()).flatten()
+                            .and_then(Result::ok).unwrap_or_default().into_iter()
+                            .map(|name| view! { <option value=name/> })
+                            .collect_view()}
                     </datalist>
                     <p class="field-error" id="triage-assignee-error">
                         {move || error.get().and_then(|e| e.for_field("assignee"))}

@@ -17,7 +17,8 @@ use super::{
 use crate::auth::{Guard, use_auth};
 use crate::{
     components::{
-        Field, FormAlert, LoadError, SelectField, SuccessNote, action_error, past_dry_runs,
+        Field, FormAlert, LoadError, SelectField, SuccessNote, action_error, hydrated,
+        past_dry_runs,
     },
     error::AppError,
     lists::Choice,
@@ -162,8 +163,7 @@ fn TicketList(
 fn FilterBar(choices: TicketOptions, staff: bool) -> impl IntoView {
     let query = use_list_query();
     let search = Search::new();
-    let hydrated = RwSignal::new(false);
-    Effect::new(move || hydrated.set(true));
+    let hydrated = hydrated();
     let f = query.current.get_untracked().filter;
     // On a phone the filters fold behind a toggle saying how many are on. A checkbox (CSS
     // shows the form while it is ticked), not a scripted button: it works before the WASM
@@ -698,8 +698,7 @@ fn BulkBar(
             selection.all(false);
         }
     });
-    let hydrated = RwSignal::new(false);
-    Effect::new(move || hydrated.set(true));
+    let hydrated = hydrated();
     let count = move || match selection.count() {
         0 => "No tickets ticked".to_string(),
         1 => "1 ticket ticked".to_string(),
