@@ -204,6 +204,11 @@ pub struct TicketPage {
 /// Tickets per page.
 pub const PAGE_SIZE: i64 = 25;
 
+/// Where a count of a status that is read ticket by ticket stops: the list then says
+/// "10,000+". The overdue at a million tickets are 93,000, and counting them took 15 ms of
+/// the page's 16 on PostgreSQL (75 ms while the table's visibility map lagged), 4 ms capped.
+pub const COUNT_CAP: i64 = 10_000;
+
 /// The most results a text search shows (ranked; refine the words to see others).
 pub const SEARCH_LIMIT: i64 = 50;
 

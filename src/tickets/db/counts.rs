@@ -4,7 +4,7 @@ use super::fulltext::{BOUNDS, search, search_query};
 use super::sql::push_conditions;
 use crate::base::db::{Backend, Pool, Sql};
 use crate::error::AppError;
-use crate::tickets::model::{TicketFilter, TicketStatus};
+use crate::tickets::model::{COUNT_CAP, TicketFilter, TicketStatus};
 
 /// How many tickets match `f` in each status (the status filter itself is ignored, so the
 /// counts show what choosing another status would give). Without search words they come
@@ -110,8 +110,10 @@ fn push_due_counts<'a>(q: &mut Sql<'a>, b: Backend, f: &'a TicketFilter) {
             _ => String::new(),
         };
         q.push(format!(
-            "SELECT '{word}' AS s, COUNT(*) AS n FROM tickets t{hint} WHERE t.status = '{word}'"
+            "SELECT '{word}' AS s, COUNT(*) AS n FROM (SELECT 1 FROM tickets t{hint} \
+             WHERE t.status = '{word}'"
         ));
         push_conditions(q, f, false);
+        q.push(format!(" LIMIT {COUNT_CAP}) capped"));
     }
 }

@@ -1109,6 +1109,53 @@ async fn every_list_count_and_search_query_uses_an_index() {
     }
 }
 
+/// The overdue at a million are tens of thousands: each status's count stops at
+/// `COUNT_CAP` (the list says "10,000+"), and one under the cap stays exact.
+#[tokio::test]
+async fn due_counts_stop_at_the_cap() {
+    let (pool, _dir) = crate::base::db::sqlite_test_pool().await;
+    let plan_seed = crate::server::seed::SeedPlan {
+        tickets: COUNT_CAP as u64 + 300,
+        comments_per_ticket: 1,
+        users: 20,
+        password: "demo-password".into(),
+        force: false,
+        seed: 5,
+        progress: false,
+    };
+    crate::server::seed::seed(&pool, &plan_seed, JAN_2026)
+        .await
+        .unwrap();
+    // COUNT_CAP + 10 pending overdue, 7 ongoing overdue, the rest not due (`next_due` is
+    // the resolution target once answered).
+    for sql in [
+        "UPDATE tickets SET first_response_at = 0, resolution_due = NULL",
+        "UPDATE tickets SET status = 'pending', date_finished = NULL, resolution_due = 1
+          WHERE id <= $1",
+        "UPDATE tickets SET status = 'ongoing', date_finished = NULL, resolution_due = 2
+          WHERE id > $1 AND id <= $1 + 7",
+    ] {
+        sqlx::query(sql)
+            .bind(COUNT_CAP + 10)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let overdue = TicketFilter {
+        due: Some(DueFilter::Overdue),
+        due_window: Some((JAN_2026, JAN_2026 + 86_400_000)),
+        ..TicketFilter::default()
+    };
+    assert_eq!(
+        status_counts(&pool, &overdue).await.unwrap(),
+        vec![
+            (TicketStatus::Pending, COUNT_CAP),
+            (TicketStatus::Ongoing, 7),
+            (TicketStatus::Completed, 0)
+        ]
+    );
+}
+
 #[tokio::test]
 async fn history_is_written_with_its_change_or_neither_is() {
     let (pool, _dir) = test_pool().await;
