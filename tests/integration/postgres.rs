@@ -216,7 +216,7 @@ async fn the_commands_work_on_postgres_or_say_what_to_run_instead() {
     let out = run(&["migrate"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("Database is up to date: 13 migrations"),
+        text(&out).contains("Database is up to date: 14 migrations"),
         "{}",
         text(&out)
     );
@@ -224,7 +224,7 @@ async fn the_commands_work_on_postgres_or_say_what_to_run_instead() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains(
-            "0 users, 0 departments, 0 tickets, 0 comments, 0 history entries; 13 migrations"
+            "0 users, 0 departments, 0 tickets, 0 comments, 0 history entries; 14 migrations"
         ),
         "{}",
         text(&out)
