@@ -502,13 +502,11 @@ word_enum! {
 /// One entry of a ticket's history: who did what when, with the comment it added (the
 /// description, for `Created`). Read-only: no server function changes history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct HistoryEntry {
     pub id: i64,
     pub kind: EventKind,
     pub actor: String,
     pub actor_avatar: Option<String>,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
     pub actor_is_staff: bool,
     /// Status values or department names, before and after.
     pub from_value: Option<String>,
@@ -517,16 +515,13 @@ pub struct HistoryEntry {
     pub device_no: Option<String>,
     pub created_at: i64,
     /// The comment is an internal note (only staff are ever sent these entries).
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
     pub internal: bool,
     #[serde(skip)]
     pub comment_id: Option<i64>,
     /// The comment came with files (read with the entry: `files` are looked up only then).
     #[serde(skip)]
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "crate::base::db::Flag"))]
     pub has_files: bool,
     /// The files that came with the comment.
-    #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub files: Vec<crate::files::model::Attachment>,
 }
 

@@ -1,11 +1,12 @@
 //! One ticket as its page reads it: who may see it, its head, its history.
 
+use super::from_json;
 use crate::auth::db::STAFF_ROLES;
-use crate::base::db::{Flag, Pool};
+use crate::base::db::{Backend, Flag, Pool};
 use crate::error::AppError;
 use crate::files::model::Attachment;
 use crate::tickets::model::{
-    EventCursor, HistoryEntry, HistoryPage, THREAD_PAGE, TicketDetail, TicketSla,
+    EventCursor, EventKind, HistoryEntry, HistoryPage, THREAD_PAGE, TicketDetail, TicketSla,
 };
 
 /// The ticket's id and requester, for the visibility check every ticket action starts with,
@@ -102,31 +103,46 @@ pub async fn history(
         " AND (c.id IS NULL OR NOT c.internal)"
     };
     // The newest page (before `before`), read newest first along
-    // ticket_events (ticket_id, created_at, id), one more than shown to know of older ones.
+    // ticket_events (ticket_id, created_at, id), one more than shown to know of older ones;
+    // as one JSON array, one row through sqlx instead of one per entry (see
+    // `summaries_query`: each row is a hand-off from its SQLite thread and back).
     let (at, id) = before.map_or((i64::MAX, i64::MAX), |c| (c.at, c.id));
-    let mut entries: Vec<HistoryEntry> = sqlx::query_as(&format!(
-        "SELECT e.id, e.kind, u.username AS actor, u.avatar_url AS actor_avatar,
-                EXISTS (SELECT 1 FROM user_roles r
-                         WHERE r.user_id = u.id AND r.role IN {STAFF_ROLES})
-                    AS actor_is_staff,
-                e.from_value, e.to_value, c.comment_text, c.device_no, e.created_at,
-                CASE WHEN c.internal THEN 1 ELSE 0 END AS internal, e.comment_id,
-                EXISTS (SELECT 1 FROM attachments a WHERE a.comment_id = e.comment_id)
-                    AS has_files
+    let b = Backend::of(pool);
+    let row = format!(
+        "{}(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12)",
+        b.json_array()
+    );
+    let json: String = sqlx::query_scalar(&format!(
+        "SELECT {} FROM (
+         SELECT e.id AS c0, e.kind AS c1, u.username AS c2, u.avatar_url AS c3,
+                CASE WHEN EXISTS (SELECT 1 FROM user_roles r
+                                   WHERE r.user_id = u.id AND r.role IN {STAFF_ROLES})
+                     THEN 1 ELSE 0 END AS c4,
+                e.from_value AS c5, e.to_value AS c6, c.comment_text AS c7,
+                c.device_no AS c8, e.created_at AS c9,
+                CASE WHEN c.internal THEN 1 ELSE 0 END AS c10, e.comment_id AS c11,
+                CASE WHEN EXISTS (SELECT 1 FROM attachments a
+                                   WHERE a.comment_id = e.comment_id)
+                     THEN 1 ELSE 0 END AS c12
            FROM ticket_events e
            JOIN users u ON u.id = e.user_id
            LEFT JOIN ticket_comments c ON c.id = e.comment_id
           WHERE e.ticket_id = $1{notes}
             AND (e.created_at < $2 OR (e.created_at = $2 AND e.id < $3))
           ORDER BY e.created_at DESC, e.id DESC
-          LIMIT $4"
+          LIMIT $4) s",
+        b.json_list(&row, "ORDER BY c9 DESC, c0 DESC")
     ))
     .bind(ticket_id)
     .bind(at)
     .bind(id)
     .bind(THREAD_PAGE + 1)
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await?;
+    let mut entries: Vec<HistoryEntry> = from_json::<Vec<EntryRow>>(&json)?
+        .into_iter()
+        .map(HistoryEntry::from)
+        .collect();
     let more = entries.len() as i64 > THREAD_PAGE;
     entries.truncate(THREAD_PAGE as usize);
     entries.reverse();
@@ -184,4 +200,44 @@ pub async fn history(
         earlier,
         older: before.is_some(),
     })
+}
+
+/// A history entry as `history` reads it, one JSON array: flags as 0 or 1 (what SQLite's
+/// JSON has for a boolean), in `HistoryEntry`'s order.
+#[derive(serde::Deserialize)]
+struct EntryRow(
+    i64,
+    EventKind,
+    String,
+    Option<String>,
+    u8,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    u8,
+    Option<i64>,
+    u8,
+);
+
+impl From<EntryRow> for HistoryEntry {
+    fn from(r: EntryRow) -> Self {
+        HistoryEntry {
+            id: r.0,
+            kind: r.1,
+            actor: r.2,
+            actor_avatar: r.3,
+            actor_is_staff: r.4 == 1,
+            from_value: r.5,
+            to_value: r.6,
+            comment_text: r.7,
+            device_no: r.8,
+            created_at: r.9,
+            internal: r.10 == 1,
+            comment_id: r.11,
+            has_files: r.12 == 1,
+            files: Vec::new(),
+        }
+    }
 }
