@@ -798,6 +798,22 @@ async fn comments_and_department_changes() {
     assert_eq!(history[0].device_no.as_deref(), Some("PC-0042"));
 }
 
+/// `pool` filled by the demo seeder (`helpdesk seed`) as of `JAN_2026`.
+async fn seeded(pool: &Pool, tickets: u64, comments_per_ticket: u64, users: u64, seed: u64) {
+    let plan = crate::server::seed::SeedPlan {
+        tickets,
+        comments_per_ticket,
+        users,
+        password: "demo-password".into(),
+        force: false,
+        seed,
+        progress: false,
+    };
+    crate::server::seed::seed(pool, &plan, JAN_2026)
+        .await
+        .unwrap();
+}
+
 /// The plan SQLite picks for `q`, one step per line.
 async fn plan(pool: &Pool, mut q: Sql<'_>) -> String {
     let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(pool).await.unwrap();
@@ -875,18 +891,7 @@ const MILLION_STATS: [(&str, &str, &str); 31] = [
 #[tokio::test]
 async fn every_list_count_and_search_query_uses_an_index() {
     let (pool, _dir) = crate::base::db::sqlite_test_pool().await;
-    let plan_seed = crate::server::seed::SeedPlan {
-        tickets: 3_000,
-        comments_per_ticket: 4,
-        users: 100,
-        password: "demo-password".into(),
-        force: false,
-        seed: 3,
-        progress: false,
-    };
-    crate::server::seed::seed(&pool, &plan_seed, JAN_2026)
-        .await
-        .unwrap();
+    seeded(&pool, 3_000, 4, 100, 3).await;
     // The planner's statistics of the benchmark's database (1,000,000 tickets, 5,000,000
     // comments), so the plans are the ones a big database gets: with a small one's, a
     // plan that sorts every ticket looked fine here and took 0.7 s there.
@@ -1114,18 +1119,7 @@ async fn every_list_count_and_search_query_uses_an_index() {
 #[tokio::test]
 async fn due_counts_stop_at_the_cap() {
     let (pool, _dir) = crate::base::db::sqlite_test_pool().await;
-    let plan_seed = crate::server::seed::SeedPlan {
-        tickets: COUNT_CAP as u64 + 300,
-        comments_per_ticket: 1,
-        users: 20,
-        password: "demo-password".into(),
-        force: false,
-        seed: 5,
-        progress: false,
-    };
-    crate::server::seed::seed(&pool, &plan_seed, JAN_2026)
-        .await
-        .unwrap();
+    seeded(&pool, COUNT_CAP as u64 + 300, 1, 20, 5).await;
     // COUNT_CAP + 10 pending overdue, 7 ongoing overdue, the rest not due (`next_due` is
     // the resolution target once answered).
     for sql in [
