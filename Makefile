@@ -7,6 +7,9 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+# cargo-leptos's error reports end with the error, not a backtrace of its own code (CI
+# shows a run's last lines: a failing build showed only the backtrace). Panics keep theirs.
+export RUST_LIB_BACKTRACE := 0
 
 # The same compile-time environment as `cargo leptos build` (debug) gives the server, so the
 # two (and clippy's build scripts and proc macros) share one set of compiled dependencies in
@@ -67,8 +70,12 @@ unit:
 # here for the whole run: a panic anywhere, or a line its logger did not write (Leptos's
 # own warnings go straight to stderr), fails it.
 E2E_LOG := $(CURDIR)/target/e2e-server.log
+# A CI run on a clean clone failed in this build (cargo-leptos's error report was cut off
+# above its backtrace) where the same commit passed here cold and warm: on a failure, the
+# disk and memory are shown and the build runs once more (a real error fails twice).
+once-more-if-it-fails = $(1) || { df -h . /tmp; free -m; echo "retrying once: $(1)"; $(1); }
 e2e:
-	cargo leptos build --split --frontend-only
+	$(call once-more-if-it-fails,cargo leptos build --split --frontend-only)
 	$(SSR_ENV) cargo test --features ssr --no-run
 	rm -f $(E2E_LOG)
 	cd end2end && E2E_SERVER_LOG=$(E2E_LOG) E2E_PORT=$$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') npx playwright test
