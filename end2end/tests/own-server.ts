@@ -114,9 +114,11 @@ export class OwnServer {
       // Each app server with a data folder of its own, as on separate machines.
       this.processes = this.upstreams.map((u, n) => serve(u, ['--data-dir', path.join(this.dir, `server-${n}`)]));
       await Promise.all(this.upstreams.map((u) => OwnServer.answering(`http://127.0.0.1:${u}`)));
+      // The proxy's own lines go to the test run's output: the log is the servers' alone,
+      // every line of it their logger's (`troubleIn`).
       this.processes.push(
         spawn('node', ['proxy.mjs', String(this.port), ...this.upstreams.map(String)], {
-          stdio: ['ignore', 'ignore', log],
+          stdio: ['ignore', 'ignore', 'inherit'],
         }),
       );
     }
