@@ -458,7 +458,7 @@ fn version_and_migrate_say_what_they_did() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains(
-            "Database is up to date: 24 migrations, the latest “thumbnails apart from their keys”"
+            "Database is up to date: 25 migrations, the latest “status counts without a sort”"
         ),
         "{}",
         text(&out)

@@ -1065,6 +1065,11 @@ async fn every_list_count_and_search_query_uses_an_index() {
         }
         let p = plan(&pool, counts_query(ep, Backend::Sqlite, f)).await;
         assert!(full_scans(&p).is_empty(), "counts {f:?}:\n{p}");
+        // The counters of every department and type are read in status order, not sorted
+        // by their status text for each list page (migration 0025).
+        if *f == base {
+            assert!(!p.contains("TEMP B-TREE"), "counts {f:?}:\n{p}");
+        }
         // An agent's tickets and the overdue ones are tens of thousands at a million: they
         // are counted from an index alone, not by reading each ticket's row.
         let only = f.department_id.is_none()
