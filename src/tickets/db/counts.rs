@@ -21,7 +21,9 @@ pub async fn status_counts(
         .build_query_as()
         .fetch_all(pool)
         .await?;
-    Ok(all_statuses(&rows))
+    let mut counts = all_statuses(&rows);
+    cap(f, &mut counts);
+    Ok(counts)
 }
 
 /// Every status with its count in `rows` (0 where it has no row).
@@ -47,7 +49,7 @@ pub(super) fn counts_query<'a>(start: &str, b: Backend, f: &'a TicketFilter) -> 
 
 /// The counts' SELECT (columns s, n).
 pub(super) fn push_counts<'a>(q: &mut Sql<'a>, b: Backend, f: &'a TicketFilter) {
-    if f.due.is_some() && f.due_window.is_some() {
+    if due_counts(f) {
         return push_due_counts(q, b, f);
     }
     // Only completed tickets have a finished date (the tickets' CHECK), so a finished
@@ -114,6 +116,28 @@ fn push_due_counts<'a>(q: &mut Sql<'a>, b: Backend, f: &'a TicketFilter) {
              WHERE t.status = '{word}'"
         ));
         push_conditions(q, f, false);
-        q.push(format!(" LIMIT {COUNT_CAP}) capped"));
+        // One past the cap tells a count that stopped from one that is exactly the cap.
+        q.push(format!(" LIMIT {}) capped", COUNT_CAP + 1));
     }
+}
+
+/// The statuses of `counts` whose count stopped at the cap (only the due counts have one:
+/// the others are exact, however large), each set to `COUNT_CAP`.
+pub(super) fn cap(f: &TicketFilter, counts: &mut [(TicketStatus, i64)]) -> Vec<TicketStatus> {
+    if !due_counts(f) {
+        return Vec::new();
+    }
+    counts
+        .iter_mut()
+        .filter(|(_, n)| *n > COUNT_CAP)
+        .map(|(status, n)| {
+            *n = COUNT_CAP;
+            *status
+        })
+        .collect()
+}
+
+/// Whether `f`'s counts are the due indexes' (`push_due_counts`).
+fn due_counts(f: &TicketFilter) -> bool {
+    f.due.is_some() && f.due_window.is_some()
 }

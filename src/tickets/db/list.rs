@@ -1,6 +1,6 @@
 //! The list: keyset pages of tickets and their counts, or a search's best matches.
 
-use super::counts::{all_statuses, push_counts};
+use super::counts::{all_statuses, cap, push_counts};
 use super::from_json;
 use super::fulltext::{BOUNDS, search, search_query};
 use super::sql::{fetch_summaries, push_filter, summaries_start, summary_columns, summary_joins};
@@ -29,11 +29,12 @@ pub async fn page(
             prev: None,
             next: None,
             counts: found.counts,
+            capped: Vec::new(),
             ranked: true,
             more_matches: found.more_matches,
         });
     }
-    let (tickets, prev, next, counts) = match at {
+    let (tickets, prev, next, mut counts) = match at {
         PageAt::First | PageAt::After(_) => {
             let after = match at {
                 PageAt::After(c) => Some(c),
@@ -60,12 +61,14 @@ pub async fn page(
             (rows, prev, next, counts)
         }
     };
+    let capped = cap(f, &mut counts);
     Ok(TicketPage {
         now: 0,
         tickets,
         prev,
         next,
         counts,
+        capped,
         ranked: false,
         more_matches: false,
     })

@@ -1153,6 +1153,20 @@ async fn due_counts_stop_at_the_cap() {
             (TicketStatus::Completed, 0)
         ]
     );
+    // The page says which counts stopped; an exact count is never marked, however large.
+    let page = page(&pool, &overdue, PageAt::First, PAGE_SIZE)
+        .await
+        .unwrap();
+    assert_eq!(page.capped, vec![TicketStatus::Pending]);
+    let all = super::list::page(&pool, &TicketFilter::default(), PageAt::First, PAGE_SIZE)
+        .await
+        .unwrap();
+    assert!(
+        all.counts.iter().any(|(_, n)| *n > COUNT_CAP),
+        "{:?}",
+        all.counts
+    );
+    assert!(all.capped.is_empty());
 }
 
 #[tokio::test]

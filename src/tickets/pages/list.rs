@@ -6,9 +6,9 @@ use super::{
     super::{
         api::{BulkTriage, SetTicketAssignee, list_tickets, ticket_choices},
         model::{
-            ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, COUNT_CAP, DueFilter, MAX_BULK, PAGE_SIZE,
-            PAGE_SIZES, PageAt, Priority, SEARCH_LIMIT, Sort, TicketFilter, TicketOptions,
-            TicketPage, TicketQuery, TicketStatus, UNASSIGNED, page_size,
+            ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, DueFilter, MAX_BULK, PAGE_SIZE, PAGE_SIZES,
+            PageAt, Priority, SEARCH_LIMIT, Sort, TicketFilter, TicketOptions, TicketPage,
+            TicketQuery, TicketStatus, UNASSIGNED, page_size,
         },
     },
     StatusBadge,
@@ -598,9 +598,8 @@ fn Results(
         .map(|(_, n)| n)
         .sum();
     // A count that stopped at its cap is a lower bound, as a bounded search's is.
-    let capped = page.counts.iter().any(|(s, n)| shown(s) && *n >= COUNT_CAP);
-    let more = page.more_matches || capped;
-    let counts = view! { <StatusCounts counts=page.counts total more/> };
+    let more = page.more_matches || page.capped.iter().any(shown);
+    let counts = view! { <StatusCounts counts=page.counts capped=page.capped total more/> };
     if page.tickets.is_empty() {
         let filtered = current.is_filtered();
         let more = page.more_matches;
@@ -764,14 +763,13 @@ fn BulkBar(
 
 /// How many tickets match, and how many of them are in each status.
 #[component]
-fn StatusCounts(counts: Vec<(TicketStatus, i64)>, total: i64, more: bool) -> impl IntoView {
-    let at_least = |n: i64| {
-        if n >= COUNT_CAP {
-            format!("{}+", thousands(n))
-        } else {
-            thousands(n)
-        }
-    };
+fn StatusCounts(
+    counts: Vec<(TicketStatus, i64)>,
+    /// Of `counts`, those that stopped at the cap: at least as many.
+    capped: Vec<TicketStatus>,
+    total: i64,
+    more: bool,
+) -> impl IntoView {
     view! {
         <div class="status-counts">
             <p class="result-count">
@@ -784,7 +782,10 @@ fn StatusCounts(counts: Vec<(TicketStatus, i64)>, total: i64, more: bool) -> imp
             </p>
             <ul aria-label="Tickets by status">
                 {counts.into_iter().map(|(status, n)| view! {
-                    <li><StatusBadge status/>" "<span class="count">{at_least(n)}</span></li>
+                    <li><StatusBadge status/>" "<span class="count">{
+                        let more = if capped.contains(&status) { "+" } else { "" };
+                        format!("{}{more}", thousands(n))
+                    }</span></li>
                 }).collect_view()}
             </ul>
         </div>
@@ -852,8 +853,10 @@ fn Pager(prev: Option<String>, next: Option<String>) -> impl IntoView {
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
+    use crate::tickets::model::COUNT_CAP;
 
-    /// A count that stopped at `COUNT_CAP` reads as a lower bound; one under it as it is.
+    /// A count that stopped at the cap reads as a lower bound; an exact one as it is, however
+    /// large (the counters' are exact).
     #[test]
     fn counts_at_the_cap_read_as_at_least() {
         let owner = Owner::new();
@@ -861,12 +864,15 @@ mod tests {
             let counts = vec![
                 (TicketStatus::Pending, COUNT_CAP),
                 (TicketStatus::Ongoing, 7),
-                (TicketStatus::Completed, 0),
+                (TicketStatus::Completed, 250_000),
             ];
-            let html = view! { <StatusCounts counts total=COUNT_CAP + 7 more=true/> }.to_html();
+            let capped = vec![TicketStatus::Pending];
+            let html =
+                view! { <StatusCounts counts capped total=COUNT_CAP + 7 more=true/> }.to_html();
             assert!(html.contains("10,007+ tickets"), "{html}");
             assert!(html.contains(">10,000+<"), "{html}");
             assert!(html.contains(">7<"), "{html}");
+            assert!(html.contains(">250,000<"), "{html}");
         });
     }
 }
