@@ -102,6 +102,8 @@ impl Selection {
 
 #[component]
 pub(super) fn TicketTable(
+    /// Empty while hydrating: the server's rows are in the table already, and `inner_html`
+    /// leaves them as they are until the rows change.
     tickets: Vec<TicketSummary>,
     staff: bool,
     now: i64,
