@@ -133,17 +133,15 @@ pub fn SelectField(
     #[prop(optional)] required: bool,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
+    let placeholder = placeholder.map(|text| (String::new(), text.to_string()));
+    let options = super::html::options(
+        placeholder.into_iter().chain(options),
+        selected.as_deref().unwrap_or_default(),
+    );
     field_frame(label, name, &id.clone(), None, error, move |aria| {
         view! {
-            <select id=id name=name required=required
+            <select id=id name=name required=required inner_html=options
                 aria-invalid=aria.invalid aria-describedby=aria.described_by>
-                {placeholder.map(|text| view! {
-                    <option value="" selected=selected.is_none()>{text}</option>
-                })}
-                {options.into_iter().map(|(value, text)| {
-                    let is_selected = selected.as_deref() == Some(value.as_str());
-                    view! { <option value=value selected=is_selected>{text}</option> }
-                }).collect_view()}
             </select>
         }
         .into_any()

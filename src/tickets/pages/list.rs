@@ -17,8 +17,8 @@ use super::{
 use crate::auth::{Guard, use_auth};
 use crate::{
     components::{
-        Field, FormAlert, LoadError, SelectField, SuccessNote, action_error, hydrated,
-        past_dry_runs,
+        Field, FormAlert, LoadError, SelectField, SuccessNote, action_error, html::options,
+        hydrated, past_dry_runs,
     },
     error::AppError,
     lists::Choice,
@@ -365,6 +365,11 @@ fn ChoiceFilter(
 ) -> impl IntoView {
     let query = use_list_query();
     let id = format!("filter-{name}");
+    let options = options(
+        std::iter::once((String::new(), all.to_string()))
+            .chain(list.into_iter().map(|c| (c.id.to_string(), c.name))),
+        &chosen.map(|id| id.to_string()).unwrap_or_default(),
+    );
     let value = move || {
         query
             .current
@@ -375,16 +380,12 @@ fn ChoiceFilter(
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
-            <select id=id name=name
+            <select id=id name=name inner_html=options
                 prop:value=value
                 on:change=move |ev| {
                     let chosen = event_target_value(&ev).trim().parse::<i64>().ok();
                     query.change(move |f| write(f, chosen), false);
                 }>
-                <option value="" selected=chosen.is_none()>{all}</option>
-                {list.into_iter().map(|c| view! {
-                    <option value=c.id.to_string() selected=chosen == Some(c.id)>{c.name}</option>
-                }).collect_view()}
             </select>
         </div>
     }
@@ -395,7 +396,7 @@ fn ChoiceFilter(
 #[component]
 fn AssigneeFilter(chosen: Option<String>) -> impl IntoView {
     let query = use_list_query();
-    let mut options = vec![
+    let mut list = vec![
         (String::new(), "Anyone".to_string()),
         (ASSIGNED_TO_ME.to_string(), "Assigned to me".to_string()),
         (UNASSIGNED.to_string(), "Unassigned".to_string()),
@@ -406,23 +407,20 @@ fn AssigneeFilter(chosen: Option<String>) -> impl IntoView {
     ];
     if let Some(name) = chosen
         .as_ref()
-        .filter(|c| !options.iter().any(|(v, _)| v == *c))
+        .filter(|c| !list.iter().any(|(v, _)| v == *c))
     {
-        options.push((name.clone(), format!("Assigned to {name}")));
+        list.push((name.clone(), format!("Assigned to {name}")));
     }
+    let options = options(list, chosen.as_deref().unwrap_or_default());
     view! {
         <div class="field">
             <label for="filter-assignee">"Assignee"</label>
-            <select id="filter-assignee" name="assignee"
+            <select id="filter-assignee" name="assignee" inner_html=options
                 prop:value=move || query.current.with(|q| q.filter.assignee.clone().unwrap_or_default())
                 on:change=move |ev| {
                     let chosen = Some(event_target_value(&ev)).filter(|v| !v.is_empty());
                     query.change(move |f| f.assignee = chosen, false);
                 }>
-                {options.into_iter().map(|(value, label)| {
-                    let selected = chosen.as_deref().unwrap_or_default() == value;
-                    view! { <option value=value selected=selected>{label}</option> }
-                }).collect_view()}
             </select>
         </div>
     }
@@ -432,10 +430,15 @@ fn AssigneeFilter(chosen: Option<String>) -> impl IntoView {
 #[component]
 fn PriorityFilter(chosen: Option<Priority>) -> impl IntoView {
     let query = use_list_query();
+    let list = Priority::ALL.iter().rev().map(|p| (p.as_str(), p.label()));
+    let options = options(
+        std::iter::once(("", "Any priority")).chain(list),
+        chosen.map_or("", Priority::as_str),
+    );
     view! {
         <div class="field">
             <label for="filter-priority">"Priority"</label>
-            <select id="filter-priority" name="priority"
+            <select id="filter-priority" name="priority" inner_html=options
                 prop:value=move || query.current.with(|q| {
                     q.filter.priorities.first().map(|p| p.as_str().to_string()).unwrap_or_default()
                 })
@@ -443,10 +446,6 @@ fn PriorityFilter(chosen: Option<Priority>) -> impl IntoView {
                     let chosen = Priority::parse(&event_target_value(&ev)).ok();
                     query.change(move |f| f.priorities = chosen.into_iter().collect(), false);
                 }>
-                <option value="" selected=chosen.is_none()>"Any priority"</option>
-                {Priority::ALL.iter().rev().map(|p| view! {
-                    <option value=p.as_str() selected=chosen == Some(*p)>{p.label()}</option>
-                }).collect_view()}
             </select>
         </div>
     }
@@ -456,19 +455,20 @@ fn PriorityFilter(chosen: Option<Priority>) -> impl IntoView {
 #[component]
 fn DueFilterSelect(chosen: Option<DueFilter>) -> impl IntoView {
     let query = use_list_query();
+    let list = DueFilter::ALL.iter().map(|d| (d.as_str(), d.label()));
+    let options = options(
+        std::iter::once(("", "Any time")).chain(list),
+        chosen.map_or("", DueFilter::as_str),
+    );
     view! {
         <div class="field">
             <label for="filter-due">"Due"</label>
-            <select id="filter-due" name="due"
+            <select id="filter-due" name="due" inner_html=options
                 prop:value=move || query.current.with(|q| q.filter.due.map(|d| d.as_str()).unwrap_or_default())
                 on:change=move |ev| {
                     let chosen = DueFilter::parse(&event_target_value(&ev)).ok();
                     query.change(move |f| f.due = chosen, false);
                 }>
-                <option value="" selected=chosen.is_none()>"Any time"</option>
-                {DueFilter::ALL.iter().map(|d| view! {
-                    <option value=d.as_str() selected=chosen == Some(*d)>{d.label()}</option>
-                }).collect_view()}
             </select>
         </div>
     }
@@ -478,19 +478,17 @@ fn DueFilterSelect(chosen: Option<DueFilter>) -> impl IntoView {
 #[component]
 fn PerPage(chosen: Option<i64>) -> impl IntoView {
     let query = use_list_query();
-    let chosen = page_size(chosen);
+    let list = PAGE_SIZES.iter().map(|n| (n.to_string(), n.to_string()));
+    let options = options(list, &page_size(chosen).to_string());
     view! {
         <div class="field">
             <label for="filter-per">"Per page"</label>
-            <select id="filter-per" name="per"
+            <select id="filter-per" name="per" inner_html=options
                 prop:value=move || query.current.with(|q| page_size(q.per_page).to_string())
                 on:change=move |ev| {
                     let n = event_target_value(&ev).parse().ok().filter(|n| *n != PAGE_SIZE);
                     query.change_view(move |q| q.per_page = n, false);
                 }>
-                {PAGE_SIZES.iter().map(|n| view! {
-                    <option value=n.to_string() selected=*n == chosen>{n.to_string()}</option>
-                }).collect_view()}
             </select>
         </div>
     }
@@ -499,19 +497,21 @@ fn PerPage(chosen: Option<i64>) -> impl IntoView {
 #[component]
 fn SortFilter(initial: Sort, staff: bool) -> impl IntoView {
     let query = use_list_query();
+    // Requesters' lists show no priorities, so they are not offered that order.
+    let list = Sort::ALL
+        .into_iter()
+        .filter(|s| staff || *s != Sort::Priority)
+        .map(|s| (s.as_str(), s.label()));
+    let options = options(list, initial.as_str());
     view! {
         <div class="field">
             <label for="filter-sort">"Sort"</label>
-            <select id="filter-sort" name="sort"
+            <select id="filter-sort" name="sort" inner_html=options
                 prop:value=move || query.current.with(|q| q.filter.sort.as_str())
                 on:change=move |ev| {
                     let sort = Sort::parse(&event_target_value(&ev)).unwrap_or_default();
                     query.change(move |f| f.sort = sort, false);
                 }>
-                // Requesters' lists show no priorities, so they are not offered that order.
-                {Sort::ALL.into_iter().filter(|s| staff || *s != Sort::Priority).map(|s| view! {
-                    <option value=s.as_str() selected=s == initial>{s.label()}</option>
-                }).collect_view()}
             </select>
         </div>
     }
