@@ -1,7 +1,7 @@
 //! Builds the axum router: Leptos pages, server functions, static files, sessions.
 
 use super::{
-    AppState, Config,
+    AppState, Config, Parts,
     site::{Origin, Site},
 };
 use crate::base::{
@@ -85,7 +85,7 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
         &files,
     )
     .await?;
-    Ok(AppState {
+    Ok(AppState::from(Parts {
         pool,
         leptos_options,
         config: Arc::new(config),
@@ -93,7 +93,7 @@ pub async fn state(config: Config) -> Result<AppState, BootError> {
         site: Arc::new(site),
         mail,
         files,
-    })
+    }))
 }
 
 /// What this server keeps in memory follows the changes every other app server on the
