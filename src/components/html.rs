@@ -1,9 +1,9 @@
 //! Markup written as text, for the big read-only regions (the ticket list's rows, the
-//! thread) and a select's options: with erased views every element, child and attribute is a boxed value built,
-//! escaped and written on its own (~63,000 instructions per list row, callgrind), where a
-//! string is one buffer. The same string is set as the region's `inner_html` in the server
-//! and in the browser, and hydration leaves it as it is. Every text from the data goes
-//! through `text` or `attr`.
+//! thread) and a select's options: with erased views every element, child and attribute
+//! is a boxed value built, escaped and written on its own (~63,000 instructions per list
+//! row, callgrind), where a string is one buffer. The same string is set as the region's
+//! `inner_html` in the server and in the browser, and hydration leaves it as it is. Every
+//! text from the data goes through `text` or `attr`.
 
 pub fn text(out: &mut String, s: &str) {
     html_escape::encode_text_to_string(s, out);

@@ -89,30 +89,10 @@ async fn each_page_sends_each_resource_once_and_none_failed() {
 async fn the_list_sends_its_rows_once() {
     let app = spawn_app().await;
     let admin = app.signed_in("boss", &[Role::Admin]).await;
-    let dept = app
-        .call(
-            &admin,
-            CreateListEntry {
-                list: NamedList::Departments,
-                name: "IT".into(),
-            },
-        )
+    let dept = app.add_department("IT").await;
+    let number = app
+        .file_ticket(&admin, &dept, "Toner smudges on every page")
         .await;
-    assert!(dept.status.is_success(), "{}", dept.body);
-    let filed = app
-        .call_form::<CreateTicket>(
-            &admin,
-            &[
-                ("request_type_id", "1"),
-                ("department_id", "1"),
-                ("subject", "Toner smudges on every page"),
-                ("description", "Tray 2."),
-                ("device_no", ""),
-            ],
-        )
-        .await;
-    assert!(filed.status.is_success(), "{}", filed.body);
-    let number: String = serde_json::from_str(&filed.body).unwrap();
 
     let page = app.get(&admin, "/tickets").await;
     assert!(page.status.is_success(), "{}", page.status);

@@ -8,7 +8,7 @@ use super::{
         model::{
             ASSIGNED_TO_INACTIVE, ASSIGNED_TO_ME, DueFilter, MAX_BULK, PAGE_SIZE, PAGE_SIZES,
             PageAt, Priority, SEARCH_LIMIT, Sort, TicketFilter, TicketOptions, TicketPage,
-            TicketQuery, TicketStatus, UNASSIGNED, page_size,
+            TicketQuery, TicketStatus, TicketSummary, UNASSIGNED, page_size,
         },
     },
     StatusBadge,
@@ -582,68 +582,29 @@ fn RequesterFilter(initial: Option<String>) -> impl IntoView {
 /// the rows' numbers instead of the tickets: on an admin's page of 25 they were 10.4 KB of
 /// its 44 KB, written twice over (as JSON, then escaped as a script's string). The page
 /// fetched in the browser (a filter, a live change) has its tickets.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Shown {
-    /// `tickets` is empty once hydrated: the table keeps the server's rows (`TicketTable`).
-    page: TicketPage,
+    /// Empty once hydrated: the table keeps the server's rows (`TicketTable`).
+    #[serde(skip)]
+    tickets: Vec<TicketSummary>,
     /// The rows' numbers, for j / k and the ticks.
     numbers: Vec<String>,
+    /// The rest of the page (its own `tickets` moved out above).
+    page: TicketPage,
 }
 
 impl From<TicketPage> for Shown {
-    fn from(page: TicketPage) -> Shown {
-        let numbers = page
-            .tickets
+    fn from(mut page: TicketPage) -> Shown {
+        let tickets = std::mem::take(&mut page.tickets);
+        let numbers = tickets
             .iter()
             .map(|t| t.service_request_no.clone())
             .collect();
-        Shown { page, numbers }
-    }
-}
-
-// As a tuple of every field but the tickets; naming them all here (no `..`) makes a new
-// field of `TicketPage` a compile error until it is carried.
-impl serde::Serialize for Shown {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let TicketPage {
-            tickets: _,
-            prev,
-            next,
-            counts,
-            capped,
-            ranked,
-            more_matches,
-            now,
-        } = &self.page;
-        let fields = (
-            &self.numbers,
-            prev,
-            next,
-            counts,
-            capped,
-            ranked,
-            more_matches,
-            now,
-        );
-        fields.serialize(s)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Shown {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Shown, D::Error> {
-        let (numbers, prev, next, counts, capped, ranked, more_matches, now) =
-            serde::Deserialize::deserialize(d)?;
-        let page = TicketPage {
-            tickets: Vec::new(),
-            prev,
-            next,
-            counts,
-            capped,
-            ranked,
-            more_matches,
-            now,
-        };
-        Ok(Shown { page, numbers })
+        Shown {
+            tickets,
+            numbers,
+            page,
+        }
     }
 }
 
@@ -662,7 +623,11 @@ fn Results(
     selection: Selection,
 ) -> impl IntoView {
     let staff = bulk.is_some();
-    let Shown { page, numbers } = page;
+    let Shown {
+        tickets,
+        numbers,
+        page,
+    } = page;
     let shown = |s: &TicketStatus| {
         current.filter.statuses.is_empty() || current.filter.statuses.contains(s)
     };
@@ -706,7 +671,7 @@ fn Results(
         {bulk.map(|(action, departments, selection)| view! {
             <BulkBar action departments selection/>
         })}
-        <TicketTable tickets=page.tickets staff now=page.now selection cursor compact/>
+        <TicketTable tickets staff now=page.now selection cursor compact/>
         <Pager prev next/>
     }
     .into_any()
